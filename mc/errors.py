@@ -1,0 +1,28 @@
+"""Errors a user can fix: bad priors, scenario or data files, impossible parameters.
+
+The CLI turns each into one line on stderr and exit code 2; the Python API raises
+them so a notebook shows the same message.
+"""
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """A problem in a user's input, located by file and field.
+
+    Parameters
+    ----------
+    source : str
+        The file (or other origin, such as ``--tokens-per-day``) the problem is in.
+    field : str
+        The assumption, column, row or option that is wrong ("" when the whole
+        source is wrong, e.g. a TOML syntax error).
+    problem : str
+        What is wrong, in words a user can act on.
+    """
+
+    def __init__(self, source: str, field: str, problem: str):
+        self.source = str(source)
+        self.field = field
+        self.problem = problem
+        where = f"{self.source}: {field}" if field else self.source
+        super().__init__(f"{where}: {problem}")

@@ -1,0 +1,197 @@
+"""Priors for the growth curves, read from a TOML file the user can change.
+
+Every parameter is a normal or a log-normal, written so that the model can draw
+it non-centred: ``value = mu + sigma * z`` or ``value = median * exp(sigma_log * z)``
+with ``z ~ Normal(0, 1)``. Each prior carries its reason and source; the file is
+read with :mod:`tomllib` (never evaluated) and every problem is an
+:class:`mc.errors.InputError` naming the file and the key.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from mc.errors import InputError
+
+DEFAULT_PRIORS_PATH = Path(__file__).resolve().parents[2] / "priors" / "growth.toml"
+SHARED_SECTION = "shared"
+OBSERVATION_SECTION = "observation"
+SHARED_PARAMS = ("log10_launch_tokens_per_day", "noise_log10")
+_DIST_PARAMS = {"normal": ("mu", "sigma"), "lognormal": ("median", "sigma_log")}
+_TEXT_KEYS = ("reason", "source")
+
+
+@dataclass(frozen=True)
+class PriorSpec:
+    """One parameter's prior: a normal (mu, sigma) or log-normal (median, sigma_log)."""
+
+    name: str
+    dist: str
+    params: Mapping[str, float]
+    reason: str = ""
+    source: str = ""
+
+    def from_standard_normal(self, z, xp):
+        """The parameter value for a standard-normal `z` (numpy or pytensor `xp`)."""
+        if self.dist == "normal":
+            return self.params["mu"] + self.params["sigma"] * z
+        return self.params["median"] * xp.exp(self.params["sigma_log"] * z)
+
+    def to_dict(self) -> dict:
+        return {"dist": self.dist, **self.params, "reason": self.reason, "source": self.source}
+
+    @classmethod
+    def from_dict(cls, name: str, table: Any, *, source: str) -> "PriorSpec":
+        """Validate one ``[section.name]`` table; raise InputError on any problem."""
+        if not isinstance(table, Mapping):
+            raise InputError(source, name, "must be a table with dist, its parameters, reason and source")
+        dist = table.get("dist")
+        if dist not in _DIST_PARAMS:
+            raise InputError(source, f"{name}.dist", f"{dist!r} is not one of {', '.join(map(repr, _DIST_PARAMS))}")
+        expected = set(_DIST_PARAMS[dist]) | set(_TEXT_KEYS) | {"dist"}
+        unknown = sorted(set(table) - expected)
+        if unknown:
+            raise InputError(source, f"{name}.{unknown[0]}", f"unknown key for a {dist} prior (expected {', '.join(sorted(expected))})")
+        params = {key: _positive_or_finite(source, name, key, table.get(key)) for key in _DIST_PARAMS[dist]}
+        texts = {key: _text(source, name, key, table.get(key)) for key in _TEXT_KEYS}
+        return cls(name, dist, params, **texts)
+
+
+def _positive_or_finite(source: str, name: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(source, f"{name}.{key}", f"must be a number, found {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise InputError(source, f"{name}.{key}", "must be finite")
+    if key != "mu" and value <= 0:
+        raise InputError(source, f"{name}.{key}", f"must be positive, found {value}")
+    return value
+
+
+def _text(source: str, name: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(source, f"{name}.{key}", "each prior needs a non-empty reason and source (text)")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class GrowthPriors:
+    """All growth priors: shared ones, per-curve ones, and the announcement rounding.
+
+    Attributes
+    ----------
+    shared : mapping of name to PriorSpec (launch level, observation noise)
+    curves : mapping of curve name to {parameter name: PriorSpec}
+    rounding_down_fraction : float
+        Announcements ("超过X") understate the true volume by this fraction on
+        average: announced = true / (1 + fraction).
+    path : str
+    """
+
+    shared: Mapping[str, PriorSpec]
+    curves: Mapping[str, Mapping[str, PriorSpec]]
+    rounding_down_fraction: float
+    path: str = "<defaults>"
+    observation_text: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def rounding_offset_log10(self) -> float:
+        """log10(1 + rounding_down_fraction): how far announcements sit below the curve."""
+        return math.log10(1.0 + self.rounding_down_fraction)
+
+    def for_curve(self, curve_name: str) -> dict[str, PriorSpec]:
+        """The curve's parameters (launch level first), without the noise prior."""
+        if curve_name not in self.curves:
+            raise InputError(self.path, curve_name, "no priors for this curve")
+        return {"log10_launch_tokens_per_day": self.shared["log10_launch_tokens_per_day"], **self.curves[curve_name]}
+
+    def to_dict(self) -> dict:
+        """A plain dict with the file's layout (round-trips through :func:`priors_from_dict`)."""
+        out: dict = {OBSERVATION_SECTION: {"rounding_down_fraction": self.rounding_down_fraction, **self.observation_text}}
+        out[SHARED_SECTION] = {k: v.to_dict() for k, v in self.shared.items()}
+        out.update({c: {k: v.to_dict() for k, v in specs.items()} for c, specs in self.curves.items()})
+        return out
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical content (formatting and comments do not count)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def priors_from_dict(document: Mapping[str, Any], *, source: str = "<dict>") -> GrowthPriors:
+    """Validate a parsed priors document.
+
+    Parameters
+    ----------
+    document : mapping
+        The TOML tables: ``observation``, ``shared`` and one per curve.
+    source : str
+        Named in error messages.
+
+    Returns
+    -------
+    GrowthPriors
+    """
+    from mc.growth.curves import CURVES  # curves import PriorSpec from here
+
+    known = {OBSERVATION_SECTION, SHARED_SECTION, *CURVES}
+    for section in document:
+        if section not in known:
+            raise InputError(source, section, f"unknown section (expected {', '.join(sorted(known))})")
+    fraction, texts = _observation(document.get(OBSERVATION_SECTION), source)
+    shared = _section(document, SHARED_SECTION, SHARED_PARAMS, source)
+    curves = {name: _section(document, name, curve.param_names, source) for name, curve in CURVES.items()}
+    return GrowthPriors(shared, curves, fraction, source, texts)
+
+
+def _section(document: Mapping, section: str, names: tuple[str, ...], source: str) -> dict[str, PriorSpec]:
+    table = document.get(section)
+    if not isinstance(table, Mapping):
+        raise InputError(source, section, f"missing section [{section}] (parameters {', '.join(names)})")
+    extra = sorted(set(table) - set(names))
+    if extra:
+        raise InputError(source, f"{section}.{extra[0]}", f"unknown parameter (expected {', '.join(names)})")
+    missing = [n for n in names if n not in table]
+    if missing:
+        raise InputError(source, f"{section}.{missing[0]}", "missing prior")
+    return {n: PriorSpec.from_dict(f"{section}.{n}", table[n], source=source) for n in names}
+
+
+def _observation(table: Any, source: str) -> tuple[float, dict[str, str]]:
+    if not isinstance(table, Mapping):
+        raise InputError(source, OBSERVATION_SECTION, "missing section [observation] (rounding_down_fraction, reason, source)")
+    extra = sorted(set(table) - {"rounding_down_fraction", *_TEXT_KEYS})
+    if extra:
+        raise InputError(source, f"{OBSERVATION_SECTION}.{extra[0]}", "unknown key (expected rounding_down_fraction, reason, source)")
+    value = table.get("rounding_down_fraction")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise InputError(source, f"{OBSERVATION_SECTION}.rounding_down_fraction", f"must be a number in [0, 1), found {value!r}")
+    texts = {k: _text(source, OBSERVATION_SECTION, k, table.get(k)) for k in _TEXT_KEYS}
+    return float(value), texts
+
+
+def load_growth_priors(path: str | Path | None = None) -> GrowthPriors:
+    """Read and validate a growth-priors TOML file (default: the shipped ``priors/growth.toml``).
+
+    Raises
+    ------
+    InputError
+        Unreadable file, TOML syntax error, unknown or missing section or key,
+        bad distribution or parameter.
+    """
+    path = Path(path) if path is not None else DEFAULT_PRIORS_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot read the file ({exc.strerror or exc.__class__.__name__})") from None
+    except UnicodeDecodeError:
+        raise InputError(str(path), "", "cannot read the file (not UTF-8 text)") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), "", f"not valid TOML ({exc})") from None
+    return priors_from_dict(document, source=str(path))

@@ -1,0 +1,24 @@
+"""Daily token volume at a date, from the growth fit, as an assumption for the sampler."""
+from __future__ import annotations
+
+from datetime import date
+
+from mc.distributions import Distribution
+from mc.priors import Assumption
+
+
+def volume_at_date(target: date, *, curve: str | None = None, data_path=None, seed: int = 0) -> Assumption:
+    """`tokens_per_day` as the growth posterior predictive at `target`.
+
+    Each simulation draw takes one posterior predictive draw (resampled with the
+    draw's own stream), so volume and the economic inputs vary together per draw.
+    """
+    from mc.growth import predictive_tokens_per_day  # lazy: PyMC is heavy
+
+    kwargs = {"data_path": data_path, "seed": seed}
+    if curve:
+        kwargs["curve"] = curve
+    draws = predictive_tokens_per_day(target, **kwargs)
+    label = f"growth fit ({curve or 'default curve'}) posterior predictive at {target.isoformat()}"
+    return Assumption("tokens_per_day", Distribution("empirical", {"values": [float(v) for v in draws]}),
+                      unit="tokens/day", source=label)
