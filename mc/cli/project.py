@@ -1,0 +1,133 @@
+"""`mc project`: multi-year paths of revenue, GPU fleet, capex, depreciation, power and NPV."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from mc.cli.common import _json_default, add_output_options, add_sampling_options, check_output_option, \
+    emit_table, table_records
+from mc.display import fmt
+from mc.errors import InputError
+from mc.export import check_writable
+
+DEFAULT_DRAWS = 50_000
+SCREEN_OUTPUTS = {  # output -> (divide by, unit shown)
+    "tokens_per_day": (1e12, "万亿 tokens/day"),
+    "price_cny_per_m_tokens": (1.0, "元/M tokens"),
+    "revenue_cny": (1e8, "亿元/yr"),
+    "fleet_gpus": (1e4, "万 GPUs"),
+    "gpus_purchased": (1e4, "万 GPUs"),
+    "capex_cny": (1e8, "亿元/yr"),
+    "depreciation_cny": (1e8, "亿元/yr"),
+    "power_cny": (1e8, "亿元/yr"),
+    "margin": (0.01, "%"),
+    "margin_after_power": (0.01, "%"),
+    "cash_flow_cny": (1e8, "亿元/yr"),
+}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "project", help="multi-year projection: fleet and capex by vintage, price erosion, power, NPV",
+        description="Project each year's revenue, GPU fleet (bought by vintage, depreciated straight-line), "
+                    "capex, depreciation, power cost and margins, and the NPV of the path's cash flows. "
+                    "Economic inputs come from PRIORS (drawn once per path), the rest from --projection.")
+    p.add_argument("priors", nargs="?", help="base priors TOML (default priors/base.toml)")
+    p.add_argument("--projection", type=Path, help="projection priors TOML (default priors/projection.toml)")
+    p.add_argument("--from", dest="start", type=int, default=2025, help="start year (default 2025)")
+    p.add_argument("--to", dest="stop", type=int, default=2030, help="last year (default 2030)")
+    p.add_argument("--volume-source", "--date-source", dest="volume_source", choices=("prior", "growth"),
+                   default="prior", help="volume paths from the projection priors or from the growth fit "
+                                         "(posterior predictive at each mid-year; default prior)")
+    p.add_argument("--curve", default=None, help="growth curve for --volume-source growth")
+    p.add_argument("--data", help="token usage CSV for --volume-source growth")
+    p.add_argument("--plot", type=Path, help="write a fan chart PNG here")
+    add_sampling_options(p, draws=DEFAULT_DRAWS)
+    add_output_options(p)
+    p.set_defaults(handler=handle)
+
+
+def _check_plot_option(args: argparse.Namespace) -> None:
+    if args.plot is not None:
+        if args.plot.suffix.lower() != ".png":
+            raise InputError(str(args.plot), "", "--plot writes a PNG; give a path ending in .png")
+        check_writable(args.plot, force=args.force)
+
+
+def handle(args: argparse.Namespace) -> int:
+    # Everything a user can get wrong is checked before the (seconds-long) simulation.
+    check_output_option(args)
+    _check_plot_option(args)
+    from mc.priors import default_priors_path, load_priors
+    from mc.projection import (growth_volume_paths, load_projection_priors, project, summarise_projection,
+                               year_range)
+
+    years = year_range(args.start, args.stop)
+    priors = load_priors(args.priors or default_priors_path())
+    projection_priors = load_projection_priors(args.projection)
+    paths, attrs = None, {}
+    if args.volume_source == "growth":
+        paths, rank_corr = growth_volume_paths(years, args.draws, seed=args.seed, curve=args.curve,
+                                               data_path=args.data)
+        attrs = {"volume_source": f"growth fit ({args.curve or 'default curve'}), mid-year posterior predictive",
+                 "volume_path_min_rank_correlation": rank_corr}
+    ds = project(priors, projection_priors, years, args.draws, seed=args.seed, method=args.method,
+                 volume_paths=paths, attrs=attrs)
+    table = summarise_projection(ds)
+    if args.plot is not None:
+        _write_plot(table, ds.attrs, args)
+    if args.json:
+        if args.out is not None:
+            emit_table(table, argparse.Namespace(**{**vars(args), "json": False, "quiet": True}), screen="")
+        print(json.dumps({"meta": dict(ds.attrs), **table_records(table)}, indent=2, default=_json_default))
+        return 0
+    emit_table(table, args, screen=render(table, ds.attrs))
+    if args.plot is not None and not args.quiet:
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _write_plot(table, attrs, args: argparse.Namespace) -> None:
+    from mc.plots.fan import fan_chart, save_figure
+
+    fig = fan_chart(table, title=chart_title(attrs, table))
+    save_figure(fig, args.plot, force=args.force)
+
+
+def chart_title(attrs, table) -> str:
+    """What the chart shows, from which priors, as of when."""
+    years = table["year"].dropna()
+    return (f"Doubao API projection {int(years.min())}-{int(years.max())}: median, 50% and 90% bands\n"
+            f"priors {Path(attrs['priors_origin']).name} + {Path(attrs['projection_priors_origin']).name}, "
+            f"as of {attrs.get('as_of') or 'n/a'} (base priors {attrs.get('priors_as_of') or 'n/a'}); volume: {attrs['volume_source']}; "
+            f"{attrs['n_draws']:,} draws, seed {attrs['seed']}")
+
+
+def render(table, attrs) -> str:
+    """Median and 90% interval of each output per year, in display units, then the NPV."""
+    yearly = table[table["year"].notna()]
+    years = sorted(int(y) for y in yearly["year"].unique())
+    value = yearly.set_index(["output", "year", "statistic"])["value"]
+    lines = [f"mc project: {attrs['priors_origin']} + {attrs['projection_priors_origin']}  "
+             f"({attrs['n_draws']:,} draws, method {attrs['method']}, seed {attrs['seed']}, "
+             f"volume: {attrs['volume_source']})",
+             f"power: {attrs['power']}; cells are median [p5, p95]", ""]
+    lines.append(f"{'output':<23}{'unit':<16}" + "".join(f"{y:>26}" for y in years))
+    for output, (divisor, unit) in SCREEN_OUTPUTS.items():
+        if output not in set(yearly["output"]):
+            continue
+        cells = "".join(f"{_cell(value, output, y, divisor):>26}" for y in years)
+        lines.append(f"{output:<23}{unit:<16}{cells}")
+    npv = table[table["output"] == "npv_cny"].set_index("statistic")
+    if not npv.empty:
+        v, se = npv["value"], npv["mc_se"]
+        lines += ["", f"NPV at {years[0]} (亿元, no terminal value): median {fmt(v['p50'] / 1e8)} "
+                      f"[p5 {fmt(v['p5'] / 1e8)}, p95 {fmt(v['p95'] / 1e8)}], mean {fmt(v['mean'] / 1e8)} "
+                      f"± {fmt(se['mean'] / 1e8)} s.e.; P(NPV < 0) = {v['p_negative']:.4f} ± {se['p_negative']:.4f}"]
+    return "\n".join(lines)
+
+
+def _cell(value, output: str, year: int, divisor: float) -> str:
+    med, lo, hi = (value[(output, year, s)] / divisor for s in ("p50", "p5", "p95"))
+    return f"{fmt(med)} [{fmt(lo)}, {fmt(hi)}]"

@@ -1,0 +1,143 @@
+"""Fan charts of a multi-year projection: median, 50% and 90% bands per output.
+
+Drawn from the percentile table of :func:`mc.projection.summarise_projection`
+(p5, p25, p50, p75, p95 per year), so a saved table can be re-plotted without
+the draws.  Money is shown in 亿元 (1e8 CNY), GPUs in 万, tokens in 万亿 per day,
+margins in %.  A last panel shows the NPV's distribution as a box (p25-p75)
+with whiskers at p5 and p95.
+"""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from mc.export import write_bytes_atomic  # noqa: E402
+
+YI, WAN, WAN_YI = 1e8, 1e4, 1e12
+# output -> (panel title, divisor, display unit, log scale)
+PANELS: dict[str, tuple[str, float, str, bool]] = {
+    "tokens_per_day": ("Average daily tokens", WAN_YI, "万亿 tokens/day", True),
+    "price_cny_per_m_tokens": ("Blended price", 1.0, "元 per million tokens", False),
+    "revenue_cny": ("Revenue", YI, "亿元/yr", True),
+    "fleet_gpus": ("GPUs in service", WAN, "万 GPUs", True),
+    "capex_cny": ("Capex (cash on GPUs)", YI, "亿元/yr", True),
+    "depreciation_cny": ("Depreciation", YI, "亿元/yr", True),
+    "power_cny": ("Power cost", YI, "亿元/yr", True),
+    "cash_flow_cny": ("Cash flow (revenue - capex - power)", YI, "亿元/yr", False),
+    "margin": ("Margin on depreciation", 0.01, "%", False),
+    "margin_after_power": ("Margin after power", 0.01, "%", False),
+    "required_eflops": ("Compute at peak", 1.0, "EFLOPS", True),
+    "gpus_purchased": ("GPUs bought", WAN, "万 GPUs", True),
+}
+DEFAULT_OUTPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "revenue_cny", "fleet_gpus", "capex_cny",
+                   "depreciation_cny", "power_cny", "cash_flow_cny", "margin", "margin_after_power")
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+              "SimHei", "Microsoft YaHei", "PingFang SC", "Droid Sans Fallback", "AR PL UMing CN")
+
+
+def cjk_font() -> str | None:
+    """An installed font that has Chinese glyphs, or None."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in _CJK_FONTS if name in installed), None)
+
+
+def _label(unit: str, cjk: bool) -> str:
+    """The unit as shown: in Chinese when a font can draw it, else spelled in base units."""
+    if cjk:
+        return unit
+    return (unit.replace("万亿 ", "1e12 ").replace("亿元", "1e8 CNY (yi yuan)").replace("万 ", "1e4 ")
+            .replace("元", "CNY"))
+
+
+def fan_chart(table: pd.DataFrame, outputs: Sequence[str] | None = None, *, title: str = ""):
+    """A grid of fan charts, one panel per output, plus the NPV box when present.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`mc.projection.summarise_projection`; needs p5, p25, p50,
+        p75 and p95 rows.
+    outputs : sequence of str, optional
+        Yearly outputs to draw (default :data:`DEFAULT_OUTPUTS` that are present).
+    title : str
+        Figure title (say what and as of when).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    present = set(table["output"])
+    outputs = [o for o in (outputs or DEFAULT_OUTPUTS) if o in present]
+    npv = "npv_cny" in present
+    n_panels = len(outputs) + npv
+    ncols = 3 if n_panels > 4 else max(n_panels, 1)
+    nrows = math.ceil(n_panels / ncols)
+    font = cjk_font()
+    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
+    with plt.rc_context(rc):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+        flat = list(axes.flat)
+        for ax, output in zip(flat, outputs):
+            _fan_panel(ax, table[table["output"] == output], output, bool(font))
+        if npv:
+            _npv_panel(flat[len(outputs)], table[table["output"] == "npv_cny"], bool(font))
+        for ax in flat[n_panels:]:
+            ax.set_visible(False)
+        fig.suptitle(title, fontsize=11)
+        fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return fig
+
+
+def _quantiles(rows: pd.DataFrame, divisor: float) -> pd.DataFrame:
+    wide = rows.pivot(index="year", columns="statistic", values="value")
+    return wide[["p5", "p25", "p50", "p75", "p95"]].astype(float) / divisor
+
+
+def _fan_panel(ax, rows: pd.DataFrame, output: str, cjk: bool) -> None:
+    name, divisor, unit, log = PANELS.get(output, (output, 1.0, rows["unit"].iloc[0], False))
+    q = _quantiles(rows, divisor)
+    years = q.index.astype(int)
+    ax.fill_between(years, q["p5"], q["p95"], alpha=0.2, color="C0", lw=0, label="90% band (p5-p95)")
+    ax.fill_between(years, q["p25"], q["p75"], alpha=0.4, color="C0", lw=0, label="50% band (p25-p75)")
+    ax.plot(years, q["p50"], color="C0", lw=2, marker="o", ms=3, label="median")
+    if log:
+        ax.set_yscale("log", nonpositive="clip")
+    elif q.min().min() < 0 < q.max().max():
+        ax.axhline(0, color="grey", lw=0.8)
+    ax.set_title(name, fontsize=10)
+    ax.set_xlabel("year")
+    ax.set_ylabel(_label(unit, cjk) + (" (log scale)" if log else ""))
+    ax.set_xticks(years)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+
+
+def _npv_panel(ax, rows: pd.DataFrame, cjk: bool) -> None:
+    stat = rows.set_index("statistic")["value"].astype(float) / YI
+    box = {"med": stat["p50"], "q1": stat["p25"], "q3": stat["p75"], "whislo": stat["p5"], "whishi": stat["p95"],
+           "mean": stat["mean"], "label": "NPV"}
+    ax.bxp([box], vert=False, showmeans=True, showfliers=False, widths=0.5)
+    ax.axvline(0, color="grey", lw=0.8)
+    share = rows.set_index("statistic")["value"].get("p_negative")
+    extra = f", P(NPV < 0) = {float(share):.2f}" if share is not None else ""
+    ax.set_title(f"NPV of the path (box p25-p75, whiskers p5-p95, ▲ mean{extra})", fontsize=9)
+    ax.set_xlabel(_label("亿元", cjk) + " at the start year")
+    ax.set_xscale("symlog", linthresh=max(abs(stat["p50"]) / 10, 1.0))
+    ax.grid(alpha=0.3)
+
+
+def save_figure(fig, path: str | Path, *, force: bool = False) -> Path:
+    """Write `fig` as a PNG atomically (no partial file; no overwrite without `force`)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    return write_bytes_atomic(buffer.getvalue(), path, force=force)
