@@ -75,4 +75,8 @@ def render(table, attrs, priors: Priors) -> str:
     lines += ["", f"P(margin < 0) = {p_loss.value:.4f} ± {p_loss.mc_se:.4f} (Monte Carlo s.e.)"]
     if attrs["method"] != "mc":
         lines.append("standard errors assume independent draws: conservative for lhs and sobol")
+    if priors.correlation.pairs:
+        from mc.correlation import render_achieved
+
+        lines += render_achieved(priors, attrs)
     return "\n".join(lines)

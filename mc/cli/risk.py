@@ -1,0 +1,243 @@
+"""`mc stress`, `mc sensitivity`, `mc tails`, `mc goalseek`, `mc breakeven`: risk analysis commands.
+
+A thin layer over mc.scenarios, mc.sensitivity, mc.tails and mc.goalseek; heavy
+modules are imported inside the handlers so `mc --help` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, iso_date, \
+    positive_float, positive_int, table_records, _json_default
+from mc.display import fmt, scaled, unit
+from mc.economics import OUTPUTS
+from mc.priors import PRIORS_DIR
+
+STRESS_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must lie strictly between 0 and 1")
+    return value
+
+
+def _add_volume(p: argparse.ArgumentParser) -> None:
+    volume = p.add_mutually_exclusive_group()
+    volume.add_argument("--tokens-per-day", type=positive_float, help="fix daily token volume (e.g. 1e14 = 100万亿)")
+    volume.add_argument("--date", type=iso_date, help="draw daily tokens from the growth fit's forecast at this date")
+    p.add_argument("--curve", default=None, help="growth curve for --date")
+    p.add_argument("--data", help="token usage CSV for --date (default priors/token_usage.csv)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("stress", help="base vs stress scenarios with common random numbers",
+                              description="Run the base priors and each scenario (priors/scenarios/<name>.toml or a "
+                                          "path; none = all shipped) with the same seed and tabulate the changes.")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    p.add_argument("--priors", help="base priors TOML (default priors/base.toml)")
+    _add_volume(p)
+    add_sampling_options(p, draws=100_000)
+    add_output_options(p)
+    p.set_defaults(handler=handle_stress)
+
+    p = subparsers.add_parser("sensitivity", help="rank correlation, tornado and Sobol indices per input")
+    p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
+    p.add_argument("--output", choices=list(OUTPUTS), default="margin", help="output analysed (default margin)")
+    p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
+    p.add_argument("--no-sobol", action="store_true", help="skip the Sobol indices")
+    p.add_argument("--plot", type=Path, help="write the tornado chart as PNG here")
+    _add_volume(p)
+    add_sampling_options(p, draws=50_000)
+    add_output_options(p)
+    p.set_defaults(handler=handle_sensitivity)
+
+    p = subparsers.add_parser("tails", help="inputs in an output's bad tail, and its CVaR")
+    p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
+    p.add_argument("--output", choices=list(OUTPUTS), default="margin", help="output whose tail (default margin)")
+    p.add_argument("--tail", type=_probability, default=0.1, help="share of worst draws (default 0.1)")
+    _add_volume(p)
+    add_sampling_options(p, draws=200_000)
+    add_output_options(p)
+    p.set_defaults(handler=handle_tails)
+
+    p = subparsers.add_parser("goalseek", help="solve for an assumption at which a statistic hits a target")
+    p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
+    p.add_argument("--assumption", required=True, help="input to solve for, e.g. price_cny_per_m_tokens")
+    p.add_argument("--output", choices=list(OUTPUTS), default="margin")
+    p.add_argument("--statistic", default="p50", help="p1..p99, mean, sd or p_negative (default p50)")
+    p.add_argument("--target", type=float, default=0.0, help="target value in base units (default 0)")
+    p.add_argument("--lo", type=float, help="lower end of the search interval")
+    p.add_argument("--hi", type=float, help="upper end of the search interval")
+    p.add_argument("--mode", choices=("fix", "scale"), default="fix",
+                   help="fix the input at each trial value, or scale its draws to that median (default fix)")
+    p.add_argument("--batches", type=positive_int, default=10, help="batches for the standard error (default 10)")
+    _add_volume(p)
+    add_sampling_options(p, draws=100_000)
+    add_output_options(p)
+    p.set_defaults(handler=handle_goalseek)
+
+    p = subparsers.add_parser("breakeven", help="closed-form breakeven (margin = 0) of each input")
+    p.add_argument("priors", nargs="?", help="priors TOML (default priors/guosen_2024.toml; medians if uncertain)")
+    add_output_options(p)
+    p.set_defaults(handler=handle_breakeven)
+
+
+def _priors(args: argparse.Namespace):
+    from mc.cli.run import prepare_priors
+
+    return prepare_priors(args)
+
+
+def _header(command: str, priors, args) -> str:
+    return (f"mc {command}: {priors.origin}  ({args.draws:,} draws, method {args.method}, seed {args.seed})")
+
+
+def _money(output: str, value: float) -> str:
+    return fmt(scaled(output, value))
+
+
+def handle_stress(args: argparse.Namespace) -> int:
+    from mc.scenarios import load_scenarios, stress
+
+    check_output_option(args)
+    scenarios = load_scenarios(args.scenarios)  # every file validated before any work
+    priors = _priors(args)
+    table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method)
+    emit_table(table, args, screen=render_stress(table, scenarios, priors, args))
+    return 0
+
+
+def render_stress(table, scenarios, priors, args) -> str:
+    """Median and p5-p95 of revenue, capex and margin, and P(margin < 0), per scenario."""
+    idx = table.set_index(["scenario", "output", "statistic"])["value"]
+    head = "".join(f"{o.split('_')[0] + ' ' + unit(o):>28}" for o in STRESS_OUTPUTS)
+    lines = [_header("stress", priors, args) + "; same draws for unchanged inputs", "",
+             "p50 [p5, p95] per scenario", f"{'scenario':<17}{head}{'P(margin<0)':>13}"]
+    for name in table["scenario"].unique():
+        cells = "".join(f"{_money(o, idx[name, o, 'p50']) + ' [' + _money(o, idx[name, o, 'p5']) + ', ' + _money(o, idx[name, o, 'p95']) + ']':>28}"
+                        for o in STRESS_OUTPUTS)
+        lines.append(f"{name:<17}{cells}{idx[name, 'margin', 'p_negative']:>13.3f}")
+    lines += ["", *(f"  {s.name}: {s.description}" for s in scenarios)]
+    return "\n".join(lines)
+
+
+def handle_sensitivity(args: argparse.Namespace) -> int:
+    from mc.export import check_writable
+    from mc.results import simulate
+    from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
+
+    check_output_option(args)
+    if args.plot is not None:
+        check_writable(args.plot, force=args.force)
+    priors = _priors(args)
+    results = simulate(priors, args.draws, seed=args.seed, method=args.method)
+    rank = rank_correlations(results, priors)
+    torn = tornado(priors, args.output, n_draws=args.draws, seed=args.seed, method=args.method)
+    sobol = None if args.no_sobol else sobol_indices(priors, args.output, n_base=args.sobol_n, seed=args.seed)
+    table = sensitivity_table(rank, torn, sobol, args.output)
+    if args.plot is not None:
+        from mc.plots.tornado import save_tornado
+
+        as_of = priors.meta.get("as_of", "")
+        title = (f"Tornado: median {args.output}, each input at p10 / p90\n{Path(priors.origin).name}"
+                 f"{' as of ' + str(as_of) if as_of else ''}, {args.draws:,} draws, seed {args.seed}")
+        save_tornado(torn, args.output, args.plot, title=title, force=args.force)
+    emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args))
+    if args.plot is not None and not (args.json or args.quiet):
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def render_sensitivity(rank, torn, sobol, priors, args) -> str:
+    out = args.output
+    shown = [o for o in ("revenue_cny_per_year", "capex_cny_per_year", "margin") if o in set(rank["output"])]
+    rho = rank.pivot(index="input", columns="output", values="spearman")
+    lines = [_header("sensitivity", priors, args), "",
+             f"tornado: median {out} ({unit(out)}) = {_money(out, torn['base'].iloc[0])} with nothing fixed; "
+             "Spearman rho with outputs; Sobol indices (95% CI half-width)",
+             f"{'input':<24}{'at p10':>10}{'at p90':>10}{'swing':>10}"
+             + "".join(f"{'rho ' + o.split('_')[0]:>13}" for o in shown)
+             + ("" if sobol is None else f"{'S1':>15}{'ST':>15}")]
+    s = None if sobol is None else sobol.table.set_index("input")
+    for r in torn.itertuples():
+        cells = "".join(f"{rho.loc[r.input, o]:>13.3f}" for o in shown)
+        sob = "" if s is None else (f"{s.loc[r.input, 'S1']:>8.3f}±{s.loc[r.input, 'S1_conf']:<6.3f}"
+                                   f"{s.loc[r.input, 'ST']:>8.3f}±{s.loc[r.input, 'ST_conf']:<6.3f}")
+        lines.append(f"{r.input:<24}{_money(out, r.output_at_low):>10}{_money(out, r.output_at_high):>10}"
+                     f"{fmt(scaled(out, r.swing)):>10}{cells}{sob}")
+    if sobol is not None:
+        lines.append(f"\nSobol: SALib design, N = {sobol.n_base:,}; inputs treated as independent")
+    return "\n".join(lines)
+
+
+def handle_tails(args: argparse.Namespace) -> int:
+    from mc.results import simulate
+    from mc.tails import bad_side, tail_drivers, tail_expectations
+
+    check_output_option(args)
+    priors = _priors(args)
+    results = simulate(priors, args.draws, seed=args.seed, method=args.method)
+    drivers = tail_drivers(results, priors, args.output, tail=args.tail)
+    cvar = tail_expectations(results, tuple(dict.fromkeys((args.output, "margin", "revenue_cny_per_year"))),
+                             tail=args.tail)
+    if args.json:
+        if args.out is not None:
+            emit_table(drivers, argparse.Namespace(**{**vars(args), "json": False, "quiet": True}), screen="")
+        payload = {"drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
+        print(json.dumps(payload, indent=2, default=_json_default))
+        return 0
+    side = "lowest" if bad_side(args.output) == "low" else "highest"
+    lines = [_header("tails", priors, args), "",
+             f"inputs in the {side} {100 * args.tail:g}% of {args.output} vs all draws (KS: tail vs the rest)",
+             f"{'input':<24}{'unit':<24}{'median all':>12}{'median tail':>13}{'shift/sd':>10}{'KS D':>8}"]
+    for r in drivers.itertuples():
+        lines.append(f"{r.input:<24}{r.unit:<24}{fmt(r.median_all):>12}{fmt(r.median_tail):>13}"
+                     f"{r.shift_sd:>10.2f}{r.ks_statistic:>8.3f}")
+    lines += ["", f"conditional tail expectation (CVaR) over the worst {100 * args.tail:g}%:"]
+    for r in cvar.itertuples():
+        lines.append(f"  {r.output:<22} VaR {_money(r.output, r.var):>9}  CVaR {_money(r.output, r.cvar):>9} "
+                     f"± {fmt(scaled(r.output, r.mc_se))} {unit(r.output)}")
+    emit_table(drivers, args, screen="\n".join(lines))
+    return 0
+
+
+def handle_goalseek(args: argparse.Namespace) -> int:
+    from mc.goalseek import goal_seek
+
+    check_output_option(args)
+    priors = _priors(args)
+    r = goal_seek(priors, args.assumption, args.output, args.statistic, args.target, lo=args.lo, hi=args.hi,
+                  n_draws=args.draws, seed=args.seed, method=args.method, mode=args.mode, n_batches=args.batches)
+    verb = "fixed at" if r.mode == "fix" else "with its draws scaled to median"
+    screen = "\n".join([
+        _header("goalseek", priors, args), "",
+        f"{r.statistic} of {r.output} = {r.target:g} when {r.assumption} is {verb} "
+        f"{fmt(r.value)} ± {fmt(r.mc_se)} {r.unit}",
+        f"  (searched [{fmt(r.lo)}, {fmt(r.hi)}]; statistic there {r.achieved:.4g}; other inputs share their draws "
+        f"across trials; ± is the batch-means standard error over {r.n_batches} batches)"])
+    emit_table(r.to_frame(), args, screen=screen)
+    return 0
+
+
+def handle_breakeven(args: argparse.Namespace) -> int:
+    from mc.goalseek import breakeven, point_margin
+    from mc.priors import load_priors
+
+    check_output_option(args)
+    priors = load_priors(args.priors or PRIORS_DIR / "guosen_2024.toml")
+    table = breakeven(priors)
+    lines = [f"mc breakeven: {priors.origin}  (margin at the point values {100 * point_margin(priors):.2f}%)", "",
+             "each input's value at which margin = 0, the others at their point values (closed form)",
+             f"{'input':<24}{'unit':<24}{'point':>12}{'breakeven':>12}{'change':>9}  margin > 0 when"]
+    for r in table.itertuples():
+        be = "cancels" if r.breakeven_value != r.breakeven_value else fmt(r.breakeven_value)
+        change = "" if r.change_pct != r.change_pct else f"{r.change_pct:+.1f}%"
+        flag = "" if r.feasible or be == "cancels" else "  (outside the domain: never breaks even)"
+        lines.append(f"{r.input:<24}{r.unit:<24}{fmt(r.point_value):>12}{be:>12}{change:>9}  "
+                     f"{r.margin_positive_when}{flag}")
+    emit_table(table, args, screen="\n".join(lines))
+    return 0

@@ -1,0 +1,131 @@
+"""Induced rank correlation: targets met within Monte Carlo error, marginals untouched, bad matrices."""
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from mc.correlation import achieved_rank_correlations, induce_rank_correlation, nearest_correlation
+from mc.errors import InputError
+from mc.priors import Correlation, PRIORS_DIR, load_priors
+from mc.sampling import draw
+
+from risk_helpers import toy_priors
+
+N = 65_536  # one stream block
+# s.e. of a Spearman coefficient <= sqrt(1.06 / n) = 0.0040 at n = 65536; 4 s.e. = 0.016
+TOL = 4 * np.sqrt(1.06 / N)
+UNCERTAIN = {"price_cny_per_m_tokens": {"family": "lognormal", "median": 1.5, "sigma": 0.3},
+             "paid_share": {"family": "beta", "alpha": 8.0, "beta": 12.0},
+             "utilization": {"family": "uniform", "low": 0.3, "high": 0.6},
+             "peak_to_avg": {"family": "pert", "low": 2.0, "mode": 3.0, "high": 5.0}}
+PAIRS = [["price_cny_per_m_tokens", "paid_share", -0.3], ["utilization", "peak_to_avg", -0.4],
+         ["price_cny_per_m_tokens", "utilization", 0.5]]
+
+
+def correlated(method="gaussian", pairs=PAIRS, repair=False):
+    return toy_priors(UNCERTAIN, {"pairs": pairs, "method": method, "repair": repair})
+
+
+@pytest.mark.parametrize("method", ["gaussian", "iman-conover"])
+@pytest.mark.parametrize("sampling", ["mc", "lhs"])
+def test_achieved_rank_correlations_hit_targets(method, sampling):
+    priors = correlated(method)
+    table = achieved_rank_correlations(draw(priors, N, seed=4, method=sampling), priors)
+    assert list(table.columns) == ["pair", "target", "achieved", "mc_se"]
+    np.testing.assert_allclose(table["achieved"], table["target"], atol=TOL)
+
+
+@pytest.mark.parametrize("method", ["gaussian", "iman-conover"])
+def test_reordering_keeps_every_value(method):
+    # LHS draws go through the inverse CDF with or without correlation, so the correlated run
+    # must hold exactly the same values per input, only paired differently (stratification kept).
+    plain = draw(toy_priors(UNCERTAIN), N, seed=9, method="lhs")
+    corr = draw(correlated(method), N, seed=9, method="lhs")
+    for name in UNCERTAIN:
+        np.testing.assert_array_equal(np.sort(corr[name]), np.sort(plain[name]))
+    assert not np.array_equal(corr["paid_share"], plain["paid_share"])
+
+
+@pytest.mark.parametrize("method", ["gaussian", "iman-conover"])
+def test_marginals_follow_declared_distributions(method):
+    priors = correlated(method)
+    drawn = draw(priors, N, seed=21, method="mc")
+    for name in UNCERTAIN:
+        # a correct marginal fails KS at 1e-3 with probability 1e-3 (fixed seed: deterministic)
+        assert stats.kstest(drawn[name], priors[name].distribution.frozen.cdf).pvalue > 1e-3
+
+
+def test_uncorrelated_inputs_keep_their_draws():
+    priors = correlated(pairs=[["price_cny_per_m_tokens", "paid_share", -0.3]])
+    plain = draw(toy_priors(UNCERTAIN), 1000, seed=3, method="lhs")
+    corr = draw(priors, 1000, seed=3, method="lhs")
+    for name in ("utilization", "peak_to_avg", "price_cny_per_m_tokens"):  # the first of a gaussian pair stays
+        np.testing.assert_array_equal(corr[name], plain[name])
+
+
+def test_iman_conover_is_tighter_than_its_tolerance():
+    # Iman-Conover imposes the normal scores' Pearson matrix exactly; Spearman then differs only by
+    # the scores-to-ranks nonlinearity, far below sampling error.
+    priors = correlated("iman-conover")
+    table = achieved_rank_correlations(draw(priors, N, seed=1, method="lhs"), priors)
+    np.testing.assert_allclose(table["achieved"], table["target"], atol=0.005)
+
+
+def test_not_positive_definite_names_the_pairs():
+    bad = [["price_cny_per_m_tokens", "paid_share", 0.9], ["paid_share", "utilization", 0.9],
+           ["price_cny_per_m_tokens", "utilization", -0.9], ["utilization", "peak_to_avg", 0.1]]
+    priors = correlated(pairs=bad)
+    with pytest.raises(InputError) as err:
+        draw(priors, 100, seed=0)
+    message = str(err.value)
+    assert "not positive definite" in message and "repair = true" in message
+    for pair in ("price_cny_per_m_tokens~paid_share", "paid_share~utilization", "price_cny_per_m_tokens~utilization"):
+        assert pair in message
+    assert "peak_to_avg" not in message
+
+
+def test_repair_warns_and_yields_a_valid_matrix():
+    bad = [["price_cny_per_m_tokens", "paid_share", 0.9], ["paid_share", "utilization", 0.9],
+           ["price_cny_per_m_tokens", "utilization", -0.9]]
+    priors = correlated(pairs=bad, repair=True)
+    with pytest.warns(RuntimeWarning, match="repaired"):
+        drawn = draw(priors, N, seed=0, method="lhs")
+    table = achieved_rank_correlations(drawn, priors).set_index("pair")["achieved"]
+    # the repaired matrix keeps the signs but softens the impossible triangle
+    assert table["price_cny_per_m_tokens~paid_share"] > 0.2
+    assert table["price_cny_per_m_tokens~utilization"] < -0.2
+    assert abs(table["price_cny_per_m_tokens~utilization"]) < 0.9
+
+
+def test_nearest_correlation_matches_higham_example():
+    # Higham (2002), IMA J. Numer. Anal. 22, section 4: nearest correlation matrix to this A
+    a = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+    expected = np.array([[1.0, 0.7607, 0.1573], [0.7607, 1.0, 0.7607], [0.1573, 0.7607, 1.0]])
+    x = nearest_correlation(a)
+    np.testing.assert_allclose(x, expected, atol=2e-4)  # eigenvalue floor 1e-6 moves entries by ~1e-6
+    assert np.linalg.eigvalsh(x).min() > 0
+
+
+def test_fixed_input_drops_its_pairs():
+    priors = correlated().with_fixed("paid_share", 0.4)
+    drawn = draw(priors, 1000, seed=0, method="mc")
+    assert np.all(drawn["paid_share"] == 0.4)
+
+
+def test_induce_returns_same_names_and_values():
+    rng = np.random.default_rng(0)
+    u = {n: rng.random(500) for n in ("a", "b", "c")}
+    out = induce_rank_correlation(u, Correlation((("a", "b", 0.7),)), np.random.default_rng(1))
+    assert set(out) == {"a", "b", "c"}
+    np.testing.assert_array_equal(out["c"], u["c"])
+    np.testing.assert_array_equal(np.sort(out["b"]), np.sort(u["b"]))
+
+
+def test_shipped_correlated_priors_and_run_output(run_mc):
+    priors = load_priors(PRIORS_DIR / "correlated.toml")
+    assert {(a, b) for a, b, _ in priors.correlation.pairs} == {("price_cny_per_m_tokens", "paid_share"),
+                                                                ("utilization", "peak_to_avg")}
+    code, out, err = run_mc("run", PRIORS_DIR / "correlated.toml", "--draws", "20000")
+    assert code == 0, err
+    assert "target -0.300  achieved" in out and "utilization~peak_to_avg" in out
