@@ -125,7 +125,7 @@ def _npv_panel(ax, rows: pd.DataFrame, cjk: bool) -> None:
     stat = rows.set_index("statistic")["value"].astype(float) / YI
     box = {"med": stat["p50"], "q1": stat["p25"], "q3": stat["p75"], "whislo": stat["p5"], "whishi": stat["p95"],
            "mean": stat["mean"], "label": "NPV"}
-    ax.bxp([box], vert=False, showmeans=True, showfliers=False, widths=0.5)
+    ax.bxp([box], orientation="horizontal", showmeans=True, showfliers=False, widths=0.5)
     ax.axvline(0, color="grey", lw=0.8)
     share = rows.set_index("statistic")["value"].get("p_negative")
     extra = f", P(NPV < 0) = {float(share):.2f}" if share is not None else ""
