@@ -1,17 +1,39 @@
-"""Closed-form inverse CDFs for the families that have one.
+"""Fast inverse CDFs: closed forms, and interpolation tables for the beta family.
 
 scipy's generic ``ppf`` validates arguments and broadcasts through several layers;
 for LHS and Sobol on millions of points the closed forms below are several times
-faster and agree with scipy to rounding (tests/test_fastppf.py checks that).
-Families without a closed form return None and the caller uses scipy.
+faster and agree with scipy to rounding.  The beta family (also behind PERT) has
+no closed form and ``scipy.special.betaincinv`` costs about 6 µs per point, so
+:class:`BetaPPF` tabulates it once per ``(alpha, beta)``:
+
+* ``w = min(u, 1 - u)`` is split into binary octaves ``[2^-(k+1), 2^-k)`` (an
+  exact split by ``np.frexp``), each cut into ``NODES_PER_OCTAVE`` equal steps, so
+  the grid is dense in relative terms right down to ``u = 2^-(OCTAVES+1)``;
+* on each step a quintic Hermite polynomial matches ``log x`` (left half,
+  ``x = exp(g)``) or ``log(1 - x)`` (right half, via the mirrored Beta(beta, alpha),
+  ``x = -expm1(g)``) and its first two derivatives at both ends, taken from the
+  beta density: ``dx/du = 1 / f(x)``, ``d2x/du2 = -(f'/f)(x) (dx/du)^2``;
+* logs make power-law tails (``x ~ u^(1/alpha)``) nearly linear, and the
+  mirrored half keeps full relative precision of ``x`` near 1 as well as near 0.
+
+Points outside the tabulated octaves (``w < 2^-(OCTAVES+1)``, probability about
+1e-12), ``u`` of exactly 0 or 1 and invalid ``u`` fall back to scipy, so results
+are exact where the table does not reach.  tests/test_fastppf.py measures the
+relative error against ``scipy.stats.beta.ppf`` (below 1e-10 on typical priors).
+Every element is computed independently of the others, so results do not depend
+on array size or chunking.
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
 from scipy import special
+
+NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
+OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
 
 
 def _triangular(p: Mapping, u: np.ndarray) -> np.ndarray:
@@ -22,6 +44,98 @@ def _triangular(p: Mapping, u: np.ndarray) -> np.ndarray:
     return np.where(u < c, left, right)
 
 
+def _tail_coefficients(a: float, b: float) -> np.ndarray:
+    """Quintic coefficients of ``g(w) = log ppf_{a,b}(w)`` on every step of every octave.
+
+    Returns an array of shape ``(OCTAVES + 1) * NODES_PER_OCTAVE`` by 6, row
+    ``k * NODES_PER_OCTAVE + j`` for step ``j`` of octave ``k``, in powers of the
+    step's local coordinate ``theta`` in [0, 1).  Steps whose nodes are not finite
+    (underflow, or unused ends of octave 0) are NaN and fall back to scipy.
+    """
+    m = NODES_PER_OCTAVE
+    k = np.arange(OCTAVES + 1)[:, None]
+    width = 2.0 ** -(k + 1)  # octave k spans [width, 2 width)
+    w = width * (1 + np.arange(m + 1)[None, :] / m)  # nodes, both ends included
+    step = width / m
+    with np.errstate(all="ignore"):
+        x = special.betaincinv(a, b, w)
+        log_pdf = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - special.betaln(a, b)
+        dx = np.exp(-log_pdf)  # dx/dw = 1 / f(x)
+        dlog_pdf = (a - 1) / x - (b - 1) / (1 - x)  # f'/f
+        ddx = -dlog_pdf * dx**2
+        g, dg = np.log(x), dx / x
+        ddg = ddx / x - dg**2
+        d1, d2 = dg * step, ddg * step**2  # derivatives in theta = (w - node) / step
+        g0, g1 = g[:, :-1], g[:, 1:]
+        v0, v1, a0, a1 = d1[:, :-1], d1[:, 1:], d2[:, :-1], d2[:, 1:]
+        c2 = a0 / 2
+        big_a, big_b, big_c = g1 - (g0 + v0 + c2), v1 - (v0 + 2 * c2), a1 - 2 * c2
+        coef = np.stack([g0, v0, c2, 10 * big_a - 4 * big_b + big_c / 2, -15 * big_a + 7 * big_b - big_c,
+                         6 * big_a - 3 * big_b + big_c / 2], axis=-1).reshape(-1, 6)
+    coef[~np.all(np.isfinite(coef), axis=1)] = np.nan
+    return coef
+
+
+class BetaPPF:
+    """Tabulated inverse CDF of Beta(alpha, beta); build once, call on any array.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Positive shape parameters.
+    """
+
+    def __init__(self, alpha: float, beta: float):
+        self.alpha, self.beta = float(alpha), float(beta)
+        left, right = _tail_coefficients(self.alpha, self.beta), _tail_coefficients(self.beta, self.alpha)
+        # one flat table: left half, right half, then a NaN row for "not tabulated"
+        self._coef = np.concatenate([left, right, np.full((1, 6), np.nan)])
+        self._right_offset, self._missing = left.shape[0], 2 * left.shape[0]
+
+    def __call__(self, u) -> np.ndarray:
+        """``scipy.stats.beta(alpha, beta).ppf(u)`` to about 1e-10 relative error."""
+        u = np.asarray(u, dtype=float)
+        shape, u = u.shape, u.ravel()
+        right = u >= 0.5
+        w = np.where(right, 1.0 - u, u)  # 1 - u is exact for u >= 0.5
+        mantissa, exponent = np.frexp(w)  # w = mantissa * 2**exponent, mantissa in [0.5, 1)
+        pos = (mantissa - 0.5) * (2 * NODES_PER_OCTAVE)  # exact: a power-of-two scaling
+        step = pos.astype(np.intp)
+        theta = pos - step
+        row = step - exponent * NODES_PER_OCTAVE + right * self._right_offset
+        row[~(w >= 2.0 ** -(OCTAVES + 1))] = self._missing  # also catches NaN, w <= 0
+        c = self._coef[row]
+        g = c[:, 5]
+        for j in (4, 3, 2, 1, 0):
+            g = g * theta + c[:, j]
+        x = np.exp(g)
+        x[right] = -np.expm1(g[right])
+        bad = np.isnan(x)
+        if bad.any():
+            x[bad] = special.betaincinv(self.alpha, self.beta, u[bad])
+        return x.reshape(shape)
+
+
+@lru_cache(maxsize=256)
+def beta_ppf(alpha: float, beta: float) -> BetaPPF:
+    """The (cached) tabulated inverse CDF of Beta(alpha, beta)."""
+    return BetaPPF(alpha, beta)
+
+
+def pert_shapes(p: Mapping) -> tuple[float, float]:
+    """Beta shape parameters of a PERT(low, mode, high, lamb)."""
+    span, lam = p["high"] - p["low"], p.get("lamb", 4.0)
+    return 1 + lam * (p["mode"] - p["low"]) / span, 1 + lam * (p["high"] - p["mode"]) / span
+
+
+def _beta(p: Mapping, u: np.ndarray) -> np.ndarray:
+    return beta_ppf(float(p["alpha"]), float(p["beta"]))(u)
+
+
+def _pert(p: Mapping, u: np.ndarray) -> np.ndarray:
+    return p["low"] + (p["high"] - p["low"]) * beta_ppf(*pert_shapes(p))(u)
+
+
 _CLOSED_FORMS = {
     "fixed": lambda p, u: np.full(u.shape, float(p["value"])),
     "normal": lambda p, u: p["mean"] + p["sd"] * special.ndtri(u),
@@ -29,10 +143,12 @@ _CLOSED_FORMS = {
     "uniform": lambda p, u: p["low"] + (p["high"] - p["low"]) * u,
     "loguniform": lambda p, u: np.exp(math.log(p["low"]) + math.log(p["high"] / p["low"]) * u),
     "triangular": _triangular,
+    "beta": _beta,
+    "pert": _pert,
 }
 
 
 def ppf(family: str, params: Mapping, u: np.ndarray) -> np.ndarray | None:
-    """Inverse CDF at `u` by closed form, or None if `family` has none here."""
+    """Inverse CDF at `u` by closed form or table, or None if `family` has neither here."""
     fn = _CLOSED_FORMS.get(family)
     return None if fn is None else fn(params, u)

@@ -35,7 +35,7 @@ from mc.errors import InputError
 
 PRIORS_DIR = Path(__file__).resolve().parent.parent / "priors"
 _QUANTILE_KEY = re.compile(r"^p(\d+(?:\.\d+)?)$")
-_META_KEYS = {"family", "unit", "source", "note", "lower", "upper"}
+_META_KEYS = {"family", "unit", "source", "note", "lower", "upper", "elicited"}  # elicited: a record of percentiles solved earlier
 _TOP_KEYS = {"meta", "assumptions", "correlation"}
 _CORRELATION_KEYS = {"pairs", "method", "repair"}
 CORRELATION_METHODS = ("gaussian", "iman-conover")
@@ -195,6 +195,11 @@ def _parse_assumption(name: str, table: Any, origin: str) -> Assumption:
     except ParameterError as exc:
         raise InputError(origin, name, f"{family}: {exc}") from None
     _check_domain(name, dist, origin)
+    if elicited is None and "elicited" in table:
+        record = table["elicited"]
+        if not isinstance(record, Mapping):
+            raise InputError(origin, f"{name}.elicited", "must be a table of percentiles, e.g. {p5 = 1, p95 = 2}")
+        elicited = {k: _number(v, f"{name}.elicited.{k}", origin) for k, v in record.items()}
     return Assumption(name, dist, unit=unit or quantity.unit, source=_text(table, "source", name, origin),
                       note=_text(table, "note", name, origin), elicited=elicited)
 
@@ -271,6 +276,7 @@ def _parse_pair(pair: Any, assumptions: Mapping[str, Assumption], origin: str) -
     for n in (a, b):
         if n not in assumptions:
             raise InputError(origin, field_, f"{n!r} is not an assumption in this file")
+    for n in (a, b):
         if assumptions[n].is_fixed:
             raise InputError(origin, field_, f"{n!r} is fixed; only uncertain inputs can be correlated")
     if a == b:

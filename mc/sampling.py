@@ -13,6 +13,7 @@ scenario that changes one assumption leaves every other input's draws unchanged.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -61,7 +62,9 @@ def _uniforms(priors: Priors, seed: int, block: Block, method: str) -> dict[str,
                            rng=np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(_SOBOL_KEY,)))))
         if block.start:
             engine.fast_forward(block.start)
-        points = engine.random(block.size)
+        with warnings.catch_warnings():  # a partial last block is not a power of 2; balance is of the whole run
+            warnings.simplefilter("ignore", UserWarning)
+            points = engine.random(block.size)
         return {n: points[:, j] for j, n in enumerate(names)}
     if method == "lhs":
         return {n: qmc.LatinHypercube(1, rng=stream(seed, block.index, n)).random(block.size)[:, 0] for n in names}

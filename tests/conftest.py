@@ -1,0 +1,21 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def run_cli(*args, cwd=None, env=None):
+    """Run `python -m mc ARGS` in a subprocess; returns CompletedProcess with text output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "mc", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=full_env, timeout=600)
+
+
+@pytest.fixture
+def cli():
+    return run_cli

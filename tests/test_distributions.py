@@ -1,0 +1,141 @@
+"""Families against closed forms and scipy; interval elicitation round trips; truncation."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from mc.distributions import Distribution, ParameterError, solve_quantiles
+
+N = 400_000
+RNG_SEED = 7
+
+
+def _draws(dist, n=N, seed=RNG_SEED):
+    return dist.sample(np.random.default_rng(seed), n)
+
+
+def test_lognormal_median_within_mc_error():
+    dist = Distribution("lognormal", {"median": 1.5, "sigma": 0.4})
+    x = _draws(dist)
+    # se of the sample median = 1 / (2 f(m) sqrt(n)); 5 se tolerance
+    se = 1 / (2 * dist.frozen.pdf(1.5) * np.sqrt(N))
+    assert abs(np.median(x) - 1.5) < 5 * se
+
+
+def test_beta_mean_within_mc_error():
+    a, b = 7.2, 12.4
+    x = _draws(Distribution("beta", {"alpha": a, "beta": b}))
+    mean, sd = a / (a + b), np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    assert abs(x.mean() - mean) < 5 * sd / np.sqrt(N)
+
+
+def test_pert_mean_is_the_classic_formula():
+    low, mode, high = 4.0, 6.0, 7.0
+    dist = Distribution("pert", {"low": low, "mode": mode, "high": high})
+    assert dist.mean() == pytest.approx((low + 4 * mode + high) / 6, rel=1e-12)
+    x = _draws(dist)
+    assert abs(x.mean() - dist.mean()) < 5 * dist.frozen.std() / np.sqrt(N)
+
+
+@pytest.mark.parametrize("family,params", [
+    ("normal", {"mean": 1.0, "sd": 2.0}),
+    ("lognormal", {"median": 1.5, "sigma": 0.3}),
+    ("beta", {"alpha": 2.0, "beta": 5.0}),
+    ("gamma", {"shape": 3.0, "scale": 2.0}),
+    ("uniform", {"low": 4.0, "high": 7.0}),
+    ("loguniform", {"low": 0.1, "high": 10.0}),
+    ("triangular", {"low": 2.0, "mode": 3.0, "high": 5.0}),
+    ("pert", {"low": 2.0, "mode": 3.0, "high": 5.0}),
+])
+def test_native_sampler_and_ppf_agree_with_scipy(family, params):
+    dist = Distribution(family, params)
+    u = np.linspace(0.001, 0.999, 999)
+    np.testing.assert_allclose(dist.ppf(u), dist.frozen.ppf(u), rtol=1e-9, atol=1e-12)
+    # native draws follow the frozen distribution: KS at a fixed seed, p-value not tiny
+    assert stats.kstest(_draws(dist, 20_000), dist.frozen.cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("family,quantiles", [
+    ("normal", {0.05: -1.0, 0.95: 3.0}),
+    ("lognormal", {0.05: 0.9, 0.95: 2.5}),
+    ("beta", {0.05: 0.25, 0.95: 0.56}),
+    ("beta", {0.10: 0.01, 0.50: 0.05}),
+    ("gamma", {0.25: 2.0, 0.75: 6.0}),
+    ("uniform", {0.10: 4.3, 0.90: 6.7}),
+    ("loguniform", {0.05: 1.0, 0.95: 100.0}),
+])
+def test_interval_elicitation_round_trips(family, quantiles):
+    params = solve_quantiles(family, quantiles)
+    dist = Distribution(family, params)
+    probs = np.array(sorted(quantiles))
+    np.testing.assert_allclose(dist.frozen.ppf(probs), [quantiles[p] for p in probs], rtol=1e-7)
+
+
+def test_lognormal_interval_closed_form():
+    params = solve_quantiles("lognormal", {0.05: 0.9, 0.95: 2.5})
+    assert params["median"] == pytest.approx(np.sqrt(0.9 * 2.5), rel=1e-12)
+    assert params["sigma"] == pytest.approx(np.log(2.5 / 0.9) / (2 * stats.norm.ppf(0.95)), rel=1e-12)
+
+
+@pytest.mark.parametrize("quantiles,match", [
+    ({0.05: 3.0, 0.95: 1.0}, "must be above"),
+    ({0.05: 1.0}, "exactly two"),
+    ({0.0: 1.0, 0.95: 2.0}, "between 0 and 100"),
+])
+def test_interval_errors(quantiles, match):
+    with pytest.raises(ParameterError, match=match):
+        solve_quantiles("normal", quantiles)
+
+
+def test_three_parameter_families_refuse_intervals():
+    with pytest.raises(ParameterError, match="cannot be given by quantiles"):
+        solve_quantiles("triangular", {0.05: 1.0, 0.95: 2.0})
+
+
+def test_truncation_renormalises_not_clips():
+    dist = Distribution("normal", {"mean": 0.0, "sd": 1.0}, lower=-1.0, upper=2.0)
+    oracle = stats.truncnorm(-1.0, 2.0)
+    u = np.linspace(0.01, 0.99, 99)
+    np.testing.assert_allclose(dist.ppf(u), oracle.ppf(u), rtol=1e-9)
+    x = _draws(dist)
+    assert x.min() >= -1.0 and x.max() <= 2.0
+    # clipping would pile mass exactly on the bounds; renormalising puts none there
+    assert np.count_nonzero((x == -1.0) | (x == 2.0)) == 0
+    assert abs(x.mean() - oracle.mean()) < 5 * oracle.std() / np.sqrt(N)
+    assert dist.mean() == pytest.approx(oracle.mean(), rel=1e-6)
+
+
+def test_one_sided_truncation():
+    dist = Distribution("lognormal", {"median": 1.0, "sigma": 1.0}, upper=3.0)
+    assert dist.support() == (0.0, 3.0)
+    assert dist.ppf(1.0) == pytest.approx(3.0)
+
+
+def test_choice_frequencies_within_mc_error():
+    dist = Distribution("choice", {"values": [1979.0, 989.0], "weights": [0.85, 0.15]})
+    x = _draws(dist)
+    p = np.mean(x == 989.0)
+    assert abs(p - 0.15) < 5 * np.sqrt(0.15 * 0.85 / N)
+    assert dist.ppf(np.array([0.1, 0.2]))[0] == 989.0 and dist.ppf(0.2) == 1979.0
+
+
+def test_empirical_resamples_given_values():
+    values = np.array([1.0, 2.0, 4.0, 8.0])
+    dist = Distribution("empirical", {"values": list(values)})
+    assert set(np.unique(_draws(dist, 1000))) <= set(values)
+    assert dist.ppf(np.array([0.2, 0.3, 0.99])).tolist() == [1.0, 2.0, 8.0]
+
+
+@pytest.mark.parametrize("family,params,match", [
+    ("normal", {"mean": 0.0, "sd": -1.0}, "sd must be positive"),
+    ("triangular", {"low": 1.0, "mode": 5.0, "high": 3.0}, "mode"),
+    ("uniform", {"low": 3.0, "high": 3.0}, "must be below"),
+    ("beta", {"alpha": 0.0, "beta": 1.0}, "alpha must be positive"),
+])
+def test_bad_parameters_name_the_parameter(family, params, match):
+    with pytest.raises(ParameterError, match=match):
+        Distribution(family, params)
+
+
+def test_truncation_with_no_mass_is_an_error():
+    with pytest.raises(ParameterError, match="no probability mass"):
+        Distribution("uniform", {"low": 0.0, "high": 1.0}, lower=2.0, upper=3.0)

@@ -1,0 +1,101 @@
+"""Reproducibility, block and worker invariance, and the LHS / Sobol designs."""
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.stats import qmc
+
+from mc.priors import load_priors
+from mc.results import simulate
+from mc.sampling import STREAM_BLOCK, blocks, draw, stream
+
+N = 2 * STREAM_BLOCK + 1234  # two whole blocks and a partial one
+
+
+@pytest.fixture(scope="module")
+def priors():
+    return load_priors()
+
+
+@pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
+def test_same_seed_same_numbers_any_workers(priors, method):
+    one = draw(priors, N, seed=3, method=method, workers=1)
+    two = draw(priors, N, seed=3, method=method, workers=2)
+    for name in priors.names:
+        np.testing.assert_array_equal(one[name], two[name])
+
+
+def test_different_seeds_differ(priors):
+    a, b = draw(priors, 1000, seed=1), draw(priors, 1000, seed=2)
+    assert not np.array_equal(a["price_cny_per_m_tokens"], b["price_cny_per_m_tokens"])
+
+
+@pytest.mark.parametrize("method", ["mc", "sobol"])
+def test_a_shorter_run_is_a_prefix_of_a_longer_one(priors, method):
+    short = draw(priors, STREAM_BLOCK + 10, seed=5, method=method)
+    long = draw(priors, N, seed=5, method=method)
+    for name in priors.names:
+        np.testing.assert_array_equal(short[name], long[name][: STREAM_BLOCK + 10])
+
+
+def test_simulation_is_worker_invariant(priors):
+    a = simulate(priors, N, seed=11, workers=1)
+    b = simulate(priors, N, seed=11, workers=3)
+    for name in a.data_vars:
+        np.testing.assert_array_equal(a[name].values, b[name].values)
+
+
+def test_blocks_cover_every_draw_once():
+    parts = blocks(N)
+    assert parts[0].start == 0 and parts[-1].stop == N
+    assert all(p.stop == q.start for p, q in zip(parts, parts[1:]))
+    assert [p.size for p in parts] == [STREAM_BLOCK, STREAM_BLOCK, 1234]
+
+
+def test_streams_are_independent_per_assumption_and_block():
+    a, b, c = stream(1, 0, "paid_share"), stream(1, 1, "paid_share"), stream(1, 0, "utilization")
+    xa, xb, xc = a.random(1000), b.random(1000), c.random(1000)
+    assert not np.array_equal(xa, xb) and not np.array_equal(xa, xc)
+
+
+def test_common_random_numbers_across_priors(priors):
+    """Changing one assumption leaves every other input's draws untouched."""
+    changed = priors.with_fixed("paid_share", 0.15)
+    a, b = draw(priors, 5000, seed=9), draw(changed, 5000, seed=9)
+    for name in priors.names:
+        if name != "paid_share":
+            np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_lhs_is_stratified_within_each_block(priors):
+    x = draw(priors, STREAM_BLOCK, seed=4, method="lhs")["utilization"]
+    u = priors["utilization"].distribution.frozen.cdf(x)
+    strata = np.floor(u * STREAM_BLOCK).astype(int)
+    assert np.array_equal(np.sort(strata), np.arange(STREAM_BLOCK))
+
+
+def test_sobol_blocks_equal_one_scrambled_sequence(priors):
+    """Fast-forwarded blocks reproduce one unbroken scrambled Sobol sequence."""
+    from mc.sampling import _SOBOL_KEY
+
+    n = 2 * STREAM_BLOCK  # a power of two, as Sobol balance wants
+    x = draw(priors, n, seed=8, method="sobol")
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(8, spawn_key=(_SOBOL_KEY,))))
+    points = qmc.Sobol(len(priors.uncertain), scramble=True, rng=rng).random(n)
+    for j, name in enumerate(priors.uncertain):
+        np.testing.assert_array_equal(x[name], priors[name].distribution.ppf(points[:, j]))
+    # and the design is low-discrepancy: far below iid uniforms of the same size
+    u = points[:4096, :2]
+    assert qmc.discrepancy(u) < qmc.discrepancy(np.random.default_rng(0).random((4096, 2))) / 5
+
+
+@pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
+def test_marginals_follow_their_priors(priors, method):
+    x = draw(priors, 32768, seed=12, method=method)
+    for name in ("price_cny_per_m_tokens", "paid_share", "depreciation_years", "active_params"):
+        cdf = priors[name].distribution.frozen.cdf
+        assert stats.kstest(x[name], cdf).pvalue > 1e-3, name
+
+
+def test_fixed_inputs_are_constant(priors):
+    x = draw(priors, 1000, seed=1)
+    assert np.all(x["tokens_per_day"] == 1e14)
