@@ -87,11 +87,14 @@ def vintage_fleet(required_gpu_equivalents, flops_multiple, depreciation_years):
     bought = np.zeros_like(need)
     fleet = np.zeros_like(need)
     for year in range(n_years):
-        alive = [in_service(year - v, d) for v in range(year)]
-        surviving = sum((bought[:, v] * mult[:, v] * alive[v] for v in range(year)), np.zeros(need.shape[0]))
-        bought[:, year] = np.maximum(need[:, year] - surviving, 0.0) / mult[:, year]
-        fleet[:, year] = bought[:, year] + sum((bought[:, v] * alive[v] for v in range(year)),
-                                               np.zeros(need.shape[0]))
+        surviving_gpus = np.zeros(need.shape[0])
+        surviving_capacity = np.zeros(need.shape[0])  # start-year GPU equivalents
+        for vintage in range(year):
+            alive = in_service(year - vintage, d)
+            surviving_gpus += bought[:, vintage] * alive
+            surviving_capacity += bought[:, vintage] * mult[:, vintage] * alive
+        bought[:, year] = np.maximum(need[:, year] - surviving_capacity, 0.0) / mult[:, year]
+        fleet[:, year] = surviving_gpus + bought[:, year]
     return bought, fleet
 
 
