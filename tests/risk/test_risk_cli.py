@@ -1,0 +1,88 @@
+"""The risk commands end to end (in-process): tables written, screens, JSON, errors."""
+import json
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from mc.scenarios import STRESS_COLUMNS
+
+
+def test_stress_writes_table_and_screen(run_mc, tmp_path):
+    out = tmp_path / "stress.csv"
+    code, stdout, stderr = run_mc("stress", "price_war", "bf16", "--draws", "4000", "--out", out)
+    assert code == 0, stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == STRESS_COLUMNS
+    assert list(table["scenario"].unique()) == ["base", "price_war", "bf16"]
+    assert "P(margin<0)" in stdout and "price_war" in stdout and "亿元/yr" in stdout
+    code, _, stderr = run_mc("stress", "price_war", "--draws", "4000", "--out", out)
+    assert code == 2 and "--force" in stderr  # never clobbers
+
+
+def test_stress_tokens_per_day_scales_levels(run_mc):
+    code, stdout, _ = run_mc("stress", "bf16", "--draws", "2000", "--tokens-per-day", "1e15", "--json")
+    assert code == 0
+    rows = pd.DataFrame(json.loads(stdout)["rows"])
+    p50 = rows[(rows.scenario == "base") & (rows.output == "revenue_cny_per_year") & (rows.statistic == "p50")]
+    assert 1000e8 < p50["value"].iloc[0] < 4000e8  # about 2190亿 at 1000万亿 tokens/day
+
+
+def test_sensitivity_plot_and_table(run_mc, tmp_path):
+    png, out = tmp_path / "tornado.png", tmp_path / "sens.csv"
+    code, stdout, stderr = run_mc("sensitivity", "--draws", "4000", "--sobol-n", "256", "--plot", png, "--out", out)
+    assert code == 0, stderr
+    table = pd.read_csv(out)
+    assert {"S1", "ST", "swing", "spearman"} <= set(table["measure"])
+    assert "tokens_per_day" not in set(table["input"])  # fixed inputs are excluded
+    with Image.open(png) as img:
+        assert img.format == "PNG" and img.size[0] > 500
+    assert "tornado" in stdout and "S1" in stdout
+
+
+def test_sensitivity_plot_refuses_overwrite_before_work(run_mc, tmp_path):
+    png = tmp_path / "tornado.png"
+    png.write_bytes(b"keep")
+    code, _, stderr = run_mc("sensitivity", "--draws", "1000", "--no-sobol", "--plot", png)
+    assert code == 2 and png.read_bytes() == b"keep"
+
+
+def test_tails_json(run_mc):
+    code, stdout, _ = run_mc("tails", "--draws", "5000", "--tail", "0.1", "--json")
+    assert code == 0
+    payload = json.loads(stdout)
+    assert payload["drivers"][0]["ks_statistic"] >= payload["drivers"][-1]["ks_statistic"]
+    assert {r["output"] for r in payload["cvar"]} == {"margin", "revenue_cny_per_year"}
+
+
+def test_tails_rejects_bad_tail(run_mc):
+    with pytest.raises(SystemExit) as err:
+        run_mc("tails", "--tail", "1.5")
+    assert err.value.code == 2
+
+
+def test_goalseek_cli(run_mc, tmp_path):
+    out = tmp_path / "gs.csv"
+    code, stdout, stderr = run_mc("goalseek", "--assumption", "price_cny_per_m_tokens", "--output", "margin",
+                                  "--statistic", "p_negative", "--target", "0.05", "--draws", "20000", "--out", out)
+    assert code == 0, stderr
+    row = pd.read_csv(out).iloc[0]
+    assert row.assumption == "price_cny_per_m_tokens" and row.achieved == pytest.approx(0.05, abs=1e-3)
+    assert row.value > 1.5  # a 5% loss chance needs a price well above the report's
+    assert "batch-means" in stdout
+
+
+def test_goalseek_unbracketed_is_one_line(run_mc):
+    code, stdout, stderr = run_mc("goalseek", "priors/guosen_2024.toml", "--assumption", "price_cny_per_m_tokens",
+                                  "--lo", "2", "--hi", "3", "--draws", "100")
+    assert code == 2 and len(stderr.strip().splitlines()) == 1 and "--lo and --hi" in stderr
+
+
+def test_breakeven_cli(run_mc):
+    code, stdout, _ = run_mc("breakeven", "--json")
+    rows = {r["input"]: r for r in json.loads(stdout)["rows"]}
+    assert code == 0
+    assert rows["price_cny_per_m_tokens"]["breakeven_value"] == pytest.approx(1.4688, abs=1e-4)
+    assert rows["tokens_per_day"]["breakeven_value"] is None  # cancels
+    code, stdout, _ = run_mc("breakeven")
+    assert "cancels" in stdout and "2.08%" in stdout
