@@ -1,28 +1,36 @@
 """mc: a Monte Carlo valuation engine for LLM API businesses.
 
 Public API (see README): load priors, draw, evaluate, summarise, export.
-Heavy optional parts (PyMC growth fits) are imported lazily by their modules.
+Names are resolved lazily (PEP 562) so that ``mc --help`` does not pay for
+scipy, pandas and xarray; PyMC is imported only by the growth fit.
 """
 from __future__ import annotations
 
+import importlib
+
 __version__ = "0.1.0"
 
-from mc.errors import InputError
-from mc.priors import Assumption, Priors, load_priors
-from mc.sampling import draw
-from mc.economics import evaluate
-from mc.results import simulate, summarise
-from mc.export import write_table
+_EXPORTS = {
+    "InputError": "mc.errors",
+    "Assumption": "mc.priors",
+    "Priors": "mc.priors",
+    "load_priors": "mc.priors",
+    "draw": "mc.sampling",
+    "evaluate": "mc.economics",
+    "simulate": "mc.results",
+    "summarise": "mc.results",
+    "write_table": "mc.export",
+    "reproduce": "mc.report",
+}
 
-__all__ = [
-    "__version__",
-    "InputError",
-    "Assumption",
-    "Priors",
-    "load_priors",
-    "draw",
-    "evaluate",
-    "simulate",
-    "summarise",
-    "write_table",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'mc' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
