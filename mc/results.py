@@ -16,7 +16,8 @@ import pandas as pd
 import xarray as xr
 
 from mc import __version__
-from mc.economics import INPUTS, OUTPUTS, evaluate
+from mc.economics import INPUTS, OUTPUTS
+from mc.economics import evaluate as evaluate_arrays
 from mc.priors import Priors
 from mc.sampling import blocks, draw_block, map_blocks
 from mc.stats import PERCENTILES, summary_with_se
@@ -62,12 +63,30 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
 
     def work(block):
         inputs = draw_block(priors, seed, block, method)
-        return block, {**inputs, **evaluate(inputs)}
+        return block, {**inputs, **evaluate_arrays(inputs)}
 
     for block, values in map_blocks(work, n_draws, workers=workers):
         for n in names:
             arrays[n][block.start:block.stop] = values[n]
     return to_dataset(arrays, run_attrs(priors, n_draws, seed, method))
+
+
+def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1) -> xr.Dataset:
+    """Every input's draws as a labelled Dataset (dim ``sample``) with provenance attributes.
+
+    The labelled twin of :func:`mc.sampling.draw`; feed it to :func:`evaluate`.
+    """
+    from mc.sampling import draw as draw_arrays
+
+    arrays = draw_arrays(priors, n_draws, seed=seed, method=method, workers=workers)
+    return to_dataset(arrays, run_attrs(priors, n_draws, seed, method))
+
+
+def evaluate(inputs: xr.Dataset | Mapping[str, np.ndarray]) -> xr.Dataset:
+    """The model's outputs for labelled (or plain) input draws, keeping their attributes."""
+    arrays = {n: np.asarray(inputs[n]) for n in INPUTS}
+    attrs = dict(getattr(inputs, "attrs", {}))
+    return to_dataset(evaluate_arrays(arrays), attrs)
 
 
 def to_dataset(arrays: Mapping[str, np.ndarray], attrs: Mapping) -> xr.Dataset:

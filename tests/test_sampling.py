@@ -99,3 +99,18 @@ def test_marginals_follow_their_priors(priors, method):
 def test_fixed_inputs_are_constant(priors):
     x = draw(priors, 1000, seed=1)
     assert np.all(x["tokens_per_day"] == 1e14)
+
+
+def test_public_api_labels_draws_and_outputs(priors):
+    import mc
+
+    inputs = mc.draw(priors, 3000, seed=2)
+    assert inputs.attrs["seed"] == 2 and inputs.attrs["n_draws"] == 3000
+    assert inputs.attrs["priors_hash"] == priors.hash and inputs.attrs["mc_version"] == mc.__version__
+    assert inputs["paid_share"].dims == ("sample",) and inputs["paid_share"].attrs["unit"] == "fraction"
+    outputs = mc.evaluate(inputs)
+    assert outputs.attrs["seed"] == 2
+    full = mc.simulate(priors, 3000, seed=2)
+    np.testing.assert_array_equal(outputs["margin"].values, full["margin"].values)
+    table = mc.summarise(outputs)
+    assert set(table["output"]) >= {"revenue_cny_per_year", "capex_cny_per_year", "margin"}
