@@ -63,3 +63,30 @@ def test_bad_options_fail_before_work(tmp_path, capsys, args, words):
     assert main(["project", *fixed, *SMALL]) == 2
     assert words in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_growth_source_without_the_growth_fit_is_one_clean_error(monkeypatch, capsys):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "mc.growth", types.SimpleNamespace())  # no predictive_tokens_per_day
+    assert main(["project", "--volume-source", "growth", *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "growth fit is not available" in err
+
+
+def test_growth_source_uses_the_fit_paths(monkeypatch, capsys):
+    import sys
+    import types
+
+    import numpy as np
+
+    base = np.random.default_rng(1).lognormal(31, 0.5, 300)
+    fake = types.SimpleNamespace(predictive_tokens_per_day=lambda d, **kw: base * 1.5 ** (d.year - 2025))
+    monkeypatch.setitem(sys.modules, "mc.growth", fake)
+    assert main(["project", "--date-source", "growth", "--to", "2026", "--json", *SMALL]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["meta"]["volume_source"].startswith("growth fit")
+    assert payload["meta"]["volume_path_min_rank_correlation"] == pytest.approx(1.0)
+    med = {r["year"]: r["value"] for r in payload["rows"] if r["output"] == "tokens_per_day" and r["statistic"] == "p50"}
+    assert med[2026] / med[2025] == pytest.approx(1.5)  # every path grows by the fake fit's 1.5x
