@@ -9,7 +9,7 @@ standard error.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ def run_attrs(priors: Priors, n_draws: int, seed: int, method: str) -> dict:
 
 
 def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
-             keep_inputs: bool = True) -> xr.Dataset:
+             keep_inputs: bool = True, progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """Draw, evaluate and label: the whole Monte Carlo in one call.
 
     Parameters
@@ -52,6 +52,9 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
         Threads evaluating blocks in parallel (same numbers for any value).
     keep_inputs : bool
         Keep the input draws (needed for sensitivity); False halves memory.
+    progress : callable, optional
+        Called as ``progress(draws_done, n_draws)`` after each block (see
+        :func:`mc.progress.progress_bar`); it does not change the numbers.
 
     Returns
     -------
@@ -65,9 +68,13 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
         inputs = draw_block(priors, seed, block, method)
         return block, {**inputs, **evaluate_arrays(inputs)}
 
+    done = 0
     for block, values in map_blocks(work, n_draws, workers=workers):
         for n in names:
             arrays[n][block.start:block.stop] = values[n]
+        done += block.stop - block.start
+        if progress is not None:
+            progress(done, n_draws)
     return to_dataset(arrays, run_attrs(priors, n_draws, seed, method))
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, \
     iso_date, positive_float, positive_int, table_records, _json_default
 from mc.display import fmt, scaled, unit
+from mc.errors import InputError
+from mc.export import check_writable
 from mc.priors import Priors, default_priors_path, load_priors
 from mc.results import simulate, summarise, wide
 
@@ -27,6 +30,7 @@ def register(subparsers) -> None:
     p.add_argument("--data", help="token usage CSV for --date (default priors/token_usage.csv)")
     p.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
                    help="threads drawing blocks in parallel (same numbers for any value)")
+    p.add_argument("--plot", type=Path, help="write histograms and CDFs of revenue, capex and margin (PNG)")
     add_output_options(p)
     p.set_defaults(handler=handle)
 
@@ -45,10 +49,21 @@ def prepare_priors(args: argparse.Namespace) -> Priors:
 
 def handle(args: argparse.Namespace) -> int:
     check_output_option(args)
+    if args.plot is not None:  # a bad --plot path fails before the simulation, like --out
+        if args.plot.suffix.lower() != ".png":
+            raise InputError(str(args.plot), "", "--plot writes a PNG; give a path ending in .png")
+        check_writable(args.plot, force=args.force)
     priors = prepare_priors(args)
-    results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
-                       keep_inputs=False)
+    from mc.progress import progress_bar
+
+    with progress_bar("mc run", quiet=args.quiet or args.json) as progress:
+        results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
+                           keep_inputs=False, progress=progress)
     table = summarise(results)
+    if args.plot is not None:
+        from mc.plots.distribution import plot_outputs
+
+        plot_outputs(results, args.plot, as_of=priors.meta.get("as_of"), force=args.force)
     if args.json:
         payload = {"meta": dict(results.attrs), **table_records(table)}
         if args.out is not None:

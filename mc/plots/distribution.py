@@ -1,0 +1,262 @@
+"""Distribution figures: a histogram with p5/p50/p95 markers beside the CDF.
+
+One row per output (revenue, capex, margin by default).  Values are shown in
+display units (亿元, %, 万 GPUs; :mod:`mc.display`); when no installed font can
+draw Chinese the units are spelled in base units instead ("1e8 CNY"), so the
+figure never shows empty boxes.  Ratios such as the margin have a long left
+tail (revenue near zero), so the histogram spans p0.5-p99.5 and says how many
+draws fall outside; the CDF and the markers use every draw.
+
+    from mc.plots.distribution import plot_outputs
+    plot_outputs(simulate(load_priors(), 100_000, seed=1), "base.png")
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from mc.display import DISPLAY_UNITS, fmt  # noqa: E402
+from mc.export import check_writable, write_bytes_atomic  # noqa: E402
+from mc.plots.fan import cjk_font  # noqa: E402
+
+DEFAULT_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
+MARKERS = ((0.05, "p5", "#C44E52"), (0.50, "p50", "black"), (0.95, "p95", "#C44E52"))
+HIST_RANGE = (0.005, 0.995)  # histogram span; the tails beyond are counted, not drawn
+TITLES = {"revenue_cny_per_year": "Revenue per year", "capex_cny_per_year": "GPU capex per year",
+          "profit_cny_per_year": "Profit per year (revenue - capex)", "margin": "Margin (revenue - capex) / revenue",
+          "gpus": "GPUs needed", "required_eflops": "Compute needed at peak",
+          "revenue_cny_per_day": "Revenue per day", "tokens_per_day": "Tokens per day"}
+
+
+def unit_label(unit: str, cjk: bool | None = None) -> str:
+    """`unit` as printed on a figure: Chinese if a CJK font is installed, else base-unit words.
+
+    >>> unit_label("亿元/yr", cjk=False)
+    '1e8 CNY/yr'
+    """
+    if cjk is None:
+        cjk = cjk_font() is not None
+    if cjk:
+        return unit
+    return (unit.replace("万亿 ", "1e12 ").replace("亿元", "1e8 CNY").replace("亿 ", "1e8 ")
+            .replace("万 ", "1e4 ").replace("元", "CNY"))
+
+
+def run_title(attrs: Mapping, *, as_of: str | None = None, volume: str | None = None) -> str:
+    """A title line naming the run: priors file and its as-of date, draws, method, seed, volume."""
+    origin = Path(str(attrs.get("priors_origin", "priors"))).name
+    as_of = as_of or attrs.get("priors_as_of") or attrs.get("as_of")
+    parts = [f"priors {origin}" + (f" (as of {as_of})" if as_of else ""),
+             f"{int(attrs.get('n_draws', 0)):,} draws", f"method {attrs.get('method', 'mc')}",
+             f"seed {attrs.get('seed', '?')}"]
+    if volume:
+        parts.append(volume)
+    return ", ".join(parts)
+
+
+def volume_text(dataset) -> str | None:
+    """"at 1e14 tokens/day" when the volume is fixed, "tokens/day drawn" when it varies."""
+    if "tokens_per_day" not in dataset:
+        return None
+    values = np.asarray(dataset["tokens_per_day"], dtype=float)
+    if np.ptp(values) == 0:
+        return f"at {_sci(values[0])} tokens/day"
+    return f"tokens/day drawn (median {_sci(float(np.median(values)))})"
+
+
+def _sci(value: float) -> str:
+    """1e14 rather than 1e+14; 2.35e14 rather than 2.35e+14."""
+    mantissa, exponent = f"{value:.3g}".partition("e")[::2]
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def _display(output: str, values: np.ndarray, cjk: bool) -> tuple[np.ndarray, str]:
+    factor, unit = DISPLAY_UNITS.get(output, (1.0, ""))
+    return values / factor, unit_label(unit, cjk) or "base unit"
+
+
+def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, reference: float | None) -> None:
+    """Histogram with percentile markers (left) and the empirical CDF (right) of one output."""
+    values, unit = _display(output, raw[np.isfinite(raw)], cjk)
+    lo, hi = np.quantile(values, HIST_RANGE)
+    if lo == hi:  # a constant output: widen so the bar shows
+        lo, hi = lo - 0.5 * (abs(lo) or 1), hi + 0.5 * (abs(hi) or 1)
+    outside = np.mean((values < lo) | (values > hi))
+    ax_hist.hist(values, bins=80, range=(lo, hi), density=True, color="#4C72B0", alpha=0.75)
+    marks = np.quantile(values, [p for p, _, _ in MARKERS])
+    for (_, name, colour), x in zip(MARKERS, marks):
+        ax_hist.axvline(x, color=colour, lw=1.4, ls="--" if name != "p50" else "-",
+                        label=f"{name} = {fmt(float(x))}")
+    if lo < 0 < hi:
+        ax_hist.axvline(0, color="grey", lw=0.8)
+    if reference is not None:
+        ref = _display(output, np.array([reference]), cjk)[0][0]
+        below = float(np.mean(raw < reference))
+        for ax in (ax_hist, ax_cdf):
+            ax.axvline(ref, color="#55A868", lw=1.6, ls=":",
+                       label=f"report {fmt(float(ref))} (P below = {below:.2f})" if ax is ax_hist else None)
+    name = TITLES.get(output, output)
+    tail = f"; {100 * outside:.1f}% of draws beyond the axis" if outside > 0.0 else ""
+    ax_hist.set_title(f"{name}: histogram (p0.5-p99.5{tail})", fontsize=9)
+    ax_hist.set_xlabel(f"{output} ({unit})")
+    ax_hist.set_ylabel(f"density (per {unit})", fontsize=8)
+    ax_hist.legend(fontsize=7, loc="best")
+    ordered = np.sort(values)
+    step = max(len(ordered) // 4000, 1)  # a CDF needs a few thousand points, not every draw
+    ax_cdf.plot(ordered[::step], (np.arange(len(ordered)) / len(ordered))[::step], color="#4C72B0")
+    ax_cdf.set_xlim(lo, hi)
+    for (p, name_p, colour), x in zip(MARKERS, marks):
+        ax_cdf.plot([x], [p], "o", color=colour, ms=4)
+        ax_cdf.annotate(f"{name_p} {fmt(float(x))}", (x, p), xytext=(5, -3), textcoords="offset points", fontsize=7)
+    if output in ("margin", "profit_cny_per_year"):
+        below = float(np.mean(raw < 0))
+        ax_cdf.axvline(0, color="grey", lw=0.8)
+        ax_cdf.set_title(f"{name}: cumulative probability; P(< 0) = {below:.3f}", fontsize=9)
+    else:
+        ax_cdf.set_title(f"{name}: cumulative probability", fontsize=9)
+    ax_cdf.set_xlabel(f"{output} ({unit})")
+    ax_cdf.set_ylabel("P(value ≤ x)", fontsize=8)
+    for ax in (ax_hist, ax_cdf):
+        ax.grid(alpha=0.3)
+
+
+def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, title: str | None = None,
+                        as_of: str | None = None, reference: Mapping[str, float] | None = None):
+    """A figure with one row per output: histogram with p5/p50/p95 markers, and CDF.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset or mapping of arrays
+        Draws, e.g. from :func:`mc.results.simulate`; its ``attrs`` (seed,
+        draws, priors) go into the default title.
+    outputs : sequence of str
+        Variables to draw, one row each.
+    title : str, optional
+        Figure title; default names the outputs and the run (priors, as of, draws, seed).
+    as_of : str, optional
+        The priors' as-of date for the default title (``priors.meta["as_of"]``).
+    reference : mapping of output -> value, optional
+        A point value to mark (base units), e.g. the report's figure, with the
+        share of draws below it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    missing = [o for o in outputs if o not in dataset]
+    if missing:
+        raise KeyError(f"not in the results: {', '.join(missing)}")
+    font = cjk_font()
+    attrs = getattr(dataset, "attrs", {})
+    if title is None:
+        what = "Distribution of " + ", ".join(TITLES.get(o, o).split(" (")[0] for o in outputs)
+        title = f"{what}\n{run_title(attrs, as_of=as_of, volume=volume_text(dataset))}"
+    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
+    with plt.rc_context(rc):
+        fig, axes = plt.subplots(len(outputs), 2, figsize=(12, 3.4 * len(outputs) + 0.8), squeeze=False)
+        for (ax_hist, ax_cdf), output in zip(axes, outputs):
+            _draw_row(ax_hist, ax_cdf, output, np.asarray(dataset[output], dtype=float), bool(font),
+                      (reference or {}).get(output))
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout(rect=(0, 0, 1, 0.97 if len(outputs) > 1 else 0.92))
+    return fig
+
+
+def save_png(fig, path: str | Path, *, force: bool = False, dpi: int = 110) -> Path:
+    """Write `fig` as a PNG atomically (no partial file; no overwrite without `force`) and close it."""
+    check_writable(path, force=force)  # before rendering: a refused path costs nothing
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
+    return write_bytes_atomic(buffer.getvalue(), path, force=force)
+
+
+def plot_distribution(dataset, output: str, path: str | Path, *, title: str | None = None,
+                      as_of: str | None = None, force: bool = False) -> Path:
+    """Histogram (p5/p50/p95 marked) and CDF of one output, written as a PNG.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset or mapping of arrays
+    output : str
+        The variable, e.g. ``"margin"``.
+    path : path-like
+        PNG destination; refused if it exists unless `force`.
+    title, as_of : str, optional
+        As :func:`distribution_figure`.
+    force : bool
+        Overwrite an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return save_png(distribution_figure(dataset, [output], title=title, as_of=as_of), path, force=force)
+
+
+def plot_outputs(dataset, path: str | Path, *, outputs: Sequence[str] = DEFAULT_OUTPUTS,
+                 title: str | None = None, as_of: str | None = None, reference: Mapping[str, float] | None = None,
+                 force: bool = False) -> Path:
+    """Revenue, capex and margin (or `outputs`), one row each, written as a PNG.
+
+    Arguments as :func:`distribution_figure`; `path` and `force` as :func:`plot_distribution`.
+    """
+    fig = distribution_figure(dataset, outputs, title=title, as_of=as_of, reference=reference)
+    return save_png(fig, path, force=force)
+
+
+def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str = "", order=None):
+    """Median, 50% and 90% intervals of `output` per group (scenario, date, ...).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy percentile table (columns ``output, statistic, value`` and `group`),
+        e.g. from :func:`mc.scenarios.stress` or several :func:`mc.results.summarise`
+        tables concatenated with a group column; needs p5, p25, p50, p75, p95.
+    output : str
+    group : str
+        The column naming each row of the chart.
+    title : str
+    order : sequence, optional
+        Groups top to bottom (default the table's order).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    font = cjk_font()
+    rows = table[table["output"] == output]
+    wide = rows.pivot(index=group, columns="statistic", values="value")
+    groups = list(order) if order is not None else list(dict.fromkeys(rows[group]))
+    factor, unit = DISPLAY_UNITS.get(output, (1.0, ""))
+    q = wide.loc[groups, ["p5", "p25", "p50", "p75", "p95"]].astype(float) / factor
+    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(9, 0.5 * len(groups) + 1.8))
+        y = np.arange(len(groups))[::-1]
+        ax.hlines(y, q["p5"], q["p95"], color="#4C72B0", lw=2, label="p5-p95")
+        ax.hlines(y, q["p25"], q["p75"], color="#4C72B0", lw=7, alpha=0.6, label="p25-p75")
+        ax.plot(q["p50"], y, "o", color="black", ms=5, label="median")
+        for yi, med in zip(y, q["p50"]):
+            ax.annotate(fmt(float(med)), (med, yi), xytext=(0, 7), textcoords="offset points", fontsize=7,
+                        ha="center")
+        if q.min().min() < 0 < q.max().max():
+            ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(y, [str(g) for g in groups], fontsize=8)
+        ax.set_xlabel(f"{output} ({unit_label(unit, bool(font)) or 'base unit'})")
+        ax.set_title(title or f"{output}: median with 50% and 90% intervals", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+        ax.legend(fontsize=7, loc="best")
+        fig.tight_layout()
+    return fig
