@@ -12,8 +12,7 @@ from pathlib import Path
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, iso_date, \
     positive_float, positive_int, table_records, _json_default
 from mc.display import fmt, scaled, unit
-from mc.economics import OUTPUTS
-from mc.priors import PRIORS_DIR
+from mc.economics import OUTPUTS  # numpy only; mc.priors (scipy) is imported by the handlers
 
 STRESS_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
 
@@ -225,7 +224,7 @@ def handle_goalseek(args: argparse.Namespace) -> int:
 
 def handle_breakeven(args: argparse.Namespace) -> int:
     from mc.goalseek import breakeven, point_margin
-    from mc.priors import load_priors
+    from mc.priors import PRIORS_DIR, load_priors
 
     check_output_option(args)
     priors = load_priors(args.priors or PRIORS_DIR / "guosen_2024.toml")
