@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from mc.distributions import FAMILIES, Distribution, ParameterError, solve_quantiles
-from mc.economics import INPUTS
+from mc.economics import INPUTS, Quantity
 from mc.errors import InputError
 
 PRIORS_DIR = Path(__file__).resolve().parent.parent / "priors"
@@ -76,7 +76,7 @@ class Assumption:
     @classmethod
     def from_dict(cls, name: str, table: Mapping, *, origin: str = "<dict>") -> "Assumption":
         """Build and validate one assumption from its TOML table."""
-        return _parse_assumption(name, table, origin)
+        return parse_assumption(name, table, origin)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Priors:
     def with_fixed(self, name: str, value: float, source: str = "fixed by the user") -> "Priors":
         """A copy with one input fixed at `value` (validated against its domain)."""
         table = {"family": "fixed", "value": value, "source": source}
-        return self.replace(_parse_assumption(name, table, source))
+        return self.replace(parse_assumption(name, table, source))
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"meta": dict(self.meta),
@@ -139,9 +139,14 @@ class Priors:
 def load_priors(path: str | Path | None = None) -> Priors:
     """Read and validate a priors TOML file (default: priors/base.toml)."""
     path = Path(path) if path is not None else default_priors_path()
+    return priors_from_dict(read_toml(path), origin=str(path))
+
+
+def read_toml(path: str | Path) -> dict:
+    """Parse a TOML file, turning every way it can be unreadable into one InputError."""
     origin = str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = Path(path).read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InputError(origin, "", "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -149,10 +154,9 @@ def load_priors(path: str | Path | None = None) -> Priors:
     if not text.strip():
         raise InputError(origin, "", "file is empty")
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(origin, "", f"not valid TOML: {exc}") from None
-    return priors_from_dict(data, origin=origin)
 
 
 def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool = True) -> Priors:
@@ -163,7 +167,7 @@ def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool
     tables = data.get("assumptions")
     if not isinstance(tables, Mapping) or not tables:
         raise InputError(origin, "assumptions", "no [assumptions.<name>] tables found")
-    parsed = {name: _parse_assumption(name, table, origin) for name, table in tables.items()}
+    parsed = {name: parse_assumption(name, table, origin) for name, table in tables.items()}
     if require_all:
         missing = [n for n in INPUTS if n not in parsed]
         if missing:
@@ -176,15 +180,21 @@ def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool
     return Priors(ordered, origin=origin, meta=dict(meta), correlation=correlation)
 
 
-def _parse_assumption(name: str, table: Any, origin: str) -> Assumption:
-    if name not in INPUTS:
-        raise InputError(origin, name, f"unknown assumption; known: {', '.join(INPUTS)}")
+def parse_assumption(name: str, table: Any, origin: str,
+                     quantities: Mapping[str, Quantity] = INPUTS) -> Assumption:
+    """Validate one ``[assumptions.<name>]`` table against the inputs `quantities` knows.
+
+    Other file formats with their own inputs (the projection priors) pass their
+    own registry, so every priors-like file follows the same rules.
+    """
+    if name not in quantities:
+        raise InputError(origin, name, f"unknown assumption; known: {', '.join(quantities)}")
     if not isinstance(table, Mapping):
         raise InputError(origin, name, "must be a table with a family and its parameters")
     family = table.get("family")
     if family not in FAMILIES:
         raise InputError(origin, name, f"unknown family {family!r}; choose one of {', '.join(FAMILIES)}")
-    quantity = INPUTS[name]
+    quantity = quantities[name]
     unit = _text(table, "unit", name, origin)
     if unit and unit != quantity.unit:
         raise InputError(origin, name, f"unit {unit!r} does not match the model's {quantity.unit!r}")
@@ -194,7 +204,7 @@ def _parse_assumption(name: str, table: Any, origin: str) -> Assumption:
         dist = Distribution(family, params, **bounds)
     except ParameterError as exc:
         raise InputError(origin, name, f"{family}: {exc}") from None
-    _check_domain(name, dist, origin)
+    _check_domain(quantity, dist, origin)
     if elicited is None and "elicited" in table:
         record = table["elicited"]
         if not isinstance(record, Mapping):
@@ -230,17 +240,16 @@ def _parameters(family: str, table: Mapping, name: str, origin: str):
     return {k: _number(v, f"{name}.{k}", origin) for k, v in given.items()}, None
 
 
-def _check_domain(name: str, dist: Distribution, origin: str) -> None:
-    q = INPUTS[name]
+def _check_domain(q: Quantity, dist: Distribution, origin: str) -> None:
     if dist.family in ("fixed", "choice", "empirical"):
         values = [dist.params["value"]] if dist.family == "fixed" else dist.params["values"]
         bad = [v for v in values if not q.admits(v)]
         if bad:
-            raise InputError(origin, name, f"value {bad[0]:g} is outside {q.domain_text()} ({q.unit})")
+            raise InputError(origin, q.name, f"value {bad[0]:g} is outside {q.domain_text()} ({q.unit})")
         return
-    lo, hi = dist.support()
+    lo, hi = dist.support()  # a continuous family puts no mass on an open end itself
     if lo < q.low or hi > q.high:
-        raise InputError(origin, name, f"{dist.family} puts mass on [{lo:g}, {hi:g}], outside "
+        raise InputError(origin, q.name, f"{dist.family} puts mass on [{lo:g}, {hi:g}], outside "
                          f"{q.domain_text()} ({q.unit}); choose another family or set lower/upper")
 
 

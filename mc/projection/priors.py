@@ -9,17 +9,13 @@ it with the same streams, methods and reproducibility as the base priors.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
-from mc.distributions import FAMILIES, Distribution, ParameterError
+from mc.distributions import Distribution
 from mc.economics import Quantity
 from mc.errors import InputError
-from mc.priors import PRIORS_DIR, Assumption, Priors
-# The base parser's parameter and number helpers are generic (they do not look
-# at mc.economics.INPUTS), so the two file formats cannot drift apart.
-from mc.priors import _number, _parameters, _text
+from mc.priors import PRIORS_DIR, Assumption, Priors, parse_assumption, read_toml
 
 _TOP_KEYS = {"meta", "assumptions"}
 
@@ -72,18 +68,7 @@ def load_projection_priors(path: str | Path | None = None) -> Priors:
         Naming the file, the assumption and the problem.
     """
     path = Path(path) if path is not None else default_projection_priors_path()
-    origin = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InputError(origin, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(origin, "", f"cannot read the file ({exc.__class__.__name__}: {exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(origin, "", f"not valid TOML: {exc}") from None
-    return projection_priors_from_dict(data, origin=origin)
+    return projection_priors_from_dict(read_toml(path), origin=str(path))
 
 
 def projection_priors_from_dict(data: Mapping, *, origin: str = "<dict>") -> Priors:
@@ -94,7 +79,7 @@ def projection_priors_from_dict(data: Mapping, *, origin: str = "<dict>") -> Pri
     tables = data.get("assumptions")
     if not isinstance(tables, Mapping) or not tables:
         raise InputError(origin, "assumptions", "no [assumptions.<name>] tables found")
-    parsed = {name: _parse(name, table, origin) for name, table in tables.items()}
+    parsed = {name: parse_assumption(name, table, origin, PROJECTION_INPUTS) for name, table in tables.items()}
     missing = [n for n in REQUIRED if n not in parsed]
     if missing:
         raise InputError(origin, missing[0], "missing assumption (the projection needs it)")
@@ -111,39 +96,3 @@ def projection_priors_from_dict(data: Mapping, *, origin: str = "<dict>") -> Pri
         raise InputError(origin, "meta", "must be a table")
     ordered = {n: parsed[n] for n in PROJECTION_INPUTS if n in parsed}
     return Priors(ordered, origin=origin, meta=dict(meta))
-
-
-def _parse(name: str, table: Any, origin: str) -> Assumption:
-    if name not in PROJECTION_INPUTS:
-        raise InputError(origin, name, f"unknown assumption; known: {', '.join(PROJECTION_INPUTS)}")
-    if not isinstance(table, Mapping):
-        raise InputError(origin, name, "must be a table with a family and its parameters")
-    family = table.get("family")
-    if family not in FAMILIES:
-        raise InputError(origin, name, f"unknown family {family!r}; choose one of {', '.join(FAMILIES)}")
-    quantity = PROJECTION_INPUTS[name]
-    unit = _text(table, "unit", name, origin)
-    if unit and unit != quantity.unit:
-        raise InputError(origin, name, f"unit {unit!r} does not match the projection's {quantity.unit!r}")
-    try:
-        params, elicited = _parameters(family, table, name, origin)
-        bounds = {k: _number(table[k], f"{name}.{k}", origin) for k in ("lower", "upper") if k in table}
-        dist = Distribution(family, params, **bounds)
-    except ParameterError as exc:
-        raise InputError(origin, name, f"{family}: {exc}") from None
-    _check_domain(quantity, dist, origin)
-    return Assumption(name, dist, unit=quantity.unit, source=_text(table, "source", name, origin),
-                      note=_text(table, "note", name, origin), elicited=elicited)
-
-
-def _check_domain(q: Quantity, dist: Distribution, origin: str) -> None:
-    if dist.family in ("fixed", "choice", "empirical"):
-        values = [dist.params["value"]] if dist.family == "fixed" else dist.params["values"]
-        bad = [v for v in values if not q.admits(v)]
-        if bad:
-            raise InputError(origin, q.name, f"value {bad[0]:g} is outside {q.domain_text()} ({q.unit})")
-        return
-    lo, hi = dist.support()
-    if lo < q.low or hi > q.high:  # a continuous family puts no mass on an open end itself
-        raise InputError(origin, q.name, f"{dist.family} puts mass on [{lo:g}, {hi:g}], outside "
-                         f"{q.domain_text()} ({q.unit}); choose another family or set lower/upper")
