@@ -18,7 +18,7 @@ no closed form and ``scipy.special.betaincinv`` costs about 6 µs per point, so
 
 Points outside the tabulated octaves (``w < 2^-(OCTAVES+1)``, probability about
 1e-12), ``u`` of exactly 0 or 1 and invalid ``u`` fall back to scipy, so results
-are exact where the table does not reach.  tests/test_fastppf.py measures the
+are scipy's own where the table does not reach.  tests/test_fastppf.py measures the
 relative error against ``scipy.stats.beta.ppf`` (below 1e-10 on typical priors).
 Every element is computed independently of the others, so results do not depend
 on array size or chunking.
@@ -59,12 +59,11 @@ def _tail_coefficients(a: float, b: float) -> np.ndarray:
     step = width / m
     with np.errstate(all="ignore"):
         x = special.betaincinv(a, b, w)
-        log_pdf = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - special.betaln(a, b)
-        dx = np.exp(-log_pdf)  # dx/dw = 1 / f(x)
-        dlog_pdf = (a - 1) / x - (b - 1) / (1 - x)  # f'/f
-        ddx = -dlog_pdf * dx**2
-        g, dg = np.log(x), dx / x
-        ddg = ddx / x - dg**2
+        g = np.log(x)
+        # in logs throughout, so that tails far below 1e-300 neither underflow nor overflow:
+        # g' = (dx/dw) / x = 1 / (x f(x)),  g'' = -g'^2 (x f'(x) / f(x) + 1)
+        dg = np.exp(-(a * g + (b - 1) * np.log1p(-x) - special.betaln(a, b)))
+        ddg = -dg**2 * (a - (b - 1) * x / (1 - x))
         d1, d2 = dg * step, ddg * step**2  # derivatives in theta = (w - node) / step
         g0, g1 = g[:, :-1], g[:, 1:]
         v0, v1, a0, a1 = d1[:, :-1], d1[:, 1:], d2[:, :-1], d2[:, 1:]
@@ -88,32 +87,45 @@ class BetaPPF:
     def __init__(self, alpha: float, beta: float):
         self.alpha, self.beta = float(alpha), float(beta)
         left, right = _tail_coefficients(self.alpha, self.beta), _tail_coefficients(self.beta, self.alpha)
-        # one flat table: left half, right half, then a NaN row for "not tabulated"
-        self._coef = np.concatenate([left, right, np.full((1, 6), np.nan)])
+        # one flat table per coefficient: left half, right half, then a NaN row for "not tabulated"
+        self._coef = np.ascontiguousarray(np.concatenate([left, right, np.full((1, 6), np.nan)]).T)
         self._right_offset, self._missing = left.shape[0], 2 * left.shape[0]
+        # x = 1 - exp(g) on the right half loses relative precision only if x itself is tiny there
+        self._use_expm1 = float(special.betaincinv(self.alpha, self.beta, 0.5)) < 1e-3
 
     def __call__(self, u) -> np.ndarray:
         """``scipy.stats.beta(alpha, beta).ppf(u)`` to about 1e-10 relative error."""
         u = np.asarray(u, dtype=float)
         shape, u = u.shape, u.ravel()
         right = u >= 0.5
-        w = np.where(right, 1.0 - u, u)  # 1 - u is exact for u >= 0.5
+        w = np.minimum(u, 1.0 - u)  # 1 - u is exact for u >= 0.5, where it is the minimum
+        valid = w >= 2.0 ** -(OCTAVES + 1)  # False for NaN, w <= 0 and the untabulated deep tail
+        w[~valid] = 0.5
         mantissa, exponent = np.frexp(w)  # w = mantissa * 2**exponent, mantissa in [0.5, 1)
         pos = (mantissa - 0.5) * (2 * NODES_PER_OCTAVE)  # exact: a power-of-two scaling
-        step = pos.astype(np.intp)
-        theta = pos - step
-        row = step - exponent * NODES_PER_OCTAVE + right * self._right_offset
-        row[~(w >= 2.0 ** -(OCTAVES + 1))] = self._missing  # also catches NaN, w <= 0
-        c = self._coef[row]
-        g = c[:, 5]
-        for j in (4, 3, 2, 1, 0):
-            g = g * theta + c[:, j]
-        x = np.exp(g)
-        x[right] = -np.expm1(g[right])
+        row = pos.astype(np.intp)
+        theta = pos - row
+        row -= exponent * NODES_PER_OCTAVE
+        row += right * self._right_offset
+        row[~valid] = self._missing
+        g = self._coef[5].take(row)
+        for j in (4, 3, 2, 1):
+            g *= theta
+            g += self._coef[j].take(row)
+        g *= theta
+        g += self._coef[0].take(row)
+        x = np.where(right, -np.expm1(g), np.exp(g)) if self._use_expm1 else _exp_mirrored(g, right)
         bad = np.isnan(x)
-        if bad.any():
-            x[bad] = special.betaincinv(self.alpha, self.beta, u[bad])
+        if bad.any():  # scipy.stats' boost inverse: right where special.betaincinv underflows
+            from scipy.stats import beta as beta_distribution
+
+            x[bad] = beta_distribution.ppf(u[bad], self.alpha, self.beta)
         return x.reshape(shape)
+
+
+def _exp_mirrored(g: np.ndarray, right: np.ndarray) -> np.ndarray:
+    x = np.exp(g)
+    return np.where(right, 1.0 - x, x)
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,149 @@
+"""Percentile tables of runs too long to hold in memory: exact, in two passes over blocks.
+
+`summarise_streaming` gives the same table as ``summarise(simulate(...))``, bit
+for bit, without ever holding a full output array (unless they fit the memory
+limit, in which case it keeps them and skips the regeneration):
+
+* pass 1 draws and evaluates each stream block, merges exact moments
+  (:class:`mc.stats.Moments`, in block order, as the in-memory table does) and
+  histograms every output on a grid placed by the first block
+  (:class:`mc.stats.QuantileSketch`);
+* pass 2 regenerates the same blocks (streams are reproducible per block,
+  :func:`mc.sampling.draw_block`) and keeps only the values in the few bins that
+  hold the needed order statistics (each percentile and its ±1 s.e. ranks);
+* those order statistics are then selected exactly.
+
+Memory is a few blocks in flight per worker, one histogram per output and the
+kept values (a few per million draws), so 1e9 draws fit in a few hundred MB; the
+price is drawing everything twice.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from mc.economics import INPUTS, OUTPUTS, evaluate
+from mc.priors import Priors
+from mc.sampling import STREAM_BLOCK, Block, blocks, draw_block, map_blocks
+from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, quantiles_from_order_statistics
+
+if STREAM_BLOCK != CHUNK:  # moments merge per CHUNK in memory and per block here
+    raise ImportError("mc.stats.CHUNK must equal mc.sampling.STREAM_BLOCK for exact agreement")
+
+DEFAULT_MEMORY_LIMIT = 512 * 2**20  # bytes of output arrays worth keeping instead of redrawing
+BYTES_PER_VALUE = 8
+
+
+def output_bytes(n_draws: int, n_outputs: int = len(OUTPUTS)) -> int:
+    """Memory that full float64 output arrays of a run would take."""
+    return int(n_draws) * int(n_outputs) * BYTES_PER_VALUE
+
+
+def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
+                        outputs: Iterable[str] | None = None, percentiles=PERCENTILES,
+                        memory_limit: int = DEFAULT_MEMORY_LIMIT) -> pd.DataFrame:
+    """Percentile table with Monte Carlo standard errors, in bounded memory.
+
+    Parameters
+    ----------
+    priors : Priors
+    n_draws : int
+    seed : int
+    method : {"mc", "lhs", "sobol"}
+    workers : int
+        Threads evaluating blocks in parallel (same numbers for any value).
+    outputs : iterable of str, optional
+        Outputs (or inputs) to summarise; default every output of the model.
+    percentiles : sequence of float
+    memory_limit : int
+        Bytes of output arrays that may be kept between the passes; above it
+        pass 2 redraws every block instead.
+
+    Returns
+    -------
+    DataFrame
+        The table of :func:`mc.results.summarise`: ``output, unit, statistic,
+        value, mc_se``, equal to it exactly for the same seed and method.
+    """
+    names = list(outputs) if outputs is not None else list(OUTPUTS)
+    for name in names:
+        if name not in OUTPUTS and name not in INPUTS:
+            raise ValueError(f"unknown output {name!r}; choose from {', '.join(OUTPUTS)}")
+    probs = np.asarray(percentiles, dtype=float) / 100
+    evaluate_block = _block_evaluator(priors, seed, method, names)
+    first = evaluate_block(blocks(n_draws)[0])
+    sketches = {n: QuantileSketch(np.sort(first[n]), n_draws, probs) for n in names}
+    keep = output_bytes(n_draws, len(names)) <= memory_limit
+    moments, stored = _count_pass(evaluate_block, first, sketches, n_draws, workers, keep)
+    varying = [n for n in names if moments[n].minimum != moments[n].maximum]
+    for name in varying:
+        sketches[name].plan()
+    _select_pass(evaluate_block, {n: sketches[n] for n in varying}, n_draws, workers, stored)
+    rows = []
+    for name in names:
+        stats = _quantile_stats(sketches[name], moments[name], probs, percentiles, name in varying)
+        unit = OUTPUTS[name].unit if name in OUTPUTS else INPUTS[name].unit
+        rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
+                 for stat, (value, se) in {**stats, **moments[name].with_se()}.items()]
+    return pd.DataFrame(rows, columns=["output", "unit", "statistic", "value", "mc_se"])
+
+
+def _block_evaluator(priors: Priors, seed: int, method: str, names: list[str]):
+    def evaluate_block(block: Block) -> dict[str, np.ndarray]:
+        inputs = draw_block(priors, seed, block, method)
+        values = {**inputs, **evaluate(inputs)}
+        return {n: np.asarray(values[n], dtype=float) for n in names}
+    return evaluate_block
+
+
+def _count_pass(evaluate_block, first: Mapping, sketches: Mapping[str, QuantileSketch], n_draws: int,
+                workers: int, keep: bool) -> tuple[dict[str, Moments], list | None]:
+    """Pass 1: exact moments merged in block order, and every output's histogram."""
+    def work(block: Block):
+        values = first if block.index == 0 else evaluate_block(block)
+        stats = {}
+        for name, sketch in sketches.items():
+            index, counts = sketch.histogram(values[name])
+            stats[name] = (Moments.of_chunks(values[name]), counts, (values[name], index) if keep else None)
+        return stats
+
+    moments: dict[str, Moments] = {}
+    stored: list | None = [] if keep else None
+    for stats in map_blocks(work, n_draws, workers=workers):
+        for name, (block_moments, counts, kept) in stats.items():
+            moments[name] = moments[name].merge(block_moments) if name in moments else block_moments
+            sketches[name].add(counts)
+        if keep:
+            stored.append({name: s[2] for name, s in stats.items()})
+    return moments, stored
+
+
+def _select_pass(evaluate_block, sketches: Mapping[str, QuantileSketch], n_draws: int, workers: int,
+                 stored: list | None) -> None:
+    """Pass 2: keep the values in the bins that hold the needed order statistics."""
+    if not sketches:
+        return
+    if stored is not None:
+        for block_values in stored:
+            for name, sketch in sketches.items():
+                sketch.select(*block_values[name])
+        return
+
+    def work(block: Block):
+        values = evaluate_block(block)
+        return {name: sketch.selected(values[name]) for name, sketch in sketches.items()}
+
+    for kept in map_blocks(work, n_draws, workers=workers):
+        for name, values in kept.items():
+            sketches[name].keep(values)
+
+
+def _quantile_stats(sketch: QuantileSketch, moments: Moments, probs: np.ndarray, percentiles,
+                    varying: bool) -> dict[str, tuple[float, float]]:
+    if varying:
+        q, se = quantiles_from_order_statistics(moments.n, probs, sketch.order_statistics())
+    else:  # a constant output: every order statistic is that constant
+        q, se = np.full(probs.shape, moments.minimum), np.zeros(probs.shape)
+    return {f"p{p:g}": (float(v), float(s)) for p, v, s in zip(percentiles, q, se)}
