@@ -1,0 +1,105 @@
+"""The studies in analyses/: each writes exactly its declared files, refuses to clobber, and its numbers hold."""
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+ANALYSES = ROOT / "analyses"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def load(name: str):
+    """Import analyses/<name>.py as a module (the folder is scripts, not a package)."""
+    if str(ANALYSES) not in sys.path:
+        sys.path.insert(0, str(ANALYSES))
+    spec = importlib.util.spec_from_file_location(f"analyses_{name}", ANALYSES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def expected_files(tables, figures) -> set[str]:
+    return {f"{t}.{ext}" for t in tables for ext in ("csv", "xlsx")} | {f"{f}.png" for f in figures}
+
+
+def run_study(name, tmp_path, *args):
+    module = load(name)
+    out = tmp_path / name
+    assert module.run([str(out), "--quick", "--quiet", *args]) == 0
+    return module, out
+
+
+def check_outputs(out, tables, figures):
+    assert {p.name for p in out.iterdir()} == expected_files(tables, figures)  # nothing else, no temp files
+    for f in figures:
+        assert (out / f"{f}.png").read_bytes()[:8] == PNG_MAGIC
+    for t in tables:
+        csv, xlsx = pd.read_csv(out / f"{t}.csv"), pd.read_excel(out / f"{t}.xlsx")
+        assert len(csv) > 0 and list(csv.columns) == list(xlsx.columns) and len(csv) == len(xlsx)
+
+
+def test_reproduce_report_matches_every_printed_figure(tmp_path):
+    module, out = run_study("reproduce_report", tmp_path)
+    check_outputs(out, module.TABLES, module.FIGURES)
+    comparison = pd.read_csv(out / "comparison.csv")
+    printed = comparison.dropna(subset=["report"])
+    assert len(printed) == 12 and printed["matches"].all()
+
+
+def test_base_case_against_the_report(tmp_path):
+    module, out = run_study("base_case", tmp_path, "--no-dates", "--draws", "4000")
+    check_outputs(out, ("base_case", "base_case_vs_report"), ("base_case",))
+    versus = pd.read_csv(out / "base_case_vs_report.csv").set_index("output")
+    assert versus.loc["revenue_cny_per_year", "report"] == pytest.approx(219e8)
+    assert versus.loc["margin", "report"] == pytest.approx(1 - 214.443009625762 / 219, rel=1e-9)
+    assert (versus["p5"] < versus["p50"]).all() and (versus["p50"] < versus["p95"]).all()
+    assert versus["share_below_report"].between(0, 1).all()
+
+
+def test_stress_has_base_first_and_common_random_numbers(tmp_path):
+    module, out = run_study("stress", tmp_path, "--draws", "3000", "--scenarios", "bf16", "price_war")
+    check_outputs(out, module.TABLES, module.FIGURES)
+    table = pd.read_csv(out / "stress.csv")
+    assert list(dict.fromkeys(table["scenario"])) == ["base", "bf16", "price_war"]
+    # bf16 halves GPU FLOPS only: with common random numbers revenue is unchanged draw for draw
+    bf16_revenue = table[(table.scenario == "bf16") & (table.output == "revenue_cny_per_year")]
+    np.testing.assert_allclose(bf16_revenue["change"], 0, atol=1e-6)
+
+
+def test_sensitivity_tables_and_figures(tmp_path):
+    module, out = run_study("sensitivity", tmp_path, "--draws", "2000", "--sobol-n", "64")
+    check_outputs(out, module.TABLES, module.FIGURES)
+    sobol = pd.read_csv(out / "sobol.csv")
+    assert set(sobol["input"]) == set(pd.read_csv(out / "tornado.csv")["input"])
+    assert (sobol["ST"] > -0.2).all()  # SALib estimates can dip below 0 by noise, not by much at N=64
+
+
+def test_projection_tables_and_fan(tmp_path):
+    module, out = run_study("projection", tmp_path, "--draws", "500", "--to", "2027")
+    check_outputs(out, module.TABLES, module.FIGURES)
+    years = pd.read_csv(out / "projection.csv")["year"].dropna().unique()
+    assert sorted(years) == [2025, 2026, 2027]
+
+
+def test_existing_files_are_refused_before_any_work(tmp_path, capsys):
+    module = load("reproduce_report")
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "comparison.xlsx").write_bytes(b"precious")
+    assert module.run([str(out), "--quiet"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["comparison.xlsx"]  # nothing written, nothing clobbered
+    assert module.run([str(out), "--quiet", "--force"]) == 0
+    assert (out / "comparison.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_scripts_run_from_the_command_line(tmp_path):
+    res = subprocess.run([sys.executable, str(ANALYSES / "reproduce_report.py"), str(tmp_path / "r")],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "12 of 12 printed figures match" in res.stdout
