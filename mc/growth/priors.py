@@ -1,8 +1,9 @@
 """Priors for the growth curves, read from a TOML file the user can change.
 
-Every parameter is a normal or a log-normal, written so that the model can draw
-it non-centred: ``value = mu + sigma * z`` or ``value = median * exp(sigma_log * z)``
-with ``z ~ Normal(0, 1)``. Each prior carries its reason and source; the file is
+Every parameter is a normal, a log-normal or a half-normal, written so that the
+model can draw it non-centred: ``value = mu + sigma * z``,
+``value = median * exp(sigma_log * z)`` with ``z ~ Normal(0, 1)``, or
+``value = sigma * z`` with ``z ~ HalfNormal(1)``. Each prior carries its reason and source; the file is
 read with :mod:`tomllib` (never evaluated) and every problem is an
 :class:`mc.errors.InputError` naming the file and the key.
 """
@@ -16,19 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
+
 from mc.errors import InputError
 
 DEFAULT_PRIORS_PATH = Path(__file__).resolve().parents[2] / "priors" / "growth.toml"
 SHARED_SECTION = "shared"
 OBSERVATION_SECTION = "observation"
-SHARED_PARAMS = ("log10_launch_tokens_per_day", "noise_log10")
-_DIST_PARAMS = {"normal": ("mu", "sigma"), "lognormal": ("median", "sigma_log")}
+SHARED_PARAMS = ("log10_launch_tokens_per_day", "misfit_log10")
+_DIST_PARAMS = {"normal": ("mu", "sigma"), "lognormal": ("median", "sigma_log"), "halfnormal": ("sigma",)}
 _TEXT_KEYS = ("reason", "source")
 
 
 @dataclass(frozen=True)
 class PriorSpec:
-    """One parameter's prior: a normal (mu, sigma) or log-normal (median, sigma_log)."""
+    """One parameter's prior: normal (mu, sigma), log-normal (median, sigma_log) or half-normal (sigma)."""
 
     name: str
     dist: str
@@ -37,9 +40,11 @@ class PriorSpec:
     source: str = ""
 
     def from_standard_normal(self, z, xp):
-        """The parameter value for a standard-normal `z` (numpy or pytensor `xp`)."""
+        """The parameter value for a standard (half-)normal `z` (numpy or pytensor `xp`)."""
         if self.dist == "normal":
             return self.params["mu"] + self.params["sigma"] * z
+        if self.dist == "halfnormal":
+            return self.params["sigma"] * abs(z)
         return self.params["median"] * xp.exp(self.params["sigma_log"] * z)
 
     def to_dict(self) -> dict:
@@ -87,32 +92,37 @@ class GrowthPriors:
     ----------
     shared : mapping of name to PriorSpec (launch level, observation noise)
     curves : mapping of curve name to {parameter name: PriorSpec}
-    rounding_down_fraction : float
-        Announcements ("超过X") understate the true volume by this fraction on
-        average: announced = true / (1 + fraction).
+    rounding_max_fraction : float
+        Announcements ("超过X") are lower bounds: true = announced * (1 + u) with
+        u uniform on [0, rounding_max_fraction].
     path : str
     """
 
     shared: Mapping[str, PriorSpec]
     curves: Mapping[str, Mapping[str, PriorSpec]]
-    rounding_down_fraction: float
+    rounding_max_fraction: float
     path: str = "<defaults>"
     observation_text: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def rounding_offset_log10(self) -> float:
-        """log10(1 + rounding_down_fraction): how far announcements sit below the curve."""
-        return math.log10(1.0 + self.rounding_down_fraction)
+        """Mean of log10(1 + u), u ~ Uniform(0, max): how far announcements sit below the curve."""
+        return rounding_moments_log10(self.rounding_max_fraction)[0]
+
+    @property
+    def rounding_sd_log10(self) -> float:
+        """Standard deviation of log10(1 + u): the noise floor rounding alone implies."""
+        return rounding_moments_log10(self.rounding_max_fraction)[1]
 
     def for_curve(self, curve_name: str) -> dict[str, PriorSpec]:
-        """The curve's parameters (launch level first), without the noise prior."""
+        """The curve's parameters (launch level first), without the misfit prior."""
         if curve_name not in self.curves:
             raise InputError(self.path, curve_name, "no priors for this curve")
         return {"log10_launch_tokens_per_day": self.shared["log10_launch_tokens_per_day"], **self.curves[curve_name]}
 
     def to_dict(self) -> dict:
         """A plain dict with the file's layout (round-trips through :func:`priors_from_dict`)."""
-        out: dict = {OBSERVATION_SECTION: {"rounding_down_fraction": self.rounding_down_fraction, **self.observation_text}}
+        out: dict = {OBSERVATION_SECTION: {"rounding_max_fraction": self.rounding_max_fraction, **self.observation_text}}
         out[SHARED_SECTION] = {k: v.to_dict() for k, v in self.shared.items()}
         out.update({c: {k: v.to_dict() for k, v in specs.items()} for c, specs in self.curves.items()})
         return out
@@ -120,6 +130,15 @@ class GrowthPriors:
     def content_hash(self) -> str:
         """SHA-256 of the canonical content (formatting and comments do not count)."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def rounding_moments_log10(max_fraction: float, *, points: int = 2001) -> tuple[float, float]:
+    """Mean and sd of log10(1 + u) for u ~ Uniform(0, `max_fraction`) (midpoint rule)."""
+    if max_fraction == 0:
+        return 0.0, 0.0
+    u = (np.arange(points) + 0.5) / points * max_fraction
+    values = np.log10(1.0 + u)
+    return float(values.mean()), float(values.std())
 
 
 def priors_from_dict(document: Mapping[str, Any], *, source: str = "<dict>") -> GrowthPriors:
@@ -163,13 +182,13 @@ def _section(document: Mapping, section: str, names: tuple[str, ...], source: st
 
 def _observation(table: Any, source: str) -> tuple[float, dict[str, str]]:
     if not isinstance(table, Mapping):
-        raise InputError(source, OBSERVATION_SECTION, "missing section [observation] (rounding_down_fraction, reason, source)")
-    extra = sorted(set(table) - {"rounding_down_fraction", *_TEXT_KEYS})
+        raise InputError(source, OBSERVATION_SECTION, "missing section [observation] (rounding_max_fraction, reason, source)")
+    extra = sorted(set(table) - {"rounding_max_fraction", *_TEXT_KEYS})
     if extra:
-        raise InputError(source, f"{OBSERVATION_SECTION}.{extra[0]}", "unknown key (expected rounding_down_fraction, reason, source)")
-    value = table.get("rounding_down_fraction")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise InputError(source, f"{OBSERVATION_SECTION}.rounding_down_fraction", f"must be a number in [0, 1), found {value!r}")
+        raise InputError(source, f"{OBSERVATION_SECTION}.{extra[0]}", "unknown key (expected rounding_max_fraction, reason, source)")
+    value = table.get("rounding_max_fraction")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(source, f"{OBSERVATION_SECTION}.rounding_max_fraction", f"must be a number in [0, 1], found {value!r}")
     texts = {k: _text(source, OBSERVATION_SECTION, k, table.get(k)) for k in _TEXT_KEYS}
     return float(value), texts
 

@@ -1,0 +1,247 @@
+"""Fit a growth curve with NUTS, check convergence, cache the posterior.
+
+A fit is keyed by everything that changes its numbers (data rows, priors,
+curve, cut-off date, draws, tuning, chains, seed, mc version). The posterior is
+stored as netCDF in the cache folder under that key, and the key is also
+written into the file's attributes so that a file made from other inputs is
+detected and refitted rather than trusted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from mc.errors import InputError
+from mc.growth.curves import get_curve
+from mc.growth.data import TokenUsage
+from mc.growth.priors import GrowthPriors
+
+MAX_RHAT = 1.01
+MIN_ESS = 400
+DEFAULT_DRAWS = 1000
+DEFAULT_TUNE = 1000
+DEFAULT_CHAINS = 4
+DEFAULT_CORES = 1  # measured: forking workers costs more than it saves on these tiny models
+CACHE_ENV = "MC_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Convergence of one fit: worst R-hat, smallest bulk and tail ESS, divergences."""
+
+    max_rhat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    divergences: int
+    seconds: float
+
+    def problems(self) -> list[str]:
+        """What fails the gate (empty when the fit converged)."""
+        found = []
+        if not self.max_rhat <= MAX_RHAT:
+            found.append(f"max R-hat {self.max_rhat:.3f} > {MAX_RHAT}")
+        if self.divergences:
+            found.append(f"{self.divergences} divergent transition(s)")
+        if not self.min_ess_bulk >= MIN_ESS:
+            found.append(f"min bulk ESS {self.min_ess_bulk:.0f} < {MIN_ESS}")
+        if not self.min_ess_tail >= MIN_ESS:
+            found.append(f"min tail ESS {self.min_ess_tail:.0f} < {MIN_ESS}")
+        return found
+
+    def to_dict(self) -> dict:
+        return {"max_rhat": self.max_rhat, "min_ess_bulk": self.min_ess_bulk, "min_ess_tail": self.min_ess_tail,
+                "divergences": self.divergences, "seconds": self.seconds}
+
+
+@dataclass(frozen=True)
+class GrowthFit:
+    """A fitted curve: its posterior and how it was made.
+
+    Attributes
+    ----------
+    curve : str
+    idata : arviz.InferenceData (posterior, sample_stats, log_likelihood, observed_data)
+    data : TokenUsage, the rows the curve was fitted on
+    priors : GrowthPriors
+    until : datetime.date or None, the cut-off date
+    cache_key : str
+    from_cache : bool, True when the posterior was loaded rather than sampled
+    diagnostics : Diagnostics
+    """
+
+    curve: str
+    idata: object
+    data: TokenUsage
+    priors: GrowthPriors
+    until: date | None
+    cache_key: str
+    from_cache: bool
+    diagnostics: Diagnostics
+
+    @property
+    def as_of(self) -> date:
+        """The date of the data: the last fitted row."""
+        return self.data.dates[-1]
+
+    def posterior_draws(self) -> dict[str, np.ndarray]:
+        """Each named parameter as a 1-D array, chains then draws (deterministic order)."""
+        post = self.idata.posterior
+        names = [*self.priors.for_curve(self.curve), "misfit_log10"]
+        return {n: np.asarray(post[n].values, dtype=float).reshape(-1) for n in names}
+
+
+def default_cache_dir() -> Path:
+    """``$MC_CACHE_DIR`` if set, else ``~/.cache/mc``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "mc")
+
+
+def cache_key(data: TokenUsage, priors: GrowthPriors, curve: str, *, until, draws: int, tune: int,
+              chains: int, seed: int) -> str:
+    """SHA-256 over everything that changes a fit's numbers."""
+    from mc import __version__
+
+    parts = {"data": data.canonical_text(), "priors": priors.content_hash(), "curve": curve,
+             "until": until.isoformat() if until else None, "draws": draws, "tune": tune, "chains": chains,
+             "seed": seed, "mc_version": __version__}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: date | None = None,
+               draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE, chains: int = DEFAULT_CHAINS,
+               cores: int = DEFAULT_CORES, seed: int = 0, cache_dir: str | Path | None = None,
+               use_cache: bool = True, allow_unconverged: bool = False) -> GrowthFit:
+    """Fit `curve` to the rows on or before `until`, or load the cached fit.
+
+    Parameters
+    ----------
+    data : TokenUsage
+        All announcements; rows after `until` are left out.
+    priors : GrowthPriors
+    curve : str
+        One of :data:`mc.growth.curves.CURVE_NAMES`.
+    until : datetime.date, optional
+        Fit only rows dated on or before this day.
+    draws, tune, chains : int
+        NUTS draws and tuning steps per chain, and the number of chains.
+    cores : int
+        Worker processes (1 or 2).
+    seed : int
+        ``random_seed`` for :func:`pymc.sample`; the fit is reproducible.
+    cache_dir : path-like, optional
+        Default :func:`default_cache_dir`.
+    use_cache : bool
+        Load a matching cached posterior and store new ones.
+    allow_unconverged : bool
+        Return a fit that fails the convergence gate instead of raising.
+
+    Raises
+    ------
+    InputError
+        Fewer than two rows to fit, or the fit failed the gate (max R-hat above
+        1.01, any divergence, bulk or tail ESS below 400) without `allow_unconverged`.
+    """
+    get_curve(curve)
+    fitted = data.until(until)
+    if len(fitted) < 2:
+        where = f"on or before {until.isoformat()}" if until else "in the file"
+        raise InputError(data.path, "rows", f"{len(fitted)} row(s) {where}; a growth fit needs at least 2")
+    key = cache_key(fitted, priors, curve, until=until, draws=draws, tune=tune, chains=chains, seed=seed)
+    path = Path(cache_dir or default_cache_dir()) / "growth" / f"{curve}-{key[:24]}.nc"
+    idata = _load_cached(path, key) if use_cache else None
+    from_cache = idata is not None
+    if idata is None:
+        idata = _sample(fitted, priors, curve, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed)
+        _attach(idata, key, curve, until, fitted)
+        if use_cache:
+            _store(idata, path)
+    result = GrowthFit(curve, idata, fitted, priors, until, key, from_cache, _read_diagnostics(idata))
+    check_converged(result, allow_unconverged=allow_unconverged)
+    return result
+
+
+def check_converged(fit: GrowthFit, *, allow_unconverged: bool = False) -> list[str]:
+    """Raise InputError naming what failed unless `allow_unconverged`; return the problems."""
+    problems = fit.diagnostics.problems()
+    if problems and not allow_unconverged:
+        raise InputError(fit.data.path, f"{fit.curve} fit",
+                         "did not converge (" + "; ".join(problems) + "); raise --draws/--tune, "
+                         "change the priors, or pass --allow-unconverged")
+    return problems
+
+
+def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, chains, cores, seed):
+    import pymc as pm
+
+    from mc.growth.model import build_growth_model
+
+    started = time.perf_counter()
+    model = build_growth_model(data.years_since_launch, data.log10_tokens_per_day, get_curve(curve), priors)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BLAS notice, small-sample chatter; the gate reports what matters
+        idata = pm.sample(draws, tune=tune, chains=chains, cores=min(2, cores, chains), random_seed=seed,
+                          model=model, target_accept=get_curve(curve).target_accept, progressbar=False,
+                          quiet=True, compute_convergence_checks=False, idata_kwargs={"log_likelihood": True})
+    idata.posterior.attrs["mc_fit_seconds"] = time.perf_counter() - started
+    return idata
+
+
+def _read_diagnostics(idata) -> Diagnostics:
+    import arviz as az
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rhat = az.rhat(idata).to_array().values
+        bulk = az.ess(idata, method="bulk").to_array().values
+        tail = az.ess(idata, method="tail").to_array().values
+    return Diagnostics(float(np.nanmax(rhat)), float(np.nanmin(bulk)), float(np.nanmin(tail)),
+                       int(idata.sample_stats["diverging"].values.sum()),
+                       float(idata.posterior.attrs.get("mc_fit_seconds", float("nan"))))
+
+
+def _attach(idata, key: str, curve: str, until, data: TokenUsage) -> None:
+    from mc import __version__
+
+    idata.posterior.attrs.update({"mc_cache_key": key, "mc_curve": curve, "mc_version": __version__,
+                                  "mc_until": until.isoformat() if until else "",
+                                  "mc_data_dates": ",".join(d.isoformat() for d in data.dates)})
+
+
+def _load_cached(path: Path, key: str):
+    """The cached posterior at `path` if it was made from the same inputs, else None."""
+    if not path.is_file():
+        return None
+    import arviz as az
+
+    try:
+        idata = az.from_netcdf(path)
+        idata.load()  # read fully so the file is not held open
+    except Exception:  # an unreadable or truncated cache is refitted, never trusted
+        return None
+    if idata.posterior.attrs.get("mc_cache_key") != key:
+        return None
+    return idata
+
+
+def _store(idata, path: Path) -> None:
+    from mc.export import atomic_path
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path, force=True) as tmp:
+        idata.to_netcdf(str(tmp))
+
+
+def write_posterior(fit: GrowthFit, path: str | Path, *, force: bool = False) -> Path:
+    """Write the fit's posterior as netCDF, atomically; refuse to overwrite without `force`."""
+    from mc.export import atomic_path
+
+    with atomic_path(path, force=force) as tmp:
+        fit.idata.to_netcdf(str(tmp))
+    return Path(path)
