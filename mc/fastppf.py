@@ -44,8 +44,8 @@ def _triangular(p: Mapping, u: np.ndarray) -> np.ndarray:
     return np.where(u < c, left, right)
 
 
-def _tail_coefficients(a: float, b: float) -> np.ndarray:
-    """Quintic coefficients of ``g(w) = log ppf_{a,b}(w)`` on every step of every octave.
+def _tail_coefficients(a: float, b: float, logs: bool) -> np.ndarray:
+    """Quintic coefficients of ``g(w) = log ppf_{a,b}(w)`` (or of ``ppf_{a,b}(w)`` itself) on every step.
 
     Returns an array of shape ``(OCTAVES + 1) * NODES_PER_OCTAVE`` by 6, row
     ``k * NODES_PER_OCTAVE + j`` for step ``j`` of octave ``k``, in powers of the
@@ -64,6 +64,8 @@ def _tail_coefficients(a: float, b: float) -> np.ndarray:
         # g' = (dx/dw) / x = 1 / (x f(x)),  g'' = -g'^2 (x f'(x) / f(x) + 1)
         dg = np.exp(-(a * g + (b - 1) * np.log1p(-x) - special.betaln(a, b)))
         ddg = -dg**2 * (a - (b - 1) * x / (1 - x))
+        if not logs:  # the values themselves: x' = x g', x'' = x (g'' + g'^2)
+            g, dg, ddg = x, x * dg, x * (ddg + dg**2)
         d1, d2 = dg * step, ddg * step**2  # derivatives in theta = (w - node) / step
         g0, g1 = g[:, :-1], g[:, 1:]
         v0, v1, a0, a1 = d1[:, :-1], d1[:, 1:], d2[:, :-1], d2[:, 1:]
@@ -86,7 +88,15 @@ class BetaPPF:
 
     def __init__(self, alpha: float, beta: float):
         self.alpha, self.beta = float(alpha), float(beta)
-        left, right = _tail_coefficients(self.alpha, self.beta), _tail_coefficients(self.beta, self.alpha)
+        # With both shapes >= 1 the tails are powers u^(1/shape) <= 1, which the quintic follows
+        # in x itself, and the right half can hold x = 1 - y directly: no exp and no select per point.
+        # Otherwise interpolate logs, which turn steep powers into near-straight lines.
+        self._logs = min(self.alpha, self.beta) < 1
+        left = _tail_coefficients(self.alpha, self.beta, self._logs)
+        right = _tail_coefficients(self.beta, self.alpha, self._logs)
+        if not self._logs:
+            right = -right
+            right[:, 0] += 1.0  # coefficients of x = 1 - y
         # one flat table per coefficient: left half, right half, then a NaN row for "not tabulated"
         self._coef = np.ascontiguousarray(np.concatenate([left, right, np.full((1, 6), np.nan)]).T)
         self._right_offset, self._missing = left.shape[0], 2 * left.shape[0]
@@ -114,7 +124,12 @@ class BetaPPF:
             g += self._coef[j].take(row)
         g *= theta
         g += self._coef[0].take(row)
-        x = np.where(right, -np.expm1(g), np.exp(g)) if self._use_expm1 else _exp_mirrored(g, right)
+        if not self._logs:
+            x = g
+        elif self._use_expm1:
+            x = np.where(right, -np.expm1(g), np.exp(g))
+        else:
+            x = _exp_mirrored(g, right)
         bad = np.isnan(x)
         if bad.any():  # scipy.stats' boost inverse: right where special.betaincinv underflows
             from scipy.stats import beta as beta_distribution

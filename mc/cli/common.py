@@ -7,11 +7,13 @@ import math
 import sys
 from datetime import date
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mc.errors import InputError
 from mc.export import FORMATS, check_writable, infer_format, write_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_SEED = 20241218  # the FORCE conference day the report summarises
 DEFAULT_DRAWS = 200_000

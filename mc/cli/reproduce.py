@@ -5,8 +5,6 @@ import argparse
 import json
 
 from mc.display import fmt, unit
-from mc.priors import load_priors
-from mc.report import comparison, report_priors_path, reproduce
 
 LABELS = {
     "tokens_per_s": "tokens per second", "required_eflops": "compute at peak",
@@ -25,6 +23,9 @@ def register(subparsers) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from mc.priors import load_priors  # scipy and pandas load here, not at `mc --help`
+    from mc.report import report_priors_path, reproduce
+
     path = args.priors or report_priors_path()
     table = reproduce(load_priors(path))
     if args.json:
@@ -35,6 +36,8 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def render(table, path) -> str:
+    from mc.report import comparison
+
     cmp = comparison(table)
     volumes = list(table["tokens_per_day"])
     head = f"{'':37}" + "".join(f"{fmt(v / 1e12) + '万亿 tokens/day':>26}" for v in volumes)

@@ -11,8 +11,10 @@ from mc.cli.common import add_output_options, add_sampling_options, check_output
 from mc.display import fmt, scaled, unit
 from mc.errors import InputError
 from mc.export import check_writable
-from mc.priors import Priors, default_priors_path, load_priors
-from mc.results import simulate, summarise, wide
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # heavy modules (scipy, pandas, xarray) load in the handler, so `mc --help` stays light
+    from mc.priors import Priors
 
 SCREEN_STATS = ("p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "mean", "sd")
 
@@ -31,12 +33,17 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
                    help="threads drawing blocks in parallel (same numbers for any value)")
     p.add_argument("--plot", type=Path, help="write histograms and CDFs of revenue, capex and margin (PNG)")
+    p.add_argument("--memory-limit", type=positive_float, default=512, metavar="MIB",
+                   help="above this much memory for full output arrays, compute the same table exactly "
+                        "in two streaming passes (default 512 MiB, about 7 million draws)")
     add_output_options(p)
     p.set_defaults(handler=handle)
 
 
 def prepare_priors(args: argparse.Namespace) -> Priors:
     """The priors file with any volume override from the command line applied."""
+    from mc.priors import default_priors_path, load_priors
+
     priors = load_priors(args.priors or default_priors_path())
     if args.tokens_per_day is not None:
         priors = priors.with_fixed("tokens_per_day", args.tokens_per_day, source="--tokens-per-day")
@@ -54,6 +61,13 @@ def handle(args: argparse.Namespace) -> int:
             raise InputError(str(args.plot), "", "--plot writes a PNG; give a path ending in .png")
         check_writable(args.plot, force=args.force)
     priors = prepare_priors(args)
+    from mc.results import run_attrs, simulate, summarise
+    from mc.streaming import output_bytes, summarise_streaming
+
+    if args.plot is None and output_bytes(args.draws) > args.memory_limit * 2**20:
+        table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
+                                    memory_limit=int(args.memory_limit * 2**20))
+        return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
     from mc.progress import progress_bar
 
     with progress_bar("mc run", quiet=args.quiet or args.json) as progress:
@@ -64,18 +78,24 @@ def handle(args: argparse.Namespace) -> int:
         from mc.plots.distribution import plot_outputs
 
         plot_outputs(results, args.plot, as_of=priors.meta.get("as_of"), force=args.force)
+    return _emit(args, table, results.attrs, priors)
+
+
+def _emit(args: argparse.Namespace, table, attrs, priors: Priors) -> int:
     if args.json:
-        payload = {"meta": dict(results.attrs), **table_records(table)}
+        payload = {"meta": dict(attrs), **table_records(table)}
         if args.out is not None:
             emit_table(table, argparse.Namespace(**{**vars(args), "json": False, "quiet": True}), screen="")
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
-    emit_table(table, args, screen=render(table, results.attrs, priors))
+    emit_table(table, args, screen=render(table, attrs, priors))
     return 0
 
 
 def render(table, attrs, priors: Priors) -> str:
     """The table in display units (亿元, 万 GPUs, %), one output per line."""
+    from mc.results import wide
+
     values = wide(table)
     volume = priors["tokens_per_day"]
     vol_text = (f"{fmt(volume.distribution.params['value'] / 1e12)}万亿 tokens/day" if volume.is_fixed

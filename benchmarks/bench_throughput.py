@@ -1,0 +1,105 @@
+"""Throughput of mc's full path against the random-number floor, plain numpy, squigglepy and monaco.
+
+mc's full path draws every input of priors/base.toml, evaluates every output
+and builds the percentile table with standard errors, either as
+``summarise(simulate(...))`` ("classic") or ``summarise_streaming`` ("fused":
+statistics gathered block by block while the block is in cache).  Every ratio
+is a rate over a rate timed in this process:
+
+    ratio mc_<method>_<path>_w<k>/floor   >= 0.8 wanted on one core
+    ratio mc_<method>_<path>_w<k>/numpy   > 1 wanted
+    ratio mc_mc_fused_w1/squigglepy, /monaco
+
+For lhs and sobol the inverse CDFs dominate; ``ratio ppf_<family>/scipy`` is the
+speed-up of mc's inverse CDF over scipy.stats' on the same points.
+
+Usage: python -m benchmarks.bench_throughput [--draws N] [--methods mc,lhs,sobol] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from benchmarks.baselines import available, monaco_model, squigglepy_model
+from benchmarks.common import best_time, emit, floor_draws, plain_numpy_model
+from mc.priors import load_priors
+from mc.results import simulate, summarise
+from mc.streaming import summarise_streaming
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--draws", type=lambda s: int(float(s)), default=2_000_000)
+    p.add_argument("--methods", default="mc,lhs,sobol")
+    p.add_argument("--monaco-draws", type=lambda s: int(float(s)), default=2_000)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--quick", action="store_true", help="small sizes, one repeat (for tests)")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.draws, args.monaco_draws, args.repeats = min(args.draws, 20_000), min(args.monaco_draws, 200), 1
+    return args
+
+
+def mc_paths(priors, n: int, method: str, repeats: int) -> dict[str, float]:
+    """Seconds of each of mc's full paths for one method."""
+    def classic(workers):
+        return lambda: summarise(simulate(priors, n, seed=1, method=method, workers=workers, keep_inputs=False))
+
+    def fused(workers):
+        return lambda: summarise_streaming(priors, n, seed=1, method=method, workers=workers)
+
+    return {f"mc_{method}_classic_w1": best_time(classic(1), repeats),
+            f"mc_{method}_fused_w1": best_time(fused(1), repeats),
+            f"mc_{method}_fused_w2": best_time(fused(2), repeats)}
+
+
+def ppf_speedups(priors, n: int) -> None:
+    """Inverse-CDF cost per family: mc's (fastppf) against scipy.stats' frozen ppf on the same points."""
+    u = np.random.default_rng(0).random(n)
+    seen = set()
+    for name in priors.uncertain:
+        dist = priors[name].distribution
+        if dist.family in seen or not hasattr(dist.frozen, "dist"):  # only scipy-backed families compare
+            continue
+        seen.add(dist.family)
+        dist.ppf(u[:10])  # build any table outside the timing (once per distribution)
+        k = min(n, 50_000)  # scipy's beta ppf is ~6 µs a point
+        ours = best_time(lambda: dist.ppf(u), 3) / n
+        theirs = best_time(lambda: dist.frozen.ppf(u[:k]), 1) / k
+        emit("time", f"ppf_{dist.family}_ns_per_point", ours * 1e9)
+        emit("ratio", f"ppf_{dist.family}/scipy", theirs / ours)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    priors, n = load_priors(), args.draws
+    summarise_streaming(priors, 1000, seed=1)  # warm: tables and imports
+    emit("time", "draws", n)
+    seconds = {"floor": best_time(lambda: floor_draws(priors, n), args.repeats),
+               "numpy": best_time(lambda: plain_numpy_model(priors, n), args.repeats)}
+    if available("squigglepy"):
+        seconds["squigglepy"] = best_time(lambda: squigglepy_model(priors, n), max(1, args.repeats - 1))
+    else:
+        emit("skip", "squigglepy", "not installed (pip install .[bench])")
+    for method in args.methods.split(","):
+        seconds.update(mc_paths(priors, n, method, args.repeats))
+    rates = {k: n / v for k, v in seconds.items()}
+    if available("monaco"):
+        rates["monaco"] = args.monaco_draws / best_time(lambda: monaco_model(priors, args.monaco_draws), 1)
+    else:
+        emit("skip", "monaco", "not installed (pip install .[bench])")
+    for name, rate in rates.items():
+        emit("rate", name, rate, note="draws/s")
+    for name in (k for k in rates if k.startswith("mc_")):
+        for base in ("floor", "numpy"):
+            emit("ratio", f"{name}/{base}", rates[name] / rates[base])
+    for base in ("squigglepy", "monaco"):
+        if base in rates:
+            emit("ratio", f"mc_mc_fused_w1/{base}", rates["mc_mc_fused_w1"] / rates[base])
+    ppf_speedups(priors, min(n, 1_000_000))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
