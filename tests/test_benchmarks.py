@@ -1,0 +1,84 @@
+"""The benchmark scripts run on a tiny size and print well-formed lines (never: that they are fast)."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINE = re.compile(r"^(rate|time|ratio|rss) (\S+) (-?[0-9.]+(?:e[+-]?\d+)?|nan|inf)(  # .*)?$")
+
+
+def _run(*args: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
+
+
+def _numbers(lines: list[str]) -> dict[str, float]:
+    parsed = {}
+    for line in lines:
+        if line.startswith(("skip ", "value ", "#")):
+            continue
+        match = LINE.match(line)
+        assert match, f"malformed line: {line!r}"
+        parsed[match.group(2)] = float(match.group(3))
+    return parsed
+
+
+def _has_module(name: str) -> bool:
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_throughput_prints_every_ratio():
+    lines = _run("benchmarks.bench_throughput", "--quick", "--methods", "mc,sobol")
+    ratios = _numbers(lines)
+    for path in ("mc_mc_classic_w1", "mc_mc_fused_w1", "mc_mc_fused_w2", "mc_sobol_fused_w1"):
+        for base in ("floor", "numpy"):
+            assert ratios[f"{path}/{base}"] > 0
+    for base in ("squigglepy", "monaco"):
+        if _has_module(base):
+            assert ratios[f"mc_mc_fused_w1/{base}"] > 0
+        else:
+            assert f"skip {base} not installed (pip install .[bench])" in lines
+    assert ratios["ppf_beta/scipy"] > 0 and ratios["ppf_pert/scipy"] > 0
+
+
+def test_memory_prints_peak_rss_and_exactness():
+    numbers = _numbers(_run("benchmarks.bench_memory", "--quick", "--workers", "1"))
+    assert numbers["interpreter_MiB"] > 0 and numbers["stream_2e+05_MiB"] >= numbers["interpreter_MiB"] * 0.5
+    assert numbers["rss_2e+05/1GiB"] > 0
+    assert numbers["quantile_error_2e+05/mc_se"] == 0
+
+
+def test_startup_reports_ratios_and_no_pymc():
+    lines = _run("benchmarks.bench_startup", "--quick")
+    ratios = _numbers(lines)
+    for name in ("help", "reproduce", "run"):
+        assert ratios[f"mc_{name}/import_numpy_scipy_stats"] > 0
+    loaded = [line for line in lines if line.startswith("value mc_")]
+    assert len(loaded) == 3 and not any("pymc" in line or "pytensor" in line for line in loaded)
+
+
+def test_growth_benchmark_skips_or_reports(monkeypatch, capsys):
+    """Without running PyMC: the script skips cleanly when the growth API is missing."""
+    import builtins
+
+    from benchmarks import bench_growth
+
+    real_import = builtins.__import__
+
+    def no_workflow(name, *args, **kwargs):
+        if name == "mc.growth.workflow":
+            raise ImportError("simulated: not built yet")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_workflow)
+    assert bench_growth.main(["--quick"]) == 0
+    assert capsys.readouterr().out.startswith("skip growth mc.growth API not available")
