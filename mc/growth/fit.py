@@ -46,7 +46,8 @@ class Diagnostics:
     def problems(self) -> list[str]:
         """What fails the gate (empty when the fit converged)."""
         found = []
-        if not self.max_rhat <= MAX_RHAT:
+        # compared as reported, at three decimals: 1.0100 is at the limit, not above it
+        if not round(self.max_rhat, 3) <= MAX_RHAT:
             found.append(f"max R-hat {self.max_rhat:.3f} > {MAX_RHAT}")
         if self.divergences:
             found.append(f"{self.divergences} divergent transition(s)")

@@ -1,0 +1,199 @@
+"""`mc fit`, `mc forecast`, `mc backtest`: token growth curves from the command line.
+
+Only light modules are imported here; PyMC and ArviZ load inside the handlers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from mc.cli.common import iso_date, nonnegative_int, positive_int
+from mc.errors import InputError
+from mc.export import check_writable
+
+CURVE_CHOICES = ("exponential", "logistic", "gompertz", "decaying", "all")
+GROWTH_SEED = 20241218
+TRILLION = 1e12  # 万亿
+
+
+def register(subparsers) -> None:
+    """Add the fit, forecast and backtest subcommands."""
+    fit = subparsers.add_parser("fit", help="fit token-growth curves (PyMC NUTS) and check convergence",
+                                description="Fit growth curves to announced daily token volumes.")
+    fit.add_argument("data", nargs="?", type=Path, help="token-usage CSV (default priors/token_usage.csv)")
+    _common(fit)
+    fit.add_argument("--out", type=Path, help="write the posterior as netCDF (one curve only)")
+    fit.add_argument("--force", action="store_true", help="overwrite an existing --out or --plot file")
+    fit.add_argument("--horizon", type=iso_date, help="right end of --plot (default one year after the data)")
+    fit.set_defaults(handler=run_fit)
+
+    forecast = subparsers.add_parser("forecast", help="tokens per day at a date (posterior predictive)",
+                                     description="Posterior predictive percentiles of tokens per day at a date.")
+    forecast.add_argument("--date", type=iso_date, required=True, help="target date YYYY-MM-DD")
+    forecast.add_argument("--data", type=Path, help="token-usage CSV (default priors/token_usage.csv)")
+    _common(forecast)
+    forecast.add_argument("--force", action="store_true", help="overwrite an existing --plot file")
+    forecast.set_defaults(handler=run_forecast)
+
+    backtest = subparsers.add_parser("backtest", help="fit up to a date, score predictions of later announcements",
+                                     description="Fit on rows up to --until and score the predictions of later rows.")
+    backtest.add_argument("data", type=Path, help="token-usage CSV")
+    _common(backtest, until_required=True)
+    backtest.add_argument("--force", action="store_true", help="overwrite an existing --plot file")
+    backtest.set_defaults(handler=run_backtest)
+
+
+def _common(parser: argparse.ArgumentParser, *, until_required: bool = False) -> None:
+    parser.add_argument("--curve", choices=CURVE_CHOICES, default="all",
+                        help="growth-curve family, or all (weighted mix; default)")
+    parser.add_argument("--until", type=iso_date, required=until_required,
+                        help="fit only announcements dated on or before this day")
+    parser.add_argument("--priors", type=Path, help="growth priors TOML (default priors/growth.toml)")
+    parser.add_argument("--draws", type=positive_int, default=1000, help="NUTS draws per chain (default 1000)")
+    parser.add_argument("--tune", type=positive_int, default=1000, help="NUTS tuning steps per chain (default 1000)")
+    parser.add_argument("--cores", type=int, choices=(1, 2), default=1,
+                        help="worker processes for the 4 chains (default 1: faster for these small models)")
+    parser.add_argument("--seed", type=nonnegative_int, default=GROWTH_SEED, help=f"random seed (default {GROWTH_SEED})")
+    parser.add_argument("--cache-dir", type=Path, help="fit cache folder (default $MC_CACHE_DIR or ~/.cache/mc)")
+    parser.add_argument("--allow-unconverged", action="store_true",
+                        help="use fits that fail the convergence gate (R-hat, divergences, ESS)")
+    parser.add_argument("--plot", type=Path, help="save a PNG of the fit and its predictive bands")
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+
+def _inputs(args: argparse.Namespace, data_path):
+    """Load and validate data and priors, check output paths, before any fitting."""
+    from mc.growth.data import load_token_usage
+    from mc.growth.priors import load_growth_priors
+    from mc.growth.workflow import FitOptions
+
+    data = load_token_usage(data_path)
+    priors = load_growth_priors(args.priors)
+    for option in ("out", "plot"):
+        target = getattr(args, option, None)
+        if target is not None:
+            check_writable(target, force=args.force)
+    if args.plot is not None and args.plot.suffix.lower() != ".png":
+        raise InputError(str(args.plot), "--plot", "the figure is a PNG; use a .png file name")
+    options = FitOptions(until=args.until, draws=args.draws, tune=args.tune, cores=args.cores, seed=args.seed,
+                         cache_dir=args.cache_dir, allow_unconverged=args.allow_unconverged)
+    return data, priors, options
+
+
+def _warn_unconverged(fits) -> None:
+    for name, fit in fits.items():
+        problems = fit.diagnostics.problems()
+        if problems:
+            print(f"mc: warning: {name} fit did not converge ({'; '.join(problems)}); used anyway "
+                  "(--allow-unconverged)", file=sys.stderr)
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    """Handler for `mc fit`."""
+    from mc.growth.fit import write_posterior
+    from mc.growth.workflow import fit_curves
+
+    if args.out is not None and args.curve == "all":
+        raise InputError(str(args.out), "--out", "a posterior file holds one curve; pass --curve NAME")
+    data, priors, options = _inputs(args, args.data)
+    fits = fit_curves(data, priors, args.curve, options)
+    _warn_unconverged(fits)
+    if args.out is not None:
+        write_posterior(next(iter(fits.values())), args.out, force=args.force)
+    if args.plot is not None:
+        _plot(fits, data, args.horizon or _one_year_after(max(f.as_of for f in fits.values())), args)
+    report = {name: _fit_record(fit) for name, fit in fits.items()}
+    if args.json:
+        print(json.dumps({"curves": report}, indent=2))
+    else:
+        for name, record in report.items():
+            print(_fit_line(name, record))
+        for option in ("out", "plot"):
+            if getattr(args, option) is not None:
+                print(f"wrote {getattr(args, option)}")
+    return 0
+
+
+def _fit_record(fit) -> dict:
+    import numpy as np
+
+    params = {}
+    for name, values in fit.posterior_draws().items():
+        p5, p50, p95 = np.percentile(values, [5, 50, 95])
+        params[name] = {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+    return {"rows": len(fit.data), "as_of": fit.as_of.isoformat(), "from_cache": fit.from_cache,
+            "converged": not fit.diagnostics.problems(), "diagnostics": fit.diagnostics.to_dict(),
+            "parameters": params}
+
+
+def _fit_line(name: str, record: dict) -> str:
+    d = record["diagnostics"]
+    head = (f"{name:<12} {record['rows']} rows to {record['as_of']}: max R-hat {d['max_rhat']:.3f}, "
+            f"min ESS bulk {d['min_ess_bulk']:.0f} / tail {d['min_ess_tail']:.0f}, {d['divergences']} divergences, "
+            f"{d['seconds']:.1f} s{' (cached)' if record['from_cache'] else ''}")
+    params = "; ".join(f"{k} {v['p50']:.3g} [{v['p5']:.3g}, {v['p95']:.3g}]" for k, v in record["parameters"].items())
+    return f"{head}\n{'':<13}median [90% interval]: {params}"
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    """Handler for `mc forecast`."""
+    from mc.growth.workflow import fit_curves, forecast_at
+
+    data, priors, options = _inputs(args, args.data)
+    fits = fit_curves(data, priors, args.curve, options)
+    _warn_unconverged(fits)
+    result = forecast_at(args.date, fits, curve=args.curve, seed=args.seed)
+    if args.plot is not None:
+        _plot(fits, data, args.date, args)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    p = result.percentiles_tokens_per_day
+    print(f"{result.date.isoformat()}, {args.curve} (data as of {result.as_of.isoformat()}): median "
+          f"{p[50] / TRILLION:.3g}万亿 tokens/day; 50% interval {p[25] / TRILLION:.3g}-{p[75] / TRILLION:.3g}万亿, "
+          f"90% interval {p[5] / TRILLION:.3g}-{p[95] / TRILLION:.3g}万亿")
+    if result.weights is not None:
+        weights = ", ".join(f"{k} {w:.2f}" for k, w in result.weights.weights.items())
+        print(f"weights ({result.weights.method}): {weights}")
+        if result.weights.note:
+            print(f"note: {result.weights.note}")
+    if args.plot is not None:
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """Handler for `mc backtest`."""
+    from mc.growth.backtest import run_backtest as backtest
+
+    data, priors, options = _inputs(args, args.data)
+    result = backtest(data, priors, args.until, args.curve, options)
+    if args.plot is not None:
+        from mc.growth.workflow import fit_curves
+
+        fits = fit_curves(data, priors, args.curve, options)
+        _plot(fits, data, data.dates[-1], args)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    print(f"backtest of {args.curve}, fitted to {args.until.isoformat()}:")
+    for p in result.points:
+        print(f"  {p['date']}: actual {p['actual'] / TRILLION:.3g}万亿, median {p['p50'] / TRILLION:.3g}万亿, "
+              f"90% {p['p5'] / TRILLION:.3g}-{p['p95'] / TRILLION:.3g}万亿, in 50%: {p['covered_50']}, in 90%: {p['covered_90']}")
+    for label, s in (("model", result.summary), ("baseline", result.summary["baseline"])):
+        print(f"  {label:<8} coverage 50% {s['coverage_50']:.2f}, 90% {s['coverage_90']:.2f}, "
+              f"log score {s['log_score']:.3f}, CRPS {s['crps_log10']:.4f} (log10)")
+    return 0
+
+
+def _plot(fits, data, horizon: date, args: argparse.Namespace) -> None:
+    from mc.growth.plots import plot_growth
+
+    plot_growth(fits, data, horizon, args.plot, seed=args.seed, force=args.force)
+
+
+def _one_year_after(day: date) -> date:
+    return day + timedelta(days=365)
