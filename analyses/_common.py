@@ -77,6 +77,13 @@ class OutDir:
         self._declared(stem, self.figures)
         self.written.append(save_png(fig, self.path / f"{stem}.png", force=self.force))
 
+    def figure_path(self, stem: str) -> Path:
+        """The declared ``<stem>.png`` path, for plotting functions that write their own file."""
+        self._declared(stem, self.figures)
+        path = self.path / f"{stem}.png"
+        self.written.append(path)
+        return path
+
     @staticmethod
     def _declared(stem: str, allowed: Sequence[str]) -> None:
         if stem not in allowed:  # a study writing an undeclared file would dodge the up-front check

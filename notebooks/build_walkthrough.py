@@ -112,28 +112,41 @@ for name in ("depreciation_years", "gpu_price_cny", "peak_to_avg", "utilization"
     steps.append({"made uncertain": f"+ {name}", "median margin %": 100 * np.median(margin),
                   "mean margin %": 100 * margin.mean(), "P(margin < 0)": np.mean(margin < 0)})
 pd.DataFrame(steps).set_index("made uncertain")"""),
-    ("md", """\
+    ("md", """\\
 ## 4. Fit token growth to the announcements
 
 Three public figures (1200亿 tokens a day at launch in May 2024, 5000亿 in July, 4万亿 in December) are the
-data (`priors/token_usage.csv`). The growth fit (PyMC) gives a posterior over growth curves; its posterior
-predictive is the daily volume at any date, as draws. Small draws keep this cell to about a minute."""),
-    ("code", """\
-from mc.growth import predictive_tokens_per_day
+data (`priors/token_usage.csv`). A Gompertz curve fitted with PyMC (NUTS, 4 chains) gives a posterior over
+curves; its posterior predictive is the daily volume at any date, as draws. The fit is cached (in
+`$MC_CACHE_DIR`, default `~/.cache/mc`), so later steps with the same data, curve and seed reuse it;
+`curve="all"` mixes four curve families by their predictive weights (`mc fit --curve all`)."""),
+    ("code", """\\
+from mc.growth import load_growth_priors, load_token_usage
+from mc.growth.workflow import FitOptions, fit_curves, forecast_at
 
+CURVE = "gompertz"
+usage = load_token_usage()
+fits = fit_curves(usage, load_growth_priors(), CURVE, FitOptions(seed=SEED))
+fits[CURVE].diagnostics"""),
+    ("code", """\\
+from IPython.display import Image
+from mc.growth.plots import plot_growth
+
+folder = Path(tempfile.mkdtemp(prefix="mc-walkthrough-"))
 target = date(2025, 12, 31)
-volume_draws = np.asarray(predictive_tokens_per_day(target, seed=SEED))
-pd.Series(np.quantile(volume_draws, [0.05, 0.25, 0.5, 0.75, 0.95]) / 1e12,
-          index=["p5", "p25", "p50", "p75", "p95"], name=f"万亿 tokens/day at {target}")"""),
-    ("md", """\
+forecast = forecast_at(target, fits, curve=CURVE, seed=SEED)
+print({f"p{q}": f"{v / 1e12:,.1f}万亿" for q, v in forecast.percentiles_tokens_per_day.items()})
+Image(filename=plot_growth(fits, usage, date(2026, 6, 30), folder / "growth.png", seed=SEED))"""),
+    ("md", """\\
 ## 5. Revenue at a date
 
-`mc.volume.volume_at_date` turns the forecast into the `tokens_per_day` assumption; every other input keeps its
-prior. Revenue and capex scale with volume; the margin does not (both are linear in tokens)."""),
-    ("code", """\
+`mc.volume.volume_at_date` turns the forecast into the `tokens_per_day` assumption (the cached fit above);
+every other input keeps its prior. Revenue and capex scale with volume; the margin does not (both are linear
+in tokens)."""),
+    ("code", """\\
 from mc.volume import volume_at_date
 
-dated = priors.replace(volume_at_date(target, seed=SEED))
+dated = priors.replace(volume_at_date(target, curve=CURVE, seed=SEED))
 at_date = summarise(simulate(dated, DRAWS, seed=SEED, keep_inputs=False))
 on_screen(at_date).loc[["tokens_per_day", "revenue_cny_per_year", "capex_cny_per_year", "margin"]]"""),
     ("md", """\
@@ -170,11 +183,10 @@ Tables go to CSV, Parquet, XLSX or Markdown in base units, atomically, and never
     ("code", """\
 from mc.plots.distribution import plot_outputs
 
-folder = Path(tempfile.mkdtemp(prefix="mc-walkthrough-"))
 mc.write_table(table, folder / "base_case.xlsx")
 mc.write_table(stressed, folder / "stress.csv")
 plot_outputs(results, folder / "base_case.png", as_of=priors.meta.get("as_of"))
-sorted(p.name for p in folder.iterdir())"""),
+sorted(p.name for p in folder.iterdir())  # growth.png from section 4, and the three files above"""),
 ]
 
 

@@ -103,3 +103,31 @@ def test_scripts_run_from_the_command_line(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "12 of 12 printed figures match" in res.stdout
+
+
+@pytest.mark.slow
+def test_growth_backtest_scores_the_held_out_announcement(tmp_path, monkeypatch):
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path / "cache"))  # a real (small) fit, not an earlier run's cache
+    module, out = run_study("growth_backtest", tmp_path)
+    check_outputs(out, ("backtest_points", "backtest_scores"), ("backtest_gompertz",))
+    points = pd.read_csv(out / "backtest_points.csv")
+    assert list(points["date"]) == ["2024-12-18"] and points["actual"].iloc[0] == 4.0e12  # the one later row
+    assert (points["p5"] < points["p50"]).all() and (points["p50"] < points["p95"]).all()
+    scores = pd.read_csv(out / "backtest_scores.csv")
+    assert set(scores.columns) >= {"crps_log10", "baseline_crps_log10"} and (scores["crps_log10"] >= 0).all()
+
+
+@pytest.mark.slow
+def test_base_case_at_a_date_draws_volume_from_the_growth_fit(tmp_path, monkeypatch):
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path / "cache"))
+    module, out = run_study("base_case", tmp_path, "--draws", "3000")
+    check_outputs(out, ("base_case", "base_case_vs_report", "base_case_dates"), ("base_case", "base_case_dates"))
+    dated = pd.read_csv(out / "base_case_dates.csv")
+    assert list(dated["date"].unique()) == ["2025-12-31"]
+    volume = dated[dated.output == "tokens_per_day"].set_index("statistic")["value"]
+    assert volume["p5"] < volume["p95"]  # drawn, not fixed at 1e14
+    # margin does not depend on volume, so the margin's distribution matches the base case's within MC error:
+    # same seed and same draws for every other input, so the margins are identical draw for draw
+    base = pd.read_csv(out / "base_case.csv")
+    margin = lambda t: t[(t.output == "margin") & (t.statistic == "p50")]["value"].iloc[0]  # noqa: E731
+    assert margin(dated) == pytest.approx(margin(base), rel=1e-9)
