@@ -82,7 +82,7 @@ def at_dates(args, out, priors, n: int) -> None:
     curve = args.curve or (QUICK_CURVE if args.quick else None)
     tables = []
     for when in dates:  # the fit is cached: one fit serves every date
-        dated = priors.replace(volume_at_date(when, curve=curve, seed=args.seed))
+        dated = priors.replace(volume_at_date(when, curve=curve))
         results = simulate(dated, n, seed=args.seed, keep_inputs=False)
         tables.append(summarise(results).assign(date=when.isoformat()))
         say(args, f"  {when}: median tokens/day {np.median(results['tokens_per_day'].values):.3g}")

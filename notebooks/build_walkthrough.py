@@ -146,7 +146,7 @@ in tokens)."""),
     ("code", """\\
 from mc.volume import volume_at_date
 
-dated = priors.replace(volume_at_date(target, curve=CURVE, seed=SEED))
+dated = priors.replace(volume_at_date(target, curve=CURVE))  # the fit of section 4, from the cache
 at_date = summarise(simulate(dated, DRAWS, seed=SEED, keep_inputs=False))
 on_screen(at_date).loc[["tokens_per_day", "revenue_cny_per_year", "capex_cny_per_year", "margin"]]"""),
     ("md", """\
