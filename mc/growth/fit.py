@@ -222,8 +222,8 @@ def _load_cached(path: Path, key: str):
     import arviz as az
 
     try:
-        idata = az.from_netcdf(path)
-        idata.load()  # read fully so the file is not held open
+        with az.rc_context({"data.load": "eager"}):  # read fully and close the file
+            idata = az.from_netcdf(path)
     except Exception:  # an unreadable or truncated cache is refitted, never trusted
         return None
     if idata.posterior.attrs.get("mc_cache_key") != key:

@@ -1,0 +1,85 @@
+"""The growth subcommands' input handling (no fits needed here)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mc.cli import main
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHIPPED = Path(__file__).resolve().parents[2] / "priors" / "token_usage.csv"
+BAD_DATA = ["bad_date.csv", "negative_value.csv", "nan_value.csv", "duplicate_date.csv", "wrong_header.csv",
+            "one_row.csv", "not_utf8.csv", "text_value.csv"]
+
+
+def test_cli_module_and_parser_do_not_import_pymc():
+    code = ("import sys, mc.cli.growth, mc.cli; mc.cli.build_parser(); "
+            "heavy = [m for m in ('pymc', 'pytensor', 'arviz') if m in sys.modules]; print(heavy); "
+            "sys.exit(1 if heavy else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _one_line_error(capsys) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", BAD_DATA)
+def test_fit_refuses_bad_data_with_one_line_and_exit_2(name, tmp_path, capsys):
+    out = tmp_path / "posterior.nc"
+    code = main(["fit", str(FIXTURES / name), "--curve", "exponential", "--out", str(out), "--cache-dir", str(tmp_path)])
+    line = _one_line_error(capsys)
+    assert code == 2
+    assert line.startswith("mc: error: ") and name in line
+    if name not in ("wrong_header.csv", "one_row.csv", "not_utf8.csv"):
+        assert "row " in line
+    assert not out.exists()
+    assert not (tmp_path / "growth").exists()  # nothing fitted, nothing cached
+
+
+def test_forecast_refuses_an_unreadable_file(tmp_path, capsys):
+    plot = tmp_path / "f.png"
+    code = main(["forecast", "--date", "2025-06-15", "--data", str(tmp_path / "absent.csv"), "--plot", str(plot)])
+    line = _one_line_error(capsys)
+    assert code == 2 and "absent.csv" in line and "cannot read" in line
+    assert not plot.exists()
+
+
+def test_backtest_refuses_bad_data(capsys):
+    code = main(["backtest", str(FIXTURES / "duplicate_date.csv"), "--until", "2024-06-01"])
+    assert code == 2 and "duplicate date" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("until, words", [("2024-06-01", "need at least 2"), ("2024-12-31", "no rows after")])
+def test_backtest_needs_two_training_rows_and_one_to_predict(until, words, capsys, tmp_path):
+    code = main(["backtest", str(SHIPPED), "--until", until, "--cache-dir", str(tmp_path)])
+    line = _one_line_error(capsys)
+    assert code == 2 and words in line
+
+
+def test_fit_out_needs_a_single_curve(tmp_path, capsys):
+    code = main(["fit", "--curve", "all", "--out", str(tmp_path / "p.nc")])
+    assert code == 2 and "--curve NAME" in _one_line_error(capsys)
+
+
+def test_bad_priors_file_via_cli(tmp_path, capsys):
+    code = main(["fit", "--curve", "exponential", "--priors", str(FIXTURES / "priors_bad_dist.toml"),
+                 "--cache-dir", str(tmp_path)])
+    line = _one_line_error(capsys)
+    assert code == 2 and "priors_bad_dist.toml" in line and "cauchy" in line
+
+
+def test_existing_out_is_refused_before_fitting(tmp_path, capsys):
+    out = tmp_path / "p.nc"
+    out.write_bytes(b"keep me")
+    code = main(["fit", "--curve", "exponential", "--out", str(out), "--cache-dir", str(tmp_path)])
+    assert code == 2 and "--force" in _one_line_error(capsys)
+    assert out.read_bytes() == b"keep me"
+    assert not (tmp_path / "growth").exists()
