@@ -7,15 +7,19 @@ from mc.distributions import Distribution
 from mc.priors import Assumption
 
 
-def volume_at_date(target: date, *, curve: str | None = None, data_path=None, seed: int = 0) -> Assumption:
+def volume_at_date(target: date, *, curve: str | None = None, data_path=None, fit_seed: int | None = None) -> Assumption:
     """`tokens_per_day` as the growth posterior predictive at `target`.
 
     Each simulation draw takes one posterior predictive draw (resampled with the
     draw's own stream), so volume and the economic inputs vary together per draw.
+    The fit keeps its own seed (`fit_seed`, default the growth module's), so a new
+    simulation seed reuses the cached posterior instead of refitting.
     """
     from mc.growth import predictive_tokens_per_day  # lazy: PyMC is heavy
 
-    kwargs = {"data_path": data_path, "seed": seed}
+    kwargs = {"data_path": data_path}
+    if fit_seed is not None:
+        kwargs["seed"] = fit_seed
     if curve:
         kwargs["curve"] = curve
     draws = predictive_tokens_per_day(target, **kwargs)

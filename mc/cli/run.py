@@ -50,7 +50,7 @@ def prepare_priors(args: argparse.Namespace) -> Priors:
     elif getattr(args, "date", None) is not None:
         from mc.volume import volume_at_date
 
-        priors = priors.replace(volume_at_date(args.date, curve=args.curve, data_path=args.data, seed=args.seed))
+        priors = priors.replace(volume_at_date(args.date, curve=args.curve, data_path=args.data))
     return priors
 
 
