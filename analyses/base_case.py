@@ -88,9 +88,10 @@ def at_dates(args, out, priors, n: int) -> None:
         say(args, f"  {when}: median tokens/day {np.median(results['tokens_per_day'].values):.3g}")
     table = pd.concat(tables, ignore_index=True)
     out.table(table, "base_case_dates")
-    title = (f"Revenue per year at each date, daily tokens from the growth fit's posterior predictive\n"
+    title = (f"Revenue per year at each date, daily tokens from the growth fit ({curve or 'default curve'}) "
+             f"posterior predictive\n"
              f"{run_title(results.attrs, as_of=priors.meta.get('as_of'))}")
-    out.figure(interval_figure(table, "revenue_cny_per_year", "date", title=title), "base_case_dates")
+    out.figure(interval_figure(table, "revenue_cny_per_year", "date", title=title, log=True), "base_case_dates")
 
 
 def run(argv=None) -> int:

@@ -98,3 +98,9 @@ def test_cli_run_plot_writes_a_png_and_checks_the_path_first(tmp_path, capsys):
     assert main(["run", "--draws", "3000", "--plot", str(tmp_path / "run.jpg"), "--quiet"]) == 2
     assert "PNG" in capsys.readouterr().err
     assert not (tmp_path / "run.jpg").exists()
+
+
+def test_interval_figure_log_axis_only_for_positive_outputs(results):
+    revenue = summarise(results, ["revenue_cny_per_year", "margin"]).assign(case="a")
+    assert interval_figure(revenue, "revenue_cny_per_year", "case", log=True).axes[0].get_xscale() == "log"
+    assert interval_figure(revenue, "margin", "case", log=True).axes[0].get_xscale() == "linear"  # has negatives

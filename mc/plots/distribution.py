@@ -215,7 +215,8 @@ def plot_outputs(dataset, path: str | Path, *, outputs: Sequence[str] = DEFAULT_
     return save_png(fig, path, force=force)
 
 
-def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str = "", order=None):
+def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str = "", order=None,
+                    log: bool = False):
     """Median, 50% and 90% intervals of `output` per group (scenario, date, ...).
 
     Parameters
@@ -230,6 +231,8 @@ def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str 
     title : str
     order : sequence, optional
         Groups top to bottom (default the table's order).
+    log : bool
+        Log x axis (for positive outputs whose spread spans decades, e.g. revenue at far dates).
 
     Returns
     -------
@@ -251,10 +254,13 @@ def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str 
         for yi, med in zip(y, q["p50"]):
             ax.annotate(fmt(float(med)), (med, yi), xytext=(0, 7), textcoords="offset points", fontsize=7,
                         ha="center")
-        if q.min().min() < 0 < q.max().max():
+        if log and q.min().min() > 0:
+            ax.set_xscale("log")
+        elif q.min().min() < 0 < q.max().max():
             ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, [str(g) for g in groups], fontsize=8)
-        ax.set_xlabel(f"{output} ({unit_label(unit, bool(font)) or 'base unit'})")
+        scale = ", log scale" if ax.get_xscale() == "log" else ""
+        ax.set_xlabel(f"{output} ({unit_label(unit, bool(font)) or 'base unit'}{scale})")
         ax.set_title(title or f"{output}: median with 50% and 90% intervals", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
         ax.legend(fontsize=7, loc="best")
