@@ -9,12 +9,13 @@ no closed form and ``scipy.special.betaincinv`` costs about 6 µs per point, so
 * ``w = min(u, 1 - u)`` is split into binary octaves ``[2^-(k+1), 2^-k)`` (an
   exact split by ``np.frexp``), each cut into ``NODES_PER_OCTAVE`` equal steps, so
   the grid is dense in relative terms right down to ``u = 2^-(OCTAVES+1)``;
-* on each step a quintic Hermite polynomial matches ``log x`` (left half,
-  ``x = exp(g)``) or ``log(1 - x)`` (right half, via the mirrored Beta(beta, alpha),
-  ``x = -expm1(g)``) and its first two derivatives at both ends, taken from the
-  beta density: ``dx/du = 1 / f(x)``, ``d2x/du2 = -(f'/f)(x) (dx/du)^2``;
-* logs make power-law tails (``x ~ u^(1/alpha)``) nearly linear, and the
-  mirrored half keeps full relative precision of ``x`` near 1 as well as near 0.
+* on each step a quintic Hermite polynomial matches the quantile and its first
+  two derivatives at both ends, taken from the beta density
+  (``dx/du = 1 / f(x)``, ``d2x/du2 = -(f'/f)(x) (dx/du)^2``);
+* with both shapes >= 1 it interpolates ``x`` itself (the right half holds
+  ``x = 1 - y`` of the mirrored Beta(beta, alpha), so no select per point);
+  otherwise ``log x`` (left) and ``log(1 - x)`` (right), which straighten the
+  steep power-law tails ``x ~ u^(1/alpha)`` and keep full relative precision.
 
 Points outside the tabulated octaves (``w < 2^-(OCTAVES+1)``, probability about
 1e-12), ``u`` of exactly 0 or 1 and invalid ``u`` fall back to scipy, so results
