@@ -140,8 +140,9 @@ def _fit_line(name: str, record: dict) -> str:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """Handler for `mc forecast`."""
-    from mc.growth.workflow import fit_curves, forecast_at
+    from mc.growth.workflow import check_target_date, fit_curves, forecast_at
 
+    check_target_date(args.date)
     data, priors, options = _inputs(args, args.data)
     fits = fit_curves(data, priors, args.curve, options)
     _warn_unconverged(fits)

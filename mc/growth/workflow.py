@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from mc.growth.curves import CURVE_NAMES, get_curve
-from mc.growth.data import TokenUsage, load_token_usage
+from mc.errors import InputError
+from mc.growth.data import LAUNCH_DATE, TokenUsage, load_token_usage
 from mc.growth.fit import DEFAULT_CHAINS, DEFAULT_CORES, DEFAULT_DRAWS, DEFAULT_TUNE, GrowthFit, fit_growth
 from mc.growth.forecast import (Forecast, ModelWeights, mixture_log10, model_weights,
                                 percentiles_tokens_per_day, predictive_log10)
@@ -64,8 +65,17 @@ def predictive_log10_for(fits: dict[str, GrowthFit], dates, *, seed: int, announ
     return mixture_log10(fits, weights, dates, seed=seed, announced=announced), weights
 
 
+def check_target_date(target_date: date, *, source: str = "--date") -> date:
+    """Refuse dates before launch, where the curves are not defined."""
+    if target_date < LAUNCH_DATE:
+        raise InputError(source, "", f"{target_date.isoformat()} is before the launch on {LAUNCH_DATE.isoformat()}; "
+                                     "the growth curves start there")
+    return target_date
+
+
 def forecast_at(target_date: date, fits: dict[str, GrowthFit], *, curve: str, seed: int) -> Forecast:
     """Percentiles of the true tokens per day at `target_date`."""
+    check_target_date(target_date)
     draws, weights = predictive_log10_for(fits, [target_date], seed=seed)
     as_of = max(fit.as_of for fit in fits.values())
     return Forecast(target_date, curve, percentiles_tokens_per_day(draws[:, 0]), weights, as_of)
@@ -99,6 +109,7 @@ def predictive_tokens_per_day(target_date: date, *, data_path: str | Path | None
         1-D float array of tokens per day (4 chains x 1000 draws = 4000 values by
         default), in a fixed order: the same inputs and seed give the same array.
     """
+    check_target_date(target_date, source="target_date")
     data = load_token_usage(data_path)
     priors = load_growth_priors(priors_path)
     options = replace(FitOptions(), until=until, cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed)

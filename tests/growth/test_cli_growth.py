@@ -17,7 +17,7 @@ BAD_DATA = ["bad_date.csv", "negative_value.csv", "nan_value.csv", "duplicate_da
 
 def test_cli_module_and_parser_do_not_import_pymc():
     code = ("import sys, mc.cli.growth, mc.cli; mc.cli.build_parser(); "
-            "heavy = [m for m in ('pymc', 'pytensor', 'arviz') if m in sys.modules]; print(heavy); "
+            "heavy = [m for m in ('pymc', 'pytensor') if m in sys.modules]; print(heavy); "
             "sys.exit(1 if heavy else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -83,3 +83,8 @@ def test_existing_out_is_refused_before_fitting(tmp_path, capsys):
     assert code == 2 and "--force" in _one_line_error(capsys)
     assert out.read_bytes() == b"keep me"
     assert not (tmp_path / "growth").exists()
+
+
+def test_forecast_refuses_a_date_before_launch(capsys):
+    code = main(["forecast", "--date", "2024-01-01", "--curve", "exponential"])
+    assert code == 2 and "before the launch" in _one_line_error(capsys)
