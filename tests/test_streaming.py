@@ -72,3 +72,17 @@ def test_merged_moments_equal_one_pass_moments():
     np.testing.assert_allclose([merged.mean, merged.m2, merged.m3, merged.m4],
                                [x.mean(), (c**2).sum(), (c**3).sum(), (c**4).sum()], rtol=1e-9)
     assert (merged.minimum, merged.maximum) == (x.min(), x.max())
+
+
+def test_mc_run_streams_above_the_memory_limit_with_the_same_table(capsys):
+    """`mc run` switches to two streaming passes above --memory-limit; the printed table is unchanged."""
+    import json
+
+    from mc.cli import main
+
+    args = ["run", "--draws", str(STREAM_BLOCK + 500), "--seed", "4", "--json", "--workers", "1"]
+    assert main(args) == 0
+    in_memory = json.loads(capsys.readouterr().out)
+    assert main(args + ["--memory-limit", "0.01"]) == 0  # 0.01 MiB: far below 9 outputs x 66k draws x 8 B
+    streamed = json.loads(capsys.readouterr().out)
+    assert streamed["rows"] == in_memory["rows"] and streamed["meta"]["n_draws"] == STREAM_BLOCK + 500
