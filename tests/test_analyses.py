@@ -2,13 +2,13 @@
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent
 ANALYSES = ROOT / "analyses"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -1,11 +1,11 @@
 """The walkthrough notebook runs top to bottom, and the stored file is what its generator writes."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
