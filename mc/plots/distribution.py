@@ -12,7 +12,6 @@ draws fall outside; the CDF and the markers use every draw.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -24,8 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from mc.display import DISPLAY_UNITS, fmt  # noqa: E402
-from mc.export import check_writable, write_bytes_atomic  # noqa: E402
-from mc.plots.fan import cjk_font  # noqa: E402
+from mc.plots.style import cjk_font, save_png, unit_label  # noqa: E402,F401 (unit_label, save_png re-exported)
 
 DEFAULT_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
 MARKERS = ((0.05, "p5", "#C44E52"), (0.50, "p50", "black"), (0.95, "p95", "#C44E52"))
@@ -34,20 +32,6 @@ TITLES = {"revenue_cny_per_year": "Revenue per year", "capex_cny_per_year": "GPU
           "profit_cny_per_year": "Profit per year (revenue - capex)", "margin": "Margin (revenue - capex) / revenue",
           "gpus": "GPUs needed", "required_eflops": "Compute needed at peak",
           "revenue_cny_per_day": "Revenue per day", "tokens_per_day": "Tokens per day"}
-
-
-def unit_label(unit: str, cjk: bool | None = None) -> str:
-    """`unit` as printed on a figure: Chinese if a CJK font is installed, else base-unit words.
-
-    >>> unit_label("亿元/yr", cjk=False)
-    '1e8 CNY/yr'
-    """
-    if cjk is None:
-        cjk = cjk_font() is not None
-    if cjk:
-        return unit
-    return (unit.replace("万亿 ", "1e12 ").replace("亿元", "1e8 CNY").replace("亿 ", "1e8 ")
-            .replace("万 ", "1e4 ").replace("元", "CNY"))
 
 
 def run_title(attrs: Mapping, *, as_of: str | None = None, volume: str | None = None) -> str:
@@ -168,17 +152,6 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
         fig.suptitle(title, fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 0.97 if len(outputs) > 1 else 0.92))
     return fig
-
-
-def save_png(fig, path: str | Path, *, force: bool = False, dpi: int = 110) -> Path:
-    """Write `fig` as a PNG atomically (no partial file; no overwrite without `force`) and close it."""
-    check_writable(path, force=force)  # before rendering: a refused path costs nothing
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=dpi)
-    finally:
-        plt.close(fig)
-    return write_bytes_atomic(buffer.getvalue(), path, force=force)
 
 
 def plot_distribution(dataset, output: str, path: str | Path, *, title: str | None = None,

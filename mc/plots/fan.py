@@ -8,7 +8,6 @@ with whiskers at p5 and p95.
 """
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 from typing import Sequence
@@ -18,9 +17,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 
-from mc.export import write_bytes_atomic  # noqa: E402
+from mc.plots.style import cjk_font, save_png, unit_label  # noqa: E402
 
 YI, WAN, WAN_YI = 1e8, 1e4, 1e12
 # output -> (panel title, divisor, display unit, log scale)
@@ -40,24 +38,6 @@ PANELS: dict[str, tuple[str, float, str, bool]] = {
 }
 DEFAULT_OUTPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "revenue_cny", "fleet_gpus", "capex_cny",
                    "depreciation_cny", "power_cny", "cash_flow_cny", "margin", "margin_after_power")
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-              "SimHei", "Microsoft YaHei", "PingFang SC", "Droid Sans Fallback", "AR PL UMing CN")
-
-
-def cjk_font() -> str | None:
-    """An installed font that has Chinese glyphs, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
-
-
-def _label(unit: str, cjk: bool) -> str:
-    """The unit as shown: in Chinese when a font can draw it, else spelled in base units."""
-    if cjk:
-        return unit
-    return (unit.replace("万亿 ", "1e12 ").replace("亿元", "1e8 CNY (yi yuan)").replace("万 ", "1e4 ")
-            .replace("元", "CNY"))
-
-
 def fan_chart(table: pd.DataFrame, outputs: Sequence[str] | None = None, *, title: str = ""):
     """A grid of fan charts, one panel per output, plus the NPV box when present.
 
@@ -115,7 +95,7 @@ def _fan_panel(ax, rows: pd.DataFrame, output: str, cjk: bool) -> None:
         ax.axhline(0, color="grey", lw=0.8)
     ax.set_title(name, fontsize=10)
     ax.set_xlabel("year")
-    ax.set_ylabel(_label(unit, cjk) + (" (log scale)" if log else ""))
+    ax.set_ylabel(unit_label(unit, cjk) + (" (log scale)" if log else ""))
     ax.set_xticks(years)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
@@ -130,14 +110,11 @@ def _npv_panel(ax, rows: pd.DataFrame, cjk: bool) -> None:
     share = rows.set_index("statistic")["value"].get("p_negative")
     extra = f", P(NPV < 0) = {float(share):.2f}" if share is not None else ""
     ax.set_title(f"NPV of the path (box p25-p75, whiskers p5-p95, ▲ mean{extra})", fontsize=9)
-    ax.set_xlabel(_label("亿元", cjk) + " at the start year")
+    ax.set_xlabel(unit_label("亿元", cjk) + " at the start year")
     ax.set_xscale("symlog", linthresh=max(abs(stat["p50"]) / 10, 1.0))
     ax.grid(alpha=0.3)
 
 
 def save_figure(fig, path: str | Path, *, force: bool = False) -> Path:
     """Write `fig` as a PNG atomically (no partial file; no overwrite without `force`)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    plt.close(fig)
-    return write_bytes_atomic(buffer.getvalue(), path, force=force)
+    return save_png(fig, path, force=force, dpi=120)

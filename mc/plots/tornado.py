@@ -7,7 +7,6 @@ p90 (orange). Money is shown in 亿元, margins in %.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -15,10 +14,9 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 
 from mc.display import DISPLAY_UNITS, fmt  # noqa: E402
-from mc.export import write_bytes_atomic  # noqa: E402
+from mc.plots.style import cjk_font, save_png, unit_label  # noqa: E402
 
 # input -> (divide by, unit shown) for the bar labels
 INPUT_DISPLAY: dict[str, tuple[float, str]] = {
@@ -32,26 +30,9 @@ INPUT_DISPLAY: dict[str, tuple[float, str]] = {
     "gpu_price_cny": (1e4, "万元"),
     "depreciation_years": (1.0, "years"),
 }
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-              "SimHei", "Microsoft YaHei", "PingFang SC", "Droid Sans Fallback")
-
-
-def _cjk_font() -> str | None:
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
-
-
-def _ascii(unit: str, cjk: bool) -> str:
-    """The unit as shown: in Chinese when a font can draw it, else in base-unit words."""
-    if cjk:
-        return unit
-    return (unit.replace("万亿", "1e12 ").replace("亿元", "1e8 CNY").replace("万元", "1e4 CNY")
-            .replace("亿 ", "1e8 ").replace("元", "CNY"))
-
-
 def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
     """A matplotlib Figure of the tornado table (columns as :func:`mc.sensitivity.tornado`)."""
-    font = _cjk_font()
+    font = cjk_font()
     factor, out_unit = DISPLAY_UNITS.get(output, (1.0, ""))
     rows = table.iloc[::-1]  # barh draws bottom-up; largest swing on top
     base = float(table["base"].iloc[0]) / factor
@@ -63,10 +44,10 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
     labels = []
     for r in rows.itertuples():
         f, u = INPUT_DISPLAY.get(r.input, (1.0, r.unit))
-        labels.append(f"{r.input}\np10 {fmt(r.input_low / f)} / p90 {fmt(r.input_high / f)} ({_ascii(u, font)})")
+        labels.append(f"{r.input}\np10 {fmt(r.input_low / f)} / p90 {fmt(r.input_high / f)} ({unit_label(u, bool(font))})")
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
-    ax.axvline(base, color="black", lw=1, label=f"base median {fmt(base)} {_ascii(out_unit, font)}")
-    ax.set_xlabel(f"median {output} ({_ascii(out_unit, font) or 'base unit'})")
+    ax.axvline(base, color="black", lw=1, label=f"base median {fmt(base)} {unit_label(out_unit, bool(font))}")
+    ax.set_xlabel(f"median {output} ({unit_label(out_unit, bool(font)) or 'base unit'})")
     ax.set_title(title or f"Tornado: median {output} with each input at its p10 / p90")
     ax.legend(loc="lower right", fontsize=8)
     if font:
@@ -79,10 +60,4 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
 def save_tornado(table: pd.DataFrame, output: str, path: str | Path, *, title: str = "",
                  force: bool = False) -> Path:
     """Render the tornado chart and write it as a PNG, atomically."""
-    fig = tornado_figure(table, output, title=title)
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png")
-    finally:
-        plt.close(fig)
-    return write_bytes_atomic(buffer.getvalue(), path, force=force)
+    return save_png(tornado_figure(table, output, title=title), path, force=force, dpi=120)
