@@ -10,11 +10,12 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from mc.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported by whoever builds the table, not by `mc --help`
+    import pandas as pd
 
 FORMATS = ("csv", "parquet", "xlsx", "md")
 _SUFFIX_FORMAT = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".md": "md"}
@@ -64,7 +65,7 @@ def atomic_path(path: str | os.PathLike, *, force: bool = False) -> Iterator[Pat
             tmp.unlink()
 
 
-def _writer(fmt: str) -> Callable[[pd.DataFrame, Path], None]:
+def _writer(fmt: str) -> Callable[["pd.DataFrame", Path], None]:
     if fmt == "csv":
         return lambda df, p: df.to_csv(p, index=False)
     if fmt == "parquet":
@@ -74,7 +75,7 @@ def _writer(fmt: str) -> Callable[[pd.DataFrame, Path], None]:
     return lambda df, p: p.write_text(df.to_markdown(index=False) + "\n", encoding="utf-8")
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike, *, fmt: str | None = None,
+def write_table(df: "pd.DataFrame", path: str | os.PathLike, *, fmt: str | None = None,
                 force: bool = False) -> Path:
     """Write `df` to `path` as csv, parquet, xlsx or md, atomically.
 

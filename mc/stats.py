@@ -236,6 +236,9 @@ class Moments:
     def with_se(self) -> dict[str, tuple[float, float]]:
         """Mean, standard deviation and P(value < 0), each with its standard error."""
         n = self.n
+        if self.minimum == self.maximum:  # a constant: rounding in the merges must not show as spread
+            return {"mean": (float(self.minimum), 0.0), "sd": (0.0, 0.0),
+                    "p_negative": (float(self.minimum < 0), 0.0)}
         m2, m4 = self.m2 / n, self.m4 / n
         sd = float(np.sqrt(m2 * n / max(n - 1, 1)))
         # delta method: var(s^2) ~ (m4 - m2^2) / n, and se(s) = se(s^2) / (2 s)

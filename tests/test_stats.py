@@ -49,3 +49,9 @@ def test_summary_has_every_statistic():
     s = summary_with_se(np.arange(100.0))
     assert list(s) == ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "mean", "sd", "p_negative"]
     assert s["p50"][0] == 49.5
+
+
+def test_constant_draws_have_exactly_zero_spread():
+    x = np.full(300_000, 1e14 / 86400)  # tokens/s at a fixed volume: not a round number
+    m = moments_with_se(x)
+    assert m["sd"] == (0.0, 0.0) and m["mean"] == (x[0], 0.0)
