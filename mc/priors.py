@@ -161,13 +161,7 @@ def read_toml(path: str | Path) -> dict:
 
 def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool = True) -> Priors:
     """Validate the parsed content of a priors file."""
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise InputError(origin, sorted(unknown)[0], f"unknown section; expected {', '.join(sorted(_TOP_KEYS))}")
-    tables = data.get("assumptions")
-    if not isinstance(tables, Mapping) or not tables:
-        raise InputError(origin, "assumptions", "no [assumptions.<name>] tables found")
-    parsed = {name: parse_assumption(name, table, origin) for name, table in tables.items()}
+    parsed = parse_assumption_tables(data, origin)
     if require_all:
         missing = [n for n in INPUTS if n not in parsed]
         if missing:
@@ -178,6 +172,18 @@ def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool
         raise InputError(origin, "meta", "must be a table")
     correlation = _parse_correlation(data.get("correlation"), ordered, origin)
     return Priors(ordered, origin=origin, meta=dict(meta), correlation=correlation)
+
+
+def parse_assumption_tables(data: Mapping, origin: str, quantities: Mapping[str, Quantity] = INPUTS,
+                            sections: frozenset | set = frozenset(_TOP_KEYS)) -> dict[str, Assumption]:
+    """Check a priors-like file's sections and parse each ``[assumptions.<name>]`` table."""
+    unknown = set(data) - set(sections)
+    if unknown:
+        raise InputError(origin, sorted(unknown)[0], f"unknown section; expected {', '.join(sorted(sections))}")
+    tables = data.get("assumptions")
+    if not isinstance(tables, Mapping) or not tables:
+        raise InputError(origin, "assumptions", "no [assumptions.<name>] tables found")
+    return {name: parse_assumption(name, table, origin, quantities) for name, table in tables.items()}
 
 
 def parse_assumption(name: str, table: Any, origin: str,

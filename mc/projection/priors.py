@@ -15,7 +15,7 @@ from typing import Mapping
 from mc.distributions import Distribution
 from mc.economics import Quantity
 from mc.errors import InputError
-from mc.priors import PRIORS_DIR, Assumption, Priors, parse_assumption, read_toml
+from mc.priors import PRIORS_DIR, Assumption, Priors, parse_assumption_tables, read_toml
 
 _TOP_KEYS = {"meta", "assumptions"}
 
@@ -73,13 +73,7 @@ def load_projection_priors(path: str | Path | None = None) -> Priors:
 
 def projection_priors_from_dict(data: Mapping, *, origin: str = "<dict>") -> Priors:
     """Validate the parsed content of a projection priors file (see :func:`load_projection_priors`)."""
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise InputError(origin, sorted(unknown)[0], f"unknown section; expected {', '.join(sorted(_TOP_KEYS))}")
-    tables = data.get("assumptions")
-    if not isinstance(tables, Mapping) or not tables:
-        raise InputError(origin, "assumptions", "no [assumptions.<name>] tables found")
-    parsed = {name: parse_assumption(name, table, origin, PROJECTION_INPUTS) for name, table in tables.items()}
+    parsed = parse_assumption_tables(data, origin, PROJECTION_INPUTS, _TOP_KEYS)
     missing = [n for n in REQUIRED if n not in parsed]
     if missing:
         raise InputError(origin, missing[0], "missing assumption (the projection needs it)")
