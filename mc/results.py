@@ -19,7 +19,7 @@ from mc import __version__
 from mc.economics import INPUTS, OUTPUTS
 from mc.economics import evaluate as evaluate_arrays
 from mc.priors import Priors
-from mc.sampling import blocks, draw_block, map_blocks
+from mc.sampling import STREAM_BLOCK, draw_block, map_blocks
 from mc.stats import PERCENTILES, summary_with_se
 
 SAMPLE_DIM = "sample"
@@ -39,7 +39,8 @@ def run_attrs(priors: Priors, n_draws: int, seed: int, method: str) -> dict:
 
 
 def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
-             keep_inputs: bool = True, progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+             keep_inputs: bool = True, progress: Callable[[int, int], None] | None = None,
+             chunk_size: int = STREAM_BLOCK) -> xr.Dataset:
     """Draw, evaluate and label: the whole Monte Carlo in one call.
 
     Parameters
@@ -52,6 +53,8 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
         Threads evaluating blocks in parallel (same numbers for any value).
     keep_inputs : bool
         Keep the input draws (needed for sensitivity); False halves memory.
+    chunk_size : int
+        Draws evaluated per task (rounded up to whole stream blocks); same numbers for any value.
     progress : callable, optional
         Called as ``progress(draws_done, n_draws)`` after each block (see
         :func:`mc.progress.progress_bar`); it does not change the numbers.
@@ -69,7 +72,7 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
         return block, {**inputs, **evaluate_arrays(inputs)}
 
     done = 0
-    for block, values in map_blocks(work, n_draws, workers=workers):
+    for block, values in map_blocks(work, n_draws, workers=workers, chunk_size=chunk_size):
         for n in names:
             arrays[n][block.start:block.stop] = values[n]
         done += block.stop - block.start

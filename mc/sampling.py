@@ -30,7 +30,7 @@ _SOBOL_KEY = 0x5_0B01  # spawn key of the Sobol scramble, distinct from any bloc
 
 @dataclass(frozen=True)
 class Block:
-    """Draws ``start`` (inclusive) to ``stop`` (exclusive) of a run, stream block ``index``."""
+    """Draws ``start`` (inclusive) to ``stop`` (exclusive) of a run; ``index`` is its first stream block."""
 
     index: int
     start: int
@@ -40,10 +40,20 @@ class Block:
     def size(self) -> int:
         return self.stop - self.start
 
+    def streams(self) -> list["Block"]:
+        """The stream blocks this chunk is made of (one, unless the chunk size is larger)."""
+        return [Block(s // STREAM_BLOCK, s, min(s + STREAM_BLOCK, self.stop))
+                for s in range(self.start, self.stop, STREAM_BLOCK)]
 
-def blocks(n_draws: int) -> list[Block]:
-    """The stream blocks covering ``n_draws`` draws."""
-    return [Block(k, s, min(s + STREAM_BLOCK, n_draws)) for k, s in enumerate(range(0, n_draws, STREAM_BLOCK))]
+
+def blocks(n_draws: int, chunk_size: int = STREAM_BLOCK) -> list[Block]:
+    """The chunks covering ``n_draws`` draws, each a whole number of stream blocks.
+
+    `chunk_size` (draws held in memory per task) is rounded up to a multiple of
+    :data:`STREAM_BLOCK`; it changes memory and scheduling, never the numbers.
+    """
+    per = -(-max(int(chunk_size), 1) // STREAM_BLOCK) * STREAM_BLOCK
+    return [Block(s // STREAM_BLOCK, s, min(s + per, n_draws)) for s in range(0, n_draws, per)]
 
 
 def _name_key(name: str) -> int:
@@ -72,9 +82,17 @@ def _uniforms(priors: Priors, seed: int, block: Block, method: str) -> dict[str,
 
 
 def draw_block(priors: Priors, seed: int, block: Block, method: str = "mc") -> dict[str, np.ndarray]:
-    """Every input's draws for one block, as ``{name: array}``."""
+    """Every input's draws for one chunk, as ``{name: array}``."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    parts = block.streams()
+    if len(parts) == 1:
+        return _draw_stream_block(priors, seed, parts[0], method)
+    drawn = [_draw_stream_block(priors, seed, part, method) for part in parts]
+    return {n: np.concatenate([d[n] for d in drawn]) for n in priors.names}
+
+
+def _draw_stream_block(priors: Priors, seed: int, block: Block, method: str) -> dict[str, np.ndarray]:
     fixed = {n: np.full(block.size, float(a.distribution.params["value"]))
              for n, a in priors.assumptions.items() if a.is_fixed}
     if method == "mc" and not priors.correlation.pairs:
@@ -90,13 +108,14 @@ def draw_block(priors: Priors, seed: int, block: Block, method: str = "mc") -> d
     return {n: fixed[n] if n in fixed else drawn[n] for n in priors.names}
 
 
-def map_blocks(fn: Callable[[Block], object], n_draws: int, *, workers: int = 1) -> Iterator:
-    """Apply ``fn`` to each block in order, on up to ``workers`` threads.
+def map_blocks(fn: Callable[[Block], object], n_draws: int, *, workers: int = 1,
+               chunk_size: int = STREAM_BLOCK) -> Iterator:
+    """Apply ``fn`` to each chunk (see :func:`blocks`) in order, on up to ``workers`` threads.
 
     numpy's generators and ufuncs release the GIL, so threads run the blocks
     in parallel; results come back in block order whatever the scheduling.
     """
-    todo = blocks(n_draws)
+    todo = blocks(n_draws, chunk_size)
     if workers <= 1:
         yield from map(fn, todo)
         return
@@ -111,7 +130,8 @@ def map_blocks(fn: Callable[[Block], object], n_draws: int, *, workers: int = 1)
             yield result
 
 
-def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1) -> dict[str, np.ndarray]:
+def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
+         chunk_size: int = STREAM_BLOCK) -> dict[str, np.ndarray]:
     """Draw every assumption ``n_draws`` times.
 
     Parameters
@@ -127,6 +147,8 @@ def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", wor
         or one scrambled Sobol sequence (use a power of two for balance).
     workers : int
         Threads drawing blocks in parallel.
+    chunk_size : int
+        Draws per task (rounded up to whole stream blocks); same numbers for any value.
 
     Returns
     -------
@@ -134,8 +156,8 @@ def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", wor
         ``{name: ndarray of shape (n_draws,)}`` for every assumption.
     """
     out = {n: np.empty(n_draws) for n in priors.names}
-    for block, values in zip(blocks(n_draws), map_blocks(lambda b: draw_block(priors, seed, b, method), n_draws,
-                                                          workers=workers)):
+    work = lambda b: (b, draw_block(priors, seed, b, method))  # noqa: E731
+    for block, values in map_blocks(work, n_draws, workers=workers, chunk_size=chunk_size):
         for n, v in values.items():
             out[n][block.start:block.stop] = v
     return out

@@ -1,6 +1,7 @@
 """Reproducibility, block and worker invariance, and the LHS / Sobol designs."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from scipy import stats
 from scipy.stats import qmc
 
@@ -114,3 +115,22 @@ def test_public_api_labels_draws_and_outputs(priors):
     np.testing.assert_array_equal(outputs["margin"].values, full["margin"].values)
     table = mc.summarise(outputs)
     assert set(table["output"]) >= {"revenue_cny_per_year", "capex_cny_per_year", "margin"}
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.integers(min_value=1, max_value=3 * STREAM_BLOCK + 7),
+       chunk=st.integers(min_value=1, max_value=4 * STREAM_BLOCK),
+       method=st.sampled_from(["mc", "lhs", "sobol"]), workers=st.integers(min_value=1, max_value=3))
+def test_chunk_size_and_workers_never_change_the_numbers(n, chunk, method, workers):
+    priors = load_priors()
+    reference = draw(priors, n, seed=21, method=method)
+    chunked = draw(priors, n, seed=21, method=method, workers=workers, chunk_size=chunk)
+    for name in priors.names:
+        np.testing.assert_array_equal(reference[name], chunked[name])
+
+
+def test_chunks_are_whole_stream_blocks():
+    parts = blocks(5 * STREAM_BLOCK + 3, chunk_size=2 * STREAM_BLOCK - 1)
+    assert [(p.start, p.stop) for p in parts] == [(0, 2 * STREAM_BLOCK), (2 * STREAM_BLOCK, 4 * STREAM_BLOCK),
+                                                   (4 * STREAM_BLOCK, 5 * STREAM_BLOCK + 3)]
+    assert [len(p.streams()) for p in parts] == [2, 2, 2]
