@@ -4,7 +4,7 @@ Every parameter is a normal, a log-normal or a half-normal, written so that the
 model can draw it non-centred: ``value = mu + sigma * z``,
 ``value = median * exp(sigma_log * z)`` with ``z ~ Normal(0, 1)``, or
 ``value = sigma * z`` with ``z ~ HalfNormal(1)``. Each prior carries its reason and source; the file is
-read with :mod:`tomllib` (never evaluated) and every problem is an
+read with :func:`mc.priors.read_toml` (tomllib, never evaluated) and every problem is an
 :class:`mc.errors.InputError` naming the file and the key.
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,6 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from mc.errors import InputError
+from mc.priors import read_toml
 
 DEFAULT_PRIORS_PATH = Path(__file__).resolve().parents[2] / "priors" / "growth.toml"
 SHARED_SECTION = "shared"
@@ -203,14 +203,4 @@ def load_growth_priors(path: str | Path | None = None) -> GrowthPriors:
         bad distribution or parameter.
     """
     path = Path(path) if path is not None else DEFAULT_PRIORS_PATH
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), "", f"cannot read the file ({exc.strerror or exc.__class__.__name__})") from None
-    except UnicodeDecodeError:
-        raise InputError(str(path), "", "cannot read the file (not UTF-8 text)") from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"not valid TOML ({exc})") from None
-    return priors_from_dict(document, source=str(path))
+    return priors_from_dict(read_toml(path), source=str(path))
