@@ -40,34 +40,24 @@ def plot_growth(fits, data: TokenUsage, horizon_date: date, path: str | Path, *,
     -------
     pathlib.Path
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from mc.export import atomic_path
     from mc.growth.workflow import predictive_log10_for
+    from mc.plots.style import plt, save_png  # sets the Agg backend
 
     fits = fits if isinstance(fits, dict) else {fits.curve: fits}
     as_of = max(f.as_of for f in fits.values())
     grid = date_grid(LAUNCH_DATE, max(horizon_date, data.dates[-1]))
     draws, weights = predictive_log10_for(fits, grid, seed=seed)
     bands = 10.0 ** np.percentile(draws, [5, 25, 50, 75, 95], axis=0)
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
-    try:
-        _draw(ax, grid, bands, data, as_of)
-        name = title_curve or (f"{next(iter(fits))} curve" if len(fits) == 1 else "weighted mix of all curves")
-        ax.set_title(f"Daily token volume, {name}, data as of {as_of.isoformat()}")
-        if weights is not None:
-            text = ", ".join(f"{k} {w:.2f}" for k, w in weights.weights.items())
-            ax.text(0.01, 0.01, f"weights ({weights.method}): {text}", transform=ax.transAxes, fontsize=7, va="bottom")
-        fig.autofmt_xdate()
-        fig.tight_layout()
-        with atomic_path(path, force=force) as tmp:
-            fig.savefig(tmp, format="png")
-    finally:
-        plt.close(fig)
-    return Path(path)
+    fig, ax = plt.subplots(figsize=(8, 5))
+    _draw(ax, grid, bands, data, as_of)
+    name = title_curve or (f"{next(iter(fits))} curve" if len(fits) == 1 else "weighted mix of all curves")
+    ax.set_title(f"Daily token volume, {name}, data as of {as_of.isoformat()}")
+    if weights is not None:
+        text = ", ".join(f"{k} {w:.2f}" for k, w in weights.weights.items())
+        ax.text(0.01, 0.01, f"weights ({weights.method}): {text}", transform=ax.transAxes, fontsize=7, va="bottom")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return save_png(fig, path, force=force, dpi=120)
 
 
 def _draw(ax, grid, bands, data: TokenUsage, as_of: date) -> None:
