@@ -48,7 +48,7 @@ def study(args, out) -> None:
     from mc.growth import load_growth_priors, load_token_usage
     from mc.growth.backtest import run_backtest
     from mc.growth.plots import plot_growth
-    from mc.growth.workflow import FitOptions, fit_curves
+    from mc.growth.workflow import FitOptions
 
     data, priors = load_token_usage(args.data), load_growth_priors()
     fit_options = FitOptions(seed=args.seed)
@@ -60,9 +60,8 @@ def study(args, out) -> None:
         result = run_backtest(data, priors, args.until, curve, fit_options)
         points += [{"curve": curve, **p} for p in result.points]
         scores.append(score_row(curve, result.summary))
-        fits = fit_curves(data, priors, curve, replace(fit_options, until=args.until))  # cached by run_backtest
         horizon = max(data.dates[-1], date(args.until.year + 1, 6, 30))
-        plot_growth(fits, data, horizon, out.figure_path(f"backtest_{curve}"), seed=args.seed, force=args.force)
+        plot_growth(result.fits, data, horizon, out.figure_path(f"backtest_{curve}"), seed=args.seed, force=args.force)
         say(args, f"  {curve}: 90% coverage {result.summary['coverage_90']:.2f}, CRPS "
                   f"{result.summary['crps_log10']:.3f} dex (baseline {result.summary['baseline']['crps_log10']:.3f})")
     out.table(pd.DataFrame(points), "backtest_points")

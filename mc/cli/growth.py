@@ -173,10 +173,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     data, priors, options = _inputs(args, args.data)
     result = backtest(data, priors, args.until, args.curve, options)
     if args.plot is not None:
-        from mc.growth.workflow import fit_curves
-
-        fits = fit_curves(data, priors, args.curve, options)
-        _plot(fits, data, data.dates[-1], args)
+        _plot(result.fits, data, data.dates[-1], args)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0

@@ -21,7 +21,7 @@ go through the same KDE and CRPS code as the model's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -36,12 +36,17 @@ BASELINE_RATE_RELATIVE_SD = 0.5
 
 @dataclass(frozen=True)
 class BacktestResult:
-    """Per-announcement predictions and the summary scores, model and baseline."""
+    """Per-announcement predictions and the summary scores, model and baseline.
+
+    ``fits`` holds the fits made on the training rows (curve name to GrowthFit),
+    so a caller can plot them without loading them again; it is not serialised.
+    """
 
     curve: str
     until: date
     points: list[dict]
     summary: dict
+    fits: dict = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"curve": self.curve, "until": self.until.isoformat(), "points": self.points, "summary": self.summary}
@@ -107,7 +112,7 @@ def run_backtest(data: TokenUsage, priors: GrowthPriors, until: date, curve: str
         raise InputError(data.path, "--until", f"{len(train)} row(s) on or before {until.isoformat()}; need at least 2 to fit")
     if len(test) == 0:
         raise InputError(data.path, "--until", f"no rows after {until.isoformat()} to predict")
-    fits = fit_curves(data, priors, curve, FitOptions(**{**options.__dict__, "until": until}))
+    fits = fit_curves(data, priors, curve, replace(options, until=until))
     draws, weights = predictive_log10_for(fits, list(test.dates), seed=options.seed, announced=True)
     points, summary = score_points(draws, test)
     base = baseline_log10(train, list(test.dates), priors, n_draws=draws.shape[0], seed=options.seed)
@@ -118,4 +123,4 @@ def run_backtest(data: TokenUsage, priors: GrowthPriors, until: date, curve: str
     if weights is not None:
         summary["weights"] = dict(weights.weights)
         summary["weighting_method"] = weights.method
-    return BacktestResult(curve, until, points, summary)
+    return BacktestResult(curve, until, points, summary, fits)
