@@ -32,41 +32,45 @@ def _add_volume(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="token usage CSV for --date (default priors/token_usage.csv)")
 
 
+def _analysis_parser(subparsers, name: str, help_: str, output_help: str) -> argparse.ArgumentParser:
+    """A subcommand on one priors file and one output (its own options follow)."""
+    p = subparsers.add_parser(name, help=help_)
+    p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
+    p.add_argument("--output", choices=list(OUTPUTS), default="margin", help=output_help)
+    return p
+
+
+def _add_run_options(p: argparse.ArgumentParser, handler, *, draws: int) -> None:
+    """Volume, sampling and output options shared by every simulating subcommand, and its handler."""
+    _add_volume(p)
+    add_sampling_options(p, draws=draws)
+    add_output_options(p)
+    p.set_defaults(handler=handler)
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("stress", help="base vs stress scenarios with common random numbers",
                               description="Run the base priors and each scenario (priors/scenarios/<name>.toml or a "
                                           "path; none = all shipped) with the same seed and tabulate the changes.")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     p.add_argument("--priors", help="base priors TOML (default priors/base.toml)")
-    _add_volume(p)
-    add_sampling_options(p, draws=100_000)
-    add_output_options(p)
-    p.set_defaults(handler=handle_stress)
+    _add_run_options(p, handle_stress, draws=100_000)
 
-    p = subparsers.add_parser("sensitivity", help="rank correlation, tornado and Sobol indices per input")
-    p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
-    p.add_argument("--output", choices=list(OUTPUTS), default="margin", help="output analysed (default margin)")
+    p = _analysis_parser(subparsers, "sensitivity", "rank correlation, tornado and Sobol indices per input",
+                         "output analysed (default margin)")
     p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol indices")
     p.add_argument("--plot", type=Path, help="write the tornado chart as PNG here")
-    _add_volume(p)
-    add_sampling_options(p, draws=50_000)
-    add_output_options(p)
-    p.set_defaults(handler=handle_sensitivity)
+    _add_run_options(p, handle_sensitivity, draws=50_000)
 
-    p = subparsers.add_parser("tails", help="inputs in an output's bad tail, and its CVaR")
-    p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
-    p.add_argument("--output", choices=list(OUTPUTS), default="margin", help="output whose tail (default margin)")
+    p = _analysis_parser(subparsers, "tails", "inputs in an output's bad tail, and its CVaR",
+                         "output whose tail (default margin)")
     p.add_argument("--tail", type=_probability, default=0.1, help="share of worst draws (default 0.1)")
-    _add_volume(p)
-    add_sampling_options(p, draws=200_000)
-    add_output_options(p)
-    p.set_defaults(handler=handle_tails)
+    _add_run_options(p, handle_tails, draws=200_000)
 
-    p = subparsers.add_parser("goalseek", help="solve for an assumption at which a statistic hits a target")
-    p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
+    p = _analysis_parser(subparsers, "goalseek", "solve for an assumption at which a statistic hits a target",
+                         "output whose statistic hits the target (default margin)")
     p.add_argument("--assumption", required=True, help="input to solve for, e.g. price_cny_per_m_tokens")
-    p.add_argument("--output", choices=list(OUTPUTS), default="margin")
     p.add_argument("--statistic", default="p50", help="p1..p99, mean, sd or p_negative (default p50)")
     p.add_argument("--target", type=float, default=0.0, help="target value in base units (default 0)")
     p.add_argument("--lo", type=float, help="lower end of the search interval")
@@ -74,10 +78,7 @@ def register(subparsers) -> None:
     p.add_argument("--mode", choices=("fix", "scale"), default="fix",
                    help="fix the input at each trial value, or scale its draws to that median (default fix)")
     p.add_argument("--batches", type=positive_int, default=10, help="batches for the standard error (default 10)")
-    _add_volume(p)
-    add_sampling_options(p, draws=100_000)
-    add_output_options(p)
-    p.set_defaults(handler=handle_goalseek)
+    _add_run_options(p, handle_goalseek, draws=100_000)
 
     p = subparsers.add_parser("breakeven", help="closed-form breakeven (margin = 0) of each input")
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/guosen_2024.toml; medians if uncertain)")
@@ -174,6 +175,7 @@ def render_sensitivity(rank, torn, sobol, priors, args) -> str:
 
 
 def handle_tails(args: argparse.Namespace) -> int:
+    from mc.export import write_table
     from mc.results import simulate
     from mc.tails import bad_side, tail_drivers, tail_expectations
 
@@ -185,7 +187,7 @@ def handle_tails(args: argparse.Namespace) -> int:
                              tail=args.tail)
     if args.json:
         if args.out is not None:
-            emit_table(drivers, argparse.Namespace(**{**vars(args), "json": False, "quiet": True}), screen="")
+            write_table(drivers, args.out, fmt=args.format, force=args.force)
         payload = {"drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
