@@ -72,7 +72,7 @@ class OutDir:
 
     def figure(self, fig, stem: str) -> None:
         """Write a matplotlib figure as ``<stem>.png`` (and close it)."""
-        from mc.plots.distribution import save_png
+        from mc.plots.style import save_png
 
         self._declared(stem, self.figures)
         self.written.append(save_png(fig, self.path / f"{stem}.png", force=self.force))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from _common import main, n_draws, say
 from mc.cli.project import chart_title
+from mc.display import YI
 from mc.plots.fan import fan_chart
 from mc.priors import load_priors
 from mc.projection import growth_volume_paths, load_projection_priors, project, summarise_projection, year_range
@@ -37,7 +38,7 @@ def study(args, out) -> None:
     out.table(table, "projection")
     out.figure(fan_chart(table, title=chart_title(ds.attrs, table)), "projection_fan")
     npv = table[table["output"] == "npv_cny"].set_index("statistic")["value"]
-    say(args, f"projection {years[0]}-{years[-1]}, {n:,} paths: NPV median {npv['p50'] / 1e8:,.0f} 亿元, "
+    say(args, f"projection {years[0]}-{years[-1]}, {n:,} paths: NPV median {npv['p50'] / YI:,.0f} 亿元, "
               f"P(NPV < 0) = {npv['p_negative']:.3f}")
 
 

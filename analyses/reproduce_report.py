@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from _common import main, say
-from mc.plots.distribution import unit_label
+from mc.display import WAN_YI, YI
+from mc.plots.style import unit_label
 from mc.report import REPORT_PRINTED, comparison, reproduce
 
 TABLES = ("reproduce", "comparison")
@@ -38,11 +39,11 @@ def volume_figure():
     volumes = np.geomspace(1e13, 2e15, 40)
     curve = reproduce(volumes=volumes)
     fig, ax = plt.subplots(figsize=(8, 5))
-    ax.plot(volumes / 1e12, curve["revenue_cny_per_year"] / 1e8, label="revenue per year (mc)")
-    ax.plot(volumes / 1e12, curve["capex_cny_per_year"] / 1e8, label="GPU capex per year (mc)")
+    ax.plot(volumes / WAN_YI, curve["revenue_cny_per_year"] / YI, label="revenue per year (mc)")
+    ax.plot(volumes / WAN_YI, curve["capex_cny_per_year"] / YI, label="GPU capex per year (mc)")
     for volume, printed in REPORT_PRINTED.items():
         label = "the report's printed figures" if volume == 1e14 else None
-        ax.plot([volume / 1e12] * 2, [float(printed["revenue_cny_per_year"]), float(printed["capex_cny_per_year"])],
+        ax.plot([volume / WAN_YI] * 2, [float(printed["revenue_cny_per_year"]), float(printed["capex_cny_per_year"])],
                 "ko", ms=5, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")

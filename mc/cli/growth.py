@@ -11,12 +11,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from mc.cli.common import iso_date, nonnegative_int, positive_int
+from mc.display import WAN_YI
 from mc.errors import InputError
 from mc.export import check_writable
 
 CURVE_CHOICES = ("exponential", "logistic", "gompertz", "decaying", "all")
 GROWTH_SEED = 20241218
-TRILLION = 1e12  # 万亿
 
 
 def register(subparsers) -> None:
@@ -154,8 +154,8 @@ def run_forecast(args: argparse.Namespace) -> int:
         return 0
     p = result.percentiles_tokens_per_day
     print(f"{result.date.isoformat()}, {args.curve} (data as of {result.as_of.isoformat()}): median "
-          f"{p[50] / TRILLION:.3g}万亿 tokens/day; 50% interval {p[25] / TRILLION:.3g}-{p[75] / TRILLION:.3g}万亿, "
-          f"90% interval {p[5] / TRILLION:.3g}-{p[95] / TRILLION:.3g}万亿")
+          f"{p[50] / WAN_YI:.3g}万亿 tokens/day; 50% interval {p[25] / WAN_YI:.3g}-{p[75] / WAN_YI:.3g}万亿, "
+          f"90% interval {p[5] / WAN_YI:.3g}-{p[95] / WAN_YI:.3g}万亿")
     if result.weights is not None:
         weights = ", ".join(f"{k} {w:.2f}" for k, w in result.weights.weights.items())
         print(f"weights ({result.weights.method}): {weights}")
@@ -179,8 +179,8 @@ def run_backtest(args: argparse.Namespace) -> int:
         return 0
     print(f"backtest of {args.curve}, fitted to {args.until.isoformat()}:")
     for p in result.points:
-        print(f"  {p['date']}: actual {p['actual'] / TRILLION:.3g}万亿, median {p['p50'] / TRILLION:.3g}万亿, "
-              f"90% {p['p5'] / TRILLION:.3g}-{p['p95'] / TRILLION:.3g}万亿, in 50%: {p['covered_50']}, in 90%: {p['covered_90']}")
+        print(f"  {p['date']}: actual {p['actual'] / WAN_YI:.3g}万亿, median {p['p50'] / WAN_YI:.3g}万亿, "
+              f"90% {p['p5'] / WAN_YI:.3g}-{p['p95'] / WAN_YI:.3g}万亿, in 50%: {p['covered_50']}, in 90%: {p['covered_90']}")
     for label, s in (("model", result.summary), ("baseline", result.summary["baseline"])):
         print(f"  {label:<8} coverage 50% {s['coverage_50']:.2f}, 90% {s['coverage_90']:.2f}, "
               f"log score {s['log_score']:.3f}, CRPS {s['crps_log10']:.4f} (log10)")

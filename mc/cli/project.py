@@ -7,23 +7,23 @@ from pathlib import Path
 
 from mc.cli.common import _json_default, add_output_options, add_sampling_options, check_output_option, \
     emit_table, table_records
-from mc.display import fmt
+from mc.display import WAN, WAN_YI, YI, fmt
 from mc.errors import InputError
 from mc.export import check_writable
 
 DEFAULT_DRAWS = 50_000
 SCREEN_OUTPUTS = {  # output -> (divide by, unit shown)
-    "tokens_per_day": (1e12, "万亿 tokens/day"),
+    "tokens_per_day": (WAN_YI, "万亿 tokens/day"),
     "price_cny_per_m_tokens": (1.0, "元/M tokens"),
-    "revenue_cny": (1e8, "亿元/yr"),
-    "fleet_gpus": (1e4, "万 GPUs"),
-    "gpus_purchased": (1e4, "万 GPUs"),
-    "capex_cny": (1e8, "亿元/yr"),
-    "depreciation_cny": (1e8, "亿元/yr"),
-    "power_cny": (1e8, "亿元/yr"),
+    "revenue_cny": (YI, "亿元/yr"),
+    "fleet_gpus": (WAN, "万 GPUs"),
+    "gpus_purchased": (WAN, "万 GPUs"),
+    "capex_cny": (YI, "亿元/yr"),
+    "depreciation_cny": (YI, "亿元/yr"),
+    "power_cny": (YI, "亿元/yr"),
     "margin": (0.01, "%"),
     "margin_after_power": (0.01, "%"),
-    "cash_flow_cny": (1e8, "亿元/yr"),
+    "cash_flow_cny": (YI, "亿元/yr"),
 }
 
 
@@ -122,9 +122,9 @@ def render(table, attrs) -> str:
     npv = table[table["output"] == "npv_cny"].set_index("statistic")
     if not npv.empty:
         v, se = npv["value"], npv["mc_se"]
-        lines += ["", f"NPV at {years[0]} (亿元, no terminal value): median {fmt(v['p50'] / 1e8)} "
-                      f"[p5 {fmt(v['p5'] / 1e8)}, p95 {fmt(v['p95'] / 1e8)}], mean {fmt(v['mean'] / 1e8)} "
-                      f"± {fmt(se['mean'] / 1e8)} s.e.; P(NPV < 0) = {v['p_negative']:.4f} ± {se['p_negative']:.4f}"]
+        lines += ["", f"NPV at {years[0]} (亿元, no terminal value): median {fmt(v['p50'] / YI)} "
+                      f"[p5 {fmt(v['p5'] / YI)}, p95 {fmt(v['p95'] / YI)}], mean {fmt(v['mean'] / YI)} "
+                      f"± {fmt(se['mean'] / YI)} s.e.; P(NPV < 0) = {v['p_negative']:.4f} ± {se['p_negative']:.4f}"]
     return "\n".join(lines)
 
 

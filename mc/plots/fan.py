@@ -18,9 +18,9 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from mc.display import WAN, WAN_YI, YI  # noqa: E402
 from mc.plots.style import cjk_font, save_png, unit_label  # noqa: E402
 
-YI, WAN, WAN_YI = 1e8, 1e4, 1e12
 # output -> (panel title, divisor, display unit, log scale)
 PANELS: dict[str, tuple[str, float, str, bool]] = {
     "tokens_per_day": ("Average daily tokens", WAN_YI, "万亿 tokens/day", True),
