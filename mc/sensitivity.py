@@ -62,7 +62,7 @@ def rank_correlations(results, priors: Priors, outputs: Iterable[str] | None = N
 
 
 def tornado(priors: Priors, output: str = "margin", *, n_draws: int = 50_000, seed: int = 0, method: str = "mc",
-            low: float = 0.10, high: float = 0.90, workers: int = 1) -> pd.DataFrame:
+            low: float = 0.10, high: float = 0.90, workers: int = 1, results=None) -> pd.DataFrame:
     """The output's median with each uncertain input at its `low` and `high` quantile.
 
     Parameters
@@ -74,6 +74,10 @@ def tornado(priors: Priors, output: str = "margin", *, n_draws: int = 50_000, se
         As :func:`mc.results.simulate`; one seed for all runs (common random numbers).
     low, high : float
         Probabilities of the input values tried (default p10 and p90).
+    results : xarray.Dataset, optional
+        A run of `priors` already at hand with the same `n_draws`, `seed` and
+        `method` (e.g. the one given to :func:`rank_correlations`); the base
+        median is read from it instead of simulating the same draws again.
 
     Returns
     -------
@@ -82,12 +86,13 @@ def tornado(priors: Priors, output: str = "margin", *, n_draws: int = 50_000, se
         base, swing, mc_se`` sorted by swing (largest first); ``base`` is the median
         with nothing fixed, ``mc_se`` the larger standard error of the two medians.
     """
-    def median(p: Priors) -> tuple[float, float]:
-        values = simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=False)[output].values
+    def median(p: Priors, values=None) -> tuple[float, float]:
+        if values is None:
+            values = simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=False)[output].values
         q, se = quantiles_with_se(values, [0.5])
         return float(q[0]), float(se[0])
 
-    base, _ = median(priors)
+    base, _ = median(priors, None if results is None else _same_run(results, n_draws, seed, method)[output])
     rows = []
     for name in priors.uncertain:
         x_lo, x_hi = (float(v) for v in priors[name].distribution.ppf(np.array([low, high])))
@@ -99,6 +104,15 @@ def tornado(priors: Priors, output: str = "margin", *, n_draws: int = 50_000, se
     table = pd.DataFrame(rows, columns=["input", "unit", "input_low", "input_high", "output_at_low",
                                         "output_at_high", "base", "swing", "mc_se"])
     return table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _same_run(results, n_draws: int, seed: int, method: str):
+    """`results`, after checking its provenance matches the run it stands in for."""
+    attrs = getattr(results, "attrs", {})
+    wanted = {"n_draws": n_draws, "seed": seed, "method": method}
+    if any(k in attrs and attrs[k] != v for k, v in wanted.items()):
+        raise ValueError(f"results come from {({k: attrs.get(k) for k in wanted})}, not the tornado's run {wanted}")
+    return results
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     priors = _priors(args)
     results = simulate(priors, args.draws, seed=args.seed, method=args.method)
     rank = rank_correlations(results, priors)
-    torn = tornado(priors, args.output, n_draws=args.draws, seed=args.seed, method=args.method)
+    torn = tornado(priors, args.output, n_draws=args.draws, seed=args.seed, method=args.method, results=results)
     sobol = None if args.no_sobol else sobol_indices(priors, args.output, n_base=args.sobol_n, seed=args.seed)
     table = sensitivity_table(rank, torn, sobol, args.output)
     if args.plot is not None:

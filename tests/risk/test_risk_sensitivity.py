@@ -1,5 +1,6 @@
 """Sobol indices against analytic values, rank correlations of a log-linear model, tornado ordering."""
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -99,3 +100,13 @@ def test_sensitivity_table_is_tidy():
     assert set(table["measure"]) == {"spearman", "tornado_input_low", "tornado_input_high", "median_at_low",
                                      "median_at_high", "swing", "S1", "ST"}
     assert set(table["input"]) == {"price_cny_per_m_tokens", "utilization"}
+
+
+def test_tornado_reads_the_base_median_from_a_run_at_hand():
+    priors = toy_priors({"price_cny_per_m_tokens": {"family": "uniform", "low": 0.5, "high": 2.5},
+                         "paid_share": {"family": "uniform", "low": 0.35, "high": 0.45}})
+    results = simulate(priors, 20_000, seed=3)
+    reused = tornado(priors, "margin", n_draws=20_000, seed=3, results=results)
+    pd.testing.assert_frame_equal(reused, tornado(priors, "margin", n_draws=20_000, seed=3))
+    with pytest.raises(ValueError, match="not the tornado's run"):
+        tornado(priors, "margin", n_draws=20_000, seed=4, results=results)
