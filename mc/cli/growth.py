@@ -10,13 +10,12 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from mc.cli.common import iso_date, nonnegative_int, positive_int
+from mc.cli.common import DEFAULT_SEED, iso_date, nonnegative_int, positive_int
 from mc.display import WAN_YI
 from mc.errors import InputError
 from mc.export import check_writable
 
 CURVE_CHOICES = ("exponential", "logistic", "gompertz", "decaying", "all")
-GROWTH_SEED = 20241218
 
 
 def register(subparsers) -> None:
@@ -56,7 +55,7 @@ def _common(parser: argparse.ArgumentParser, *, until_required: bool = False) ->
     parser.add_argument("--tune", type=positive_int, default=1000, help="NUTS tuning steps per chain (default 1000)")
     parser.add_argument("--cores", type=int, choices=(1, 2), default=1,
                         help="worker processes for the 4 chains (default 1: faster for these small models)")
-    parser.add_argument("--seed", type=nonnegative_int, default=GROWTH_SEED, help=f"random seed (default {GROWTH_SEED})")
+    parser.add_argument("--seed", type=nonnegative_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--cache-dir", type=Path, help="fit cache folder (default $MC_CACHE_DIR or ~/.cache/mc)")
     parser.add_argument("--allow-unconverged", action="store_true",
                         help="use fits that fail the convergence gate (R-hat, divergences, ESS)")

@@ -9,7 +9,7 @@ from mc.cli.common import _json_default, add_output_options, add_sampling_option
     emit_table, table_records
 from mc.display import WAN, WAN_YI, YI, fmt
 from mc.errors import InputError
-from mc.export import check_writable
+from mc.export import check_writable, write_table
 
 DEFAULT_DRAWS = 50_000
 SCREEN_OUTPUTS = {  # output -> (divide by, unit shown)
@@ -59,12 +59,12 @@ def handle(args: argparse.Namespace) -> int:
     # Everything a user can get wrong is checked before the (seconds-long) simulation.
     check_output_option(args)
     _check_plot_option(args)
-    from mc.priors import default_priors_path, load_priors
+    from mc.priors import load_priors
     from mc.projection import (growth_volume_paths, load_projection_priors, project, summarise_projection,
                                year_range)
 
     years = year_range(args.start, args.stop)
-    priors = load_priors(args.priors or default_priors_path())
+    priors = load_priors(args.priors)
     projection_priors = load_projection_priors(args.projection)
     paths, attrs = None, {}
     if args.volume_source == "growth":
@@ -79,7 +79,7 @@ def handle(args: argparse.Namespace) -> int:
         _write_plot(table, ds.attrs, args)
     if args.json:
         if args.out is not None:
-            emit_table(table, argparse.Namespace(**{**vars(args), "json": False, "quiet": True}), screen="")
+            write_table(table, args.out, fmt=args.format, force=args.force)
         print(json.dumps({"meta": dict(ds.attrs), **table_records(table)}, indent=2, default=_json_default))
         return 0
     emit_table(table, args, screen=render(table, ds.attrs))
