@@ -22,7 +22,6 @@ the table come from the changed inputs, not from sampling noise.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -31,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from mc.errors import InputError
-from mc.priors import PRIORS_DIR, Assumption, Priors
+from mc.priors import PRIORS_DIR, Assumption, Priors, read_toml
 from mc.results import simulate, summarise
 
 SCENARIOS_DIR = PRIORS_DIR / "scenarios"
@@ -93,16 +92,7 @@ def load_scenario(ref: str | Path) -> Scenario:
         parameters, or a missing ``source`` / ``why``.
     """
     path = resolve_scenario(ref)
-    origin = str(path)
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise InputError(origin, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(origin, "", f"cannot read the file ({exc.__class__.__name__})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(origin, "", f"not valid TOML: {exc}") from None
-    return scenario_from_dict(data, origin=origin, default_name=path.stem)
+    return scenario_from_dict(read_toml(path), origin=str(path), default_name=path.stem)
 
 
 def scenario_from_dict(data: Mapping, *, origin: str = "<dict>", default_name: str = "scenario") -> Scenario:
