@@ -112,7 +112,7 @@ for name in ("depreciation_years", "gpu_price_cny", "peak_to_avg", "utilization"
     steps.append({"made uncertain": f"+ {name}", "median margin %": 100 * np.median(margin),
                   "mean margin %": 100 * margin.mean(), "P(margin < 0)": np.mean(margin < 0)})
 pd.DataFrame(steps).set_index("made uncertain")"""),
-    ("md", """\\
+    ("md", """\
 ## 4. Fit token growth to the announcements
 
 Three public figures (1200亿 tokens a day at launch in May 2024, 5000亿 in July, 4万亿 in December) are the
@@ -120,7 +120,7 @@ data (`priors/token_usage.csv`). A Gompertz curve fitted with PyMC (NUTS, 4 chai
 curves; its posterior predictive is the daily volume at any date, as draws. The fit is cached (in
 `$MC_CACHE_DIR`, default `~/.cache/mc`), so later steps with the same data, curve and seed reuse it;
 `curve="all"` mixes four curve families by their predictive weights (`mc fit --curve all`)."""),
-    ("code", """\\
+    ("code", """\
 from mc.growth import load_growth_priors, load_token_usage
 from mc.growth.workflow import FitOptions, fit_curves, forecast_at
 
@@ -128,7 +128,7 @@ CURVE = "gompertz"
 usage = load_token_usage()
 fits = fit_curves(usage, load_growth_priors(), CURVE, FitOptions(seed=SEED))
 fits[CURVE].diagnostics"""),
-    ("code", """\\
+    ("code", """\
 from IPython.display import Image
 from mc.growth.plots import plot_growth
 
@@ -137,13 +137,13 @@ target = date(2025, 12, 31)
 forecast = forecast_at(target, fits, curve=CURVE, seed=SEED)
 print({f"p{q}": f"{v / 1e12:,.1f}万亿" for q, v in forecast.percentiles_tokens_per_day.items()})
 Image(filename=plot_growth(fits, usage, date(2026, 6, 30), folder / "growth.png", seed=SEED))"""),
-    ("md", """\\
+    ("md", """\
 ## 5. Revenue at a date
 
 `mc.volume.volume_at_date` turns the forecast into the `tokens_per_day` assumption (the cached fit above);
 every other input keeps its prior. Revenue and capex scale with volume; the margin does not (both are linear
 in tokens)."""),
-    ("code", """\\
+    ("code", """\
 from mc.volume import volume_at_date
 
 dated = priors.replace(volume_at_date(target, curve=CURVE))  # the fit of section 4, from the cache
