@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -261,15 +262,25 @@ def moments_with_se(values: np.ndarray) -> dict[str, tuple[float, float]]:
     return Moments.of_chunks(np.asarray(values, dtype=float).ravel()).with_se()
 
 
-def summary_with_se(values: np.ndarray, percentiles=PERCENTILES) -> dict[str, tuple[float, float]]:
-    """Every statistic of :data:`STATISTICS` as ``{name: (value, standard error)}``."""
-    x = np.asarray(values, dtype=float).ravel()
-    moments = Moments.of_chunks(x)
+def summary_from(moments: Moments, percentiles, quantiles: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+                 ) -> dict[str, tuple[float, float]]:
+    """Every statistic as ``{name: (value, standard error)}`` from exact moments and a quantile source.
+
+    `quantiles` maps probabilities to ``(quantiles, standard_errors)`` (as
+    :func:`quantiles_with_se` does); it is not called for a constant, whose every
+    order statistic is that constant, with no spread.
+    """
     probs = np.asarray(percentiles, float) / 100
     if moments.minimum == moments.maximum:  # a constant (e.g. a fixed input): no selection needed
         q, se = np.full(probs.shape, moments.minimum), np.zeros(probs.shape)
     else:
-        q, se = quantiles_with_se(x, probs)
+        q, se = quantiles(probs)
     out = {f"p{p:g}": (float(v), float(s)) for p, v, s in zip(percentiles, q, se)}
     out.update(moments.with_se())
     return out
+
+
+def summary_with_se(values: np.ndarray, percentiles=PERCENTILES) -> dict[str, tuple[float, float]]:
+    """Every statistic of :data:`STATISTICS` as ``{name: (value, standard error)}``."""
+    x = np.asarray(values, dtype=float).ravel()
+    return summary_from(Moments.of_chunks(x), percentiles, lambda probs: quantiles_with_se(x, probs))

@@ -27,7 +27,7 @@ import pandas as pd
 from mc.economics import INPUTS, OUTPUTS, evaluate
 from mc.priors import Priors
 from mc.sampling import STREAM_BLOCK, Block, blocks, draw_block, map_blocks
-from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, quantiles_from_order_statistics
+from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, quantiles_from_order_statistics, summary_from
 
 if STREAM_BLOCK != CHUNK:  # moments merge per CHUNK in memory and per block here
     raise ImportError("mc.stats.CHUNK must equal mc.sampling.STREAM_BLOCK for exact agreement")
@@ -83,10 +83,10 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
     _select_pass(evaluate_block, {n: sketches[n] for n in varying}, n_draws, workers, stored)
     rows = []
     for name in names:
-        stats = _quantile_stats(sketches[name], moments[name], probs, percentiles, name in varying)
+        stats = summary_from(moments[name], percentiles, _sketch_quantiles(sketches[name], moments[name].n))
         unit = OUTPUTS[name].unit if name in OUTPUTS else INPUTS[name].unit
         rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
-                 for stat, (value, se) in {**stats, **moments[name].with_se()}.items()]
+                 for stat, (value, se) in stats.items()]
     return pd.DataFrame(rows, columns=["output", "unit", "statistic", "value", "mc_se"])
 
 
@@ -140,10 +140,5 @@ def _select_pass(evaluate_block, sketches: Mapping[str, QuantileSketch], n_draws
             sketches[name].keep(values)
 
 
-def _quantile_stats(sketch: QuantileSketch, moments: Moments, probs: np.ndarray, percentiles,
-                    varying: bool) -> dict[str, tuple[float, float]]:
-    if varying:
-        q, se = quantiles_from_order_statistics(moments.n, probs, sketch.order_statistics())
-    else:  # a constant output: every order statistic is that constant
-        q, se = np.full(probs.shape, moments.minimum), np.zeros(probs.shape)
-    return {f"p{p:g}": (float(v), float(s)) for p, v, s in zip(percentiles, q, se)}
+def _sketch_quantiles(sketch: QuantileSketch, n: int):
+    return lambda probs: quantiles_from_order_statistics(n, probs, sketch.order_statistics())
