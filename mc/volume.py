@@ -17,12 +17,7 @@ def volume_at_date(target: date, *, curve: str | None = None, data_path=None, fi
     """
     from mc.growth import predictive_tokens_per_day  # lazy: PyMC is heavy
 
-    kwargs = {"data_path": data_path}
-    if fit_seed is not None:
-        kwargs["seed"] = fit_seed
-    if curve:
-        kwargs["curve"] = curve
-    draws = predictive_tokens_per_day(target, **kwargs)
+    draws = predictive_tokens_per_day(target, curve=curve, data_path=data_path, seed=fit_seed)
     label = f"growth fit ({curve or 'default curve'}) posterior predictive at {target.isoformat()}"
     return Assumption("tokens_per_day", Distribution("empirical", {"values": [float(v) for v in draws]}),
                       unit="tokens/day", source=label)

@@ -82,9 +82,9 @@ def forecast_at(target_date: date, fits: dict[str, GrowthFit], *, curve: str, se
 
 
 def predictive_tokens_per_day(target_date: date, *, data_path: str | Path | None = None,
-                              priors_path: str | Path | None = None, curve: str = DEFAULT_CURVE,
+                              priors_path: str | Path | None = None, curve: str | None = DEFAULT_CURVE,
                               until: date | None = None, cache_dir: str | Path | None = None,
-                              allow_unconverged: bool = False, seed: int = DEFAULT_GROWTH_SEED) -> np.ndarray:
+                              allow_unconverged: bool = False, seed: int | None = DEFAULT_GROWTH_SEED) -> np.ndarray:
     """Posterior predictive draws of tokens per day at `target_date`, for the simulation.
 
     Parameters
@@ -92,16 +92,16 @@ def predictive_tokens_per_day(target_date: date, *, data_path: str | Path | None
     target_date : datetime.date
     data_path, priors_path : path-like, optional
         Default: the shipped ``priors/token_usage.csv`` and ``priors/growth.toml``.
-    curve : str
-        A family name or "all" (the weighted mix; the default).
+    curve : str, optional
+        A family name or "all" (the weighted mix; the default, also for None).
     until : datetime.date, optional
         Fit only announcements on or before this day.
     cache_dir : path-like, optional
         Where fits are cached (default ``$MC_CACHE_DIR`` or ``~/.cache/mc``).
     allow_unconverged : bool
         Use a fit that fails the convergence gate instead of raising InputError.
-    seed : int
-        Seeds the fit and the predictive noise.
+    seed : int, optional
+        Seeds the fit and the predictive noise (None: :data:`DEFAULT_GROWTH_SEED`).
 
     Returns
     -------
@@ -110,6 +110,8 @@ def predictive_tokens_per_day(target_date: date, *, data_path: str | Path | None
         default), in a fixed order: the same inputs and seed give the same array.
     """
     check_target_date(target_date, source="target_date")
+    curve = curve or DEFAULT_CURVE
+    seed = DEFAULT_GROWTH_SEED if seed is None else seed
     data = load_token_usage(data_path)
     priors = load_growth_priors(priors_path)
     options = replace(FitOptions(), until=until, cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed)

@@ -54,10 +54,8 @@ def growth_volume_paths(years, n_draws: int, *, seed: int = 0, curve: str | None
         from mc.growth import predictive_tokens_per_day  # lazy: PyMC is heavy
     except ImportError as exc:
         raise InputError("--volume-source", "growth", f"the growth fit is not available ({exc})") from None
-    kwargs = {"data_path": data_path, "seed": seed}
-    if curve:
-        kwargs["curve"] = curve
-    per_year = [np.asarray(predictive_tokens_per_day(mid_year(y), **kwargs), dtype=float) for y in years]
+    per_year = [np.asarray(predictive_tokens_per_day(mid_year(y), curve=curve, data_path=data_path, seed=seed),
+                           dtype=float) for y in years]
     sizes = {d.size for d in per_year}
     if len(sizes) != 1:
         raise InputError("mc.growth", "predictive_tokens_per_day",
