@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from mc.economics import INPUTS, OUTPUTS, evaluate
+from mc.errors import InputError
 from mc.priors import Priors
 from mc.sampling import STREAM_BLOCK, Block, blocks, draw_block, map_blocks
 from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, quantiles_from_order_statistics, summary_from
@@ -70,7 +71,7 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
     names = list(outputs) if outputs is not None else list(OUTPUTS)
     for name in names:
         if name not in OUTPUTS and name not in INPUTS:
-            raise ValueError(f"unknown output {name!r}; choose from {', '.join(OUTPUTS)}")
+            raise InputError("outputs", name, f"unknown output {name!r}; choose from {', '.join(OUTPUTS)}")
     probs = np.asarray(percentiles, dtype=float) / 100
     evaluate_block = _block_evaluator(priors, seed, method, names)
     first = evaluate_block(blocks(n_draws)[0])

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from mc.errors import InputError
 from mc.priors import load_priors
 from mc.results import simulate, summarise
 from mc.sampling import STREAM_BLOCK
@@ -29,7 +30,7 @@ def test_streaming_subset_of_outputs_and_inputs(priors):
     table = summarise_streaming(priors, 5000, seed=1, outputs=["margin", "paid_share"])
     assert list(table["output"].unique()) == ["margin", "paid_share"]
     assert table[table.statistic == "p50"]["unit"].tolist() == ["fraction", "fraction"]
-    with pytest.raises(ValueError, match="unknown output"):
+    with pytest.raises(InputError, match="unknown output"):
         summarise_streaming(priors, 5000, outputs=["nope"])
 
 
