@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from mc.economics import INPUTS, OUTPUTS
+from mc.errors import InputError
 from mc.priors import Priors
 
 HIGH_IS_BAD = ("required_eflops", "gpus", "capex_cny_per_year")  # cost-like outputs: the bad tail is the top
@@ -34,7 +35,7 @@ def tail_mask(values: np.ndarray, tail: float, side: str = "low") -> np.ndarray:
     Ties are broken by draw order, so the mask holds exactly that many draws.
     """
     if not 0 < tail < 1:
-        raise ValueError(f"tail must lie strictly between 0 and 1, got {tail}")
+        raise InputError("--tail", "", f"must lie strictly between 0 and 1, got {tail}")
     values = np.asarray(values, float)
     k = max(int(np.ceil(tail * values.size)), 1)
     order = np.argsort(values if side == "low" else -values, kind="stable")

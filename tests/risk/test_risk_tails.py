@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from mc.errors import InputError
 from mc.results import simulate
 from mc.tails import bad_side, conditional_tail_expectation, tail_drivers, tail_expectations, tail_mask
 
@@ -61,3 +62,9 @@ def test_tail_expectations_table():
     # revenue is linear in price ~ U(0.5, 2.5): lower-10% CVaR at price 0.6
     k = 1e14 / 1e6 * 365 * 0.40
     assert revenue.cvar == pytest.approx(k * 0.6, abs=4 * revenue.mc_se)
+
+
+@pytest.mark.parametrize("tail", [0.0, 1.0, -0.1, float("nan")])
+def test_tail_outside_the_open_unit_interval_is_an_input_error(tail):
+    with pytest.raises(InputError, match="strictly between 0 and 1"):
+        tail_mask(np.arange(10.0), tail)
