@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from benchmarks.common import fixed_values
 from mc.economics import OUTPUTS, evaluate
 from mc.stats import PERCENTILES
 
@@ -41,7 +42,7 @@ def squigglepy_model(priors, n: int, seed: int = 0) -> dict:
     import squigglepy as sq
 
     sq.set_seed(seed)
-    x = {name: float(priors[name].distribution.params["value"]) for name in priors.names if priors[name].is_fixed}
+    x = fixed_values(priors)
     for name in priors.uncertain:
         x[name] = np.asarray(sq.sample(_squigglepy_dist(sq, priors[name].distribution), n=n, verbose=False))
     outputs = evaluate(x)
@@ -57,9 +58,9 @@ def monaco_model(priors, n: int, seed: int = 0) -> dict:
     def preprocess(case):
         return ({name: case.invals[name].val for name in priors.uncertain},)
 
+    fixed = fixed_values(priors)
+
     def run(values):
-        fixed = {name: float(priors[name].distribution.params["value"]) for name in priors.names
-                 if priors[name].is_fixed}
         return ({k: float(v) for k, v in evaluate({**fixed, **values}).items()},)
 
     def postprocess(case, outputs):

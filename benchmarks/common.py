@@ -22,6 +22,7 @@ import numpy as np
 
 from mc.economics import DAYS_PER_YEAR, EXA, FLOPS_PER_PARAM_PER_TOKEN, SECONDS_PER_DAY, TERA, \
     TOKENS_PER_PRICE_UNIT
+from mc.fastppf import pert_shapes
 from mc.stats import PERCENTILES
 
 
@@ -48,9 +49,7 @@ def numpy_native(dist, rng: np.random.Generator, n: int) -> np.ndarray:
     if dist.family == "beta":
         return rng.beta(p["alpha"], p["beta"], n)
     if dist.family == "pert":
-        span, lam = p["high"] - p["low"], p.get("lamb", 4.0)
-        a, b = 1 + lam * (p["mode"] - p["low"]) / span, 1 + lam * (p["high"] - p["mode"]) / span
-        return p["low"] + span * rng.beta(a, b, n)
+        return p["low"] + (p["high"] - p["low"]) * rng.beta(*pert_shapes(p), n)
     if dist.family == "choice":
         w = np.asarray(p["weights"], float)
         return rng.choice(np.asarray(p["values"], float), n, p=w / w.sum())
@@ -71,9 +70,14 @@ def floor_draws(priors, n: int, seed: int = 0) -> dict[str, np.ndarray]:
     return {name: numpy_native(priors[name].distribution, rng, n) for name in priors.uncertain}
 
 
+def fixed_values(priors) -> dict[str, float]:
+    """The value of every fixed input."""
+    return {name: float(priors[name].distribution.params["value"]) for name in priors.names if priors[name].is_fixed}
+
+
 def plain_numpy_model(priors, n: int, seed: int = 0) -> np.ndarray:
     """What a quant would write by hand: numpy draws, the report's formulas, np.percentile of every output."""
-    x = {name: float(priors[name].distribution.params["value"]) for name in priors.names if priors[name].is_fixed}
+    x = fixed_values(priors)
     x.update(floor_draws(priors, n, seed))
     tokens_per_s = x["tokens_per_day"] / SECONDS_PER_DAY
     eflops = FLOPS_PER_PARAM_PER_TOKEN * x["active_params"] * tokens_per_s * x["peak_to_avg"] / EXA
