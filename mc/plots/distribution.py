@@ -15,15 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # files only; never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from mc.display import DISPLAY_UNITS, fmt  # noqa: E402
-from mc.plots.style import cjk_font, save_png, unit_label  # noqa: E402,F401 (unit_label, save_png re-exported)
+from mc.display import DISPLAY_UNITS, fmt
+from mc.plots.style import cjk_font, save_png, unit_label  # noqa: F401 (re-exported); selects the Agg backend
 
 DEFAULT_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
 MARKERS = ((0.05, "p5", "#C44E52"), (0.50, "p50", "black"), (0.95, "p95", "#C44E52"))

@@ -9,27 +9,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
 
-matplotlib.use("Agg")  # files only; never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from mc.display import DISPLAY_UNITS, fmt  # noqa: E402
-from mc.plots.style import cjk_font, save_png, unit_label  # noqa: E402
+from mc.display import DISPLAY_UNITS, WAN, WAN_YI, YI, fmt
+from mc.plots.style import cjk_font, save_png, unit_label  # selects the Agg backend before any figure exists
 
 # input -> (divide by, unit shown) for the bar labels
 INPUT_DISPLAY: dict[str, tuple[float, str]] = {
-    "tokens_per_day": (1e12, "万亿 tokens/day"),
-    "active_params": (1e8, "亿 params"),
+    "tokens_per_day": (WAN_YI, "万亿 tokens/day"),
+    "active_params": (YI, "亿 params"),
     "peak_to_avg": (1.0, "x"),
     "gpu_tflops": (1.0, "TFLOPS"),
     "utilization": (0.01, "%"),
     "price_cny_per_m_tokens": (1.0, "元/M tokens"),
     "paid_share": (0.01, "%"),
-    "gpu_price_cny": (1e4, "万元"),
+    "gpu_price_cny": (WAN, "万元"),
     "depreciation_years": (1.0, "years"),
 }
+
+
 def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
     """A matplotlib Figure of the tornado table (columns as :func:`mc.sensitivity.tornado`)."""
     font = cjk_font()
