@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.baselines import available
+
 ROOT = Path(__file__).resolve().parent.parent
 LINE = re.compile(r"^(rate|time|ratio|rss) (\S+) (-?[0-9.]+(?:e[+-]?\d+)?|nan|inf)(  # .*)?$")
 
@@ -27,14 +29,6 @@ def _numbers(lines: list[str]) -> dict[str, float]:
     return parsed
 
 
-def _has_module(name: str) -> bool:
-    try:
-        __import__(name)
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.mark.slow
 def test_throughput_prints_every_ratio():
     lines = _run("benchmarks.bench_throughput", "--quick", "--methods", "mc,sobol")
@@ -43,7 +37,7 @@ def test_throughput_prints_every_ratio():
         for base in ("floor", "numpy"):
             assert ratios[f"{path}/{base}"] > 0
     for base in ("squigglepy", "monaco"):
-        if _has_module(base):
+        if available(base):
             assert ratios[f"mc_mc_fused_w1/{base}"] > 0
         else:
             assert f"skip {base} not installed (pip install .[bench])" in lines
