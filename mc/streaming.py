@@ -49,12 +49,8 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
 
     Parameters
     ----------
-    priors : Priors
-    n_draws : int
-    seed : int
-    method : {"mc", "lhs", "sobol"}
-    workers : int
-        Threads evaluating blocks in parallel (same numbers for any value).
+    priors, n_draws, seed, method, workers
+        As :func:`mc.results.simulate`.
     outputs : iterable of str, optional
         Outputs (or inputs) to summarise; default every output of the model.
     percentiles : sequence of float
