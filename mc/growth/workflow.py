@@ -81,6 +81,32 @@ def forecast_at(target_date: date, fits: dict[str, GrowthFit], *, curve: str, se
     return Forecast(target_date, curve, percentiles_tokens_per_day(draws[:, 0]), weights, as_of)
 
 
+def predictive_paths(target_dates, *, data_path: str | Path | None = None, priors_path: str | Path | None = None,
+                     curve: str | None = DEFAULT_CURVE, until: date | None = None,
+                     cache_dir: str | Path | None = None, allow_unconverged: bool = False,
+                     seed: int | None = DEFAULT_GROWTH_SEED) -> np.ndarray:
+    """Posterior predictive tokens per day at several dates, one row per posterior draw.
+
+    Loads (or fits) the curves once for all dates; row i of every column comes
+    from the same posterior draw, so each row is a coherent volume path.
+    Arguments as :func:`predictive_tokens_per_day`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(draws, len(target_dates))``, tokens per day.
+    """
+    dates = [check_target_date(d, source="target_date") for d in target_dates]
+    curve = curve or DEFAULT_CURVE
+    seed = DEFAULT_GROWTH_SEED if seed is None else seed
+    data = load_token_usage(data_path)
+    priors = load_growth_priors(priors_path)
+    options = replace(FitOptions(), until=until, cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed)
+    fits = fit_curves(data, priors, curve, options)
+    log10_draws, _ = predictive_log10_for(fits, dates, seed=seed)
+    return 10.0 ** log10_draws
+
+
 def predictive_tokens_per_day(target_date: date, *, data_path: str | Path | None = None,
                               priors_path: str | Path | None = None, curve: str | None = DEFAULT_CURVE,
                               until: date | None = None, cache_dir: str | Path | None = None,
@@ -109,12 +135,5 @@ def predictive_tokens_per_day(target_date: date, *, data_path: str | Path | None
         1-D float array of tokens per day (4 chains x 1000 draws = 4000 values by
         default), in a fixed order: the same inputs and seed give the same array.
     """
-    check_target_date(target_date, source="target_date")
-    curve = curve or DEFAULT_CURVE
-    seed = DEFAULT_GROWTH_SEED if seed is None else seed
-    data = load_token_usage(data_path)
-    priors = load_growth_priors(priors_path)
-    options = replace(FitOptions(), until=until, cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed)
-    fits = fit_curves(data, priors, curve, options)
-    log10_draws, _ = predictive_log10_for(fits, [target_date], seed=seed)
-    return 10.0 ** log10_draws[:, 0]
+    return predictive_paths([target_date], data_path=data_path, priors_path=priors_path, curve=curve, until=until,
+                            cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed)[:, 0]

@@ -36,7 +36,7 @@ def growth_volume_paths(years, n_draws: int, *, seed: int = 0, curve: str | None
     n_draws : int
         Paths to return (posterior draws are resampled with one common index).
     seed : int
-        Seeds both the growth module and the resampling index.
+        Seeds the resampling index (the growth fit keeps its own seed and cache).
     curve : str, optional
         Growth curve name (default: the growth module's default).
     data_path : path-like, optional
@@ -51,16 +51,14 @@ def growth_volume_paths(years, n_draws: int, *, seed: int = 0, curve: str | None
         is exponential within the year it is slightly below the mean.
     """
     try:
-        from mc.growth import predictive_tokens_per_day  # lazy: PyMC is heavy
+        from mc.growth import predictive_paths  # lazy: PyMC is heavy
     except ImportError as exc:
         raise InputError("--volume-source", "growth", f"the growth fit is not available ({exc})") from None
-    per_year = [np.asarray(predictive_tokens_per_day(mid_year(y), curve=curve, data_path=data_path, seed=seed),
-                           dtype=float) for y in years]
-    sizes = {d.size for d in per_year}
-    if len(sizes) != 1:
-        raise InputError("mc.growth", "predictive_tokens_per_day",
-                         f"returned different numbers of draws per date ({sorted(sizes)}); cannot align paths")
-    draws = np.stack(per_year, axis=1)
+    # the fit keeps its own seed, so a new projection seed reuses the cached posterior
+    draws = np.asarray(predictive_paths([mid_year(y) for y in years], curve=curve, data_path=data_path), dtype=float)
+    if draws.ndim != 2 or draws.shape[1] != len(years):
+        raise InputError("mc.growth", "predictive_paths",
+                         f"returned shape {draws.shape}, expected (draws, {len(years)}); cannot align paths")
     index = stream(seed, 0, "__projection_volume_index__").integers(0, draws.shape[0], n_draws)
     return draws[index], path_rank_correlation(draws)
 

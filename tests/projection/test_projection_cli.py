@@ -69,7 +69,7 @@ def test_growth_source_without_the_growth_fit_is_one_clean_error(monkeypatch, ca
     import sys
     import types
 
-    monkeypatch.setitem(sys.modules, "mc.growth", types.SimpleNamespace())  # no predictive_tokens_per_day
+    monkeypatch.setitem(sys.modules, "mc.growth", types.SimpleNamespace())  # no predictive_paths
     assert main(["project", "--volume-source", "growth", *SMALL]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "growth fit is not available" in err
@@ -82,7 +82,8 @@ def test_growth_source_uses_the_fit_paths(monkeypatch, capsys):
     import numpy as np
 
     base = np.random.default_rng(1).lognormal(31, 0.5, 300)
-    fake = types.SimpleNamespace(predictive_tokens_per_day=lambda d, **kw: base * 1.5 ** (d.year - 2025))
+    fake = types.SimpleNamespace(
+        predictive_paths=lambda dates, **kw: np.column_stack([base * 1.5 ** (d.year - 2025) for d in dates]))
     monkeypatch.setitem(sys.modules, "mc.growth", fake)
     assert main(["project", "--date-source", "growth", "--to", "2026", "--json", *SMALL]) == 0
     payload = json.loads(capsys.readouterr().out)

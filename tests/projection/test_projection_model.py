@@ -126,10 +126,10 @@ def test_growth_paths_keep_one_posterior_draw_per_path(monkeypatch):
     # A stand-in growth module whose draw i at any date is posterior draw i: volume_i * 2^(years since 2025).
     base = np.random.default_rng(0).lognormal(30, 1, 500)
 
-    def predictive_tokens_per_day(target, *, data_path=None, curve=None, seed=0):
-        return base * 2.0 ** (target.year - 2025)
+    def predictive_paths(targets, *, data_path=None, curve=None):
+        return np.column_stack([base * 2.0 ** (t.year - 2025) for t in targets])
 
-    monkeypatch.setitem(sys.modules, "mc.growth", types.SimpleNamespace(predictive_tokens_per_day=predictive_tokens_per_day))
+    monkeypatch.setitem(sys.modules, "mc.growth", types.SimpleNamespace(predictive_paths=predictive_paths))
     paths, rank_corr = growth_volume_paths(YEARS, 1000, seed=3)
     assert paths.shape == (1000, 6)
     np.testing.assert_allclose(paths[:, 1:] / paths[:, :-1], 2.0)  # coherent: each path is one posterior draw
@@ -139,10 +139,11 @@ def test_growth_paths_keep_one_posterior_draw_per_path(monkeypatch):
 
 
 @pytest.mark.slow
-def test_growth_fit_paths_when_available():
+def test_growth_fit_paths_when_available(monkeypatch, tmp_path):
     growth = pytest.importorskip("mc.growth")
-    if not hasattr(growth, "predictive_tokens_per_day"):
-        pytest.skip("mc.growth.predictive_tokens_per_day not built yet")
-    paths, rank_corr = growth_volume_paths(range(2025, 2028), 200, seed=1)
+    if not hasattr(growth, "predictive_paths"):
+        pytest.skip("mc.growth.predictive_paths not built yet")
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))  # a real fit, not one cached by an earlier run
+    paths, rank_corr = growth_volume_paths(range(2025, 2028), 200, seed=1, curve="gompertz")
     assert paths.shape == (200, 3) and np.all(paths > 0)
     assert rank_corr > 0.5  # the function returns draws in one posterior order at every date
