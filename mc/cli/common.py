@@ -72,10 +72,20 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_output_option(args: argparse.Namespace) -> None:
-    """Validate --out before any work, so a bad path costs nothing."""
+    """Validate --out (and --plot, where the command has it) before any work, so a bad path costs nothing."""
     if getattr(args, "out", None) is not None:
         infer_format(args.out, args.format)
         check_writable(args.out, force=args.force)
+    check_plot_option(args)
+
+
+def check_plot_option(args: argparse.Namespace) -> None:
+    """Validate --plot: a .png path that is new (or --force) in a folder that exists."""
+    plot = getattr(args, "plot", None)
+    if plot is not None:
+        if Path(plot).suffix.lower() != ".png":
+            raise InputError(str(plot), "--plot", "the figure is a PNG; give a path ending in .png")
+        check_writable(plot, force=getattr(args, "force", False))
 
 
 def emit_table(df: pd.DataFrame, args: argparse.Namespace, *, screen: str) -> None:

@@ -10,7 +10,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from mc.cli.common import DEFAULT_SEED, iso_date, nonnegative_int, positive_int
+from mc.cli.common import DEFAULT_SEED, check_plot_option, iso_date, nonnegative_int, positive_int
 from mc.display import WAN_YI
 from mc.errors import InputError
 from mc.export import check_writable
@@ -71,12 +71,9 @@ def _inputs(args: argparse.Namespace, data_path):
 
     data = load_token_usage(data_path)
     priors = load_growth_priors(args.priors)
-    for option in ("out", "plot"):
-        target = getattr(args, option, None)
-        if target is not None:
-            check_writable(target, force=args.force)
-    if args.plot is not None and args.plot.suffix.lower() != ".png":
-        raise InputError(str(args.plot), "--plot", "the figure is a PNG; use a .png file name")
+    if getattr(args, "out", None) is not None:  # a posterior netCDF, not a table: no format to infer
+        check_writable(args.out, force=args.force)
+    check_plot_option(args)
     options = FitOptions(until=args.until, draws=args.draws, tune=args.tune, cores=args.cores, seed=args.seed,
                          cache_dir=args.cache_dir, allow_unconverged=args.allow_unconverged)
     return data, priors, options

@@ -8,8 +8,7 @@ from pathlib import Path
 from mc.cli.common import _json_default, add_output_options, add_sampling_options, check_output_option, \
     emit_table, table_records
 from mc.display import WAN, WAN_YI, YI, fmt
-from mc.errors import InputError
-from mc.export import check_writable, write_table
+from mc.export import write_table
 
 DEFAULT_DRAWS = 50_000
 SCREEN_OUTPUTS = {  # output -> (divide by, unit shown)
@@ -48,17 +47,9 @@ def register(subparsers) -> None:
     p.set_defaults(handler=handle)
 
 
-def _check_plot_option(args: argparse.Namespace) -> None:
-    if args.plot is not None:
-        if args.plot.suffix.lower() != ".png":
-            raise InputError(str(args.plot), "", "--plot writes a PNG; give a path ending in .png")
-        check_writable(args.plot, force=args.force)
-
-
 def handle(args: argparse.Namespace) -> int:
     # Everything a user can get wrong is checked before the (seconds-long) simulation.
     check_output_option(args)
-    _check_plot_option(args)
     from mc.priors import load_priors
     from mc.projection import (growth_volume_paths, load_projection_priors, project, summarise_projection,
                                year_range)

@@ -126,13 +126,10 @@ def render_stress(table, scenarios, priors, args) -> str:
 
 
 def handle_sensitivity(args: argparse.Namespace) -> int:
-    from mc.export import check_writable
     from mc.results import simulate
     from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
 
-    check_output_option(args)
-    if args.plot is not None:
-        check_writable(args.plot, force=args.force)
+    check_output_option(args)  # --out and --plot
     priors = _priors(args)
     results = simulate(priors, args.draws, seed=args.seed, method=args.method)
     rank = rank_correlations(results, priors)

@@ -9,8 +9,6 @@ from pathlib import Path
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, \
     iso_date, positive_float, positive_int, table_records, _json_default
 from mc.display import fmt, scaled, unit
-from mc.errors import InputError
-from mc.export import check_writable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # heavy modules (scipy, pandas, xarray) load in the handler, so `mc --help` stays light
@@ -55,11 +53,7 @@ def prepare_priors(args: argparse.Namespace) -> Priors:
 
 
 def handle(args: argparse.Namespace) -> int:
-    check_output_option(args)
-    if args.plot is not None:  # a bad --plot path fails before the simulation, like --out
-        if args.plot.suffix.lower() != ".png":
-            raise InputError(str(args.plot), "", "--plot writes a PNG; give a path ending in .png")
-        check_writable(args.plot, force=args.force)
+    check_output_option(args)  # --out and --plot: a bad path fails before the simulation
     priors = prepare_priors(args)
     from mc.results import run_attrs, simulate, summarise
     from mc.streaming import output_bytes, summarise_streaming

@@ -1,5 +1,4 @@
 """Induced rank correlation: targets met within Monte Carlo error, marginals untouched, bad matrices."""
-import warnings
 
 import numpy as np
 import pytest

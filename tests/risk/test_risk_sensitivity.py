@@ -40,7 +40,7 @@ def test_linear_model_indices_are_variance_shares():
 
 
 def test_linear_model_unequal_shares_are_ranked():
-    c, sd = np.array([3.0, 1.0, 0.2]), np.ones(3)
+    c = np.array([3.0, 1.0, 0.2])
 
     def linear(u):
         return stats.norm.ppf(u) @ c
