@@ -68,8 +68,7 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
     arrays = {n: np.empty(n_draws) for n in names}
 
     def work(block):
-        inputs = draw_block(priors, seed, block, method)
-        return block, {**inputs, **evaluate_arrays(inputs)}
+        return block, evaluate_block(priors, seed, block, method)
 
     done = 0
     for block, values in map_blocks(work, n_draws, workers=workers, chunk_size=chunk_size):
@@ -79,6 +78,12 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
         if progress is not None:
             progress(done, n_draws)
     return to_dataset(arrays, run_attrs(priors, n_draws, seed, method))
+
+
+def evaluate_block(priors: Priors, seed: int, block, method: str = "mc") -> dict[str, np.ndarray]:
+    """Every input's and output's values over one chunk of draws (see :func:`mc.sampling.blocks`)."""
+    inputs = draw_block(priors, seed, block, method)
+    return {**inputs, **evaluate_arrays(inputs)}
 
 
 def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1) -> xr.Dataset:
@@ -122,13 +127,21 @@ def summarise(results: xr.Dataset | Mapping[str, np.ndarray], outputs: Iterable[
         below zero: P(margin < 0) on the margin row).
     """
     outputs = list(outputs) if outputs is not None else [n for n in OUTPUTS if n in results]
+    stats = {name: summary_with_se(np.asarray(results[name], dtype=float), percentiles) for name in outputs}
+    return summary_table(stats)
+
+
+TABLE_COLUMNS = ["output", "unit", "statistic", "value", "mc_se"]
+
+
+def summary_table(stats: Mapping[str, Mapping[str, tuple[float, float]]]) -> pd.DataFrame:
+    """The tidy table from ``{output: {statistic: (value, standard error)}}``."""
     rows = []
-    for name in outputs:
-        values = np.asarray(results[name], dtype=float)
+    for name, by_stat in stats.items():
         unit = OUTPUTS[name].unit if name in OUTPUTS else INPUTS[name].unit
-        for stat, (value, se) in summary_with_se(values, percentiles).items():
-            rows.append({"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se})
-    return pd.DataFrame(rows, columns=["output", "unit", "statistic", "value", "mc_se"])
+        rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
+                 for stat, (value, se) in by_stat.items()]
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
 def wide(table: pd.DataFrame, column: str = "value") -> pd.DataFrame:

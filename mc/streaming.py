@@ -24,10 +24,11 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from mc.economics import INPUTS, OUTPUTS, evaluate
+from mc.economics import INPUTS, OUTPUTS
 from mc.errors import InputError
 from mc.priors import Priors
-from mc.sampling import STREAM_BLOCK, Block, blocks, draw_block, map_blocks
+from mc.results import evaluate_block, summary_table
+from mc.sampling import STREAM_BLOCK, Block, blocks, map_blocks
 from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, quantiles_from_order_statistics, summary_from
 
 if STREAM_BLOCK != CHUNK:  # moments merge per CHUNK in memory and per block here
@@ -78,21 +79,16 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
     for name in varying:
         sketches[name].plan()
     _select_pass(evaluate_block, {n: sketches[n] for n in varying}, n_draws, workers, stored)
-    rows = []
-    for name in names:
-        stats = summary_from(moments[name], percentiles, _sketch_quantiles(sketches[name], moments[name].n))
-        unit = OUTPUTS[name].unit if name in OUTPUTS else INPUTS[name].unit
-        rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
-                 for stat, (value, se) in stats.items()]
-    return pd.DataFrame(rows, columns=["output", "unit", "statistic", "value", "mc_se"])
+    return summary_table({name: summary_from(moments[name], percentiles,
+                                             _sketch_quantiles(sketches[name], moments[name].n))
+                          for name in names})
 
 
 def _block_evaluator(priors: Priors, seed: int, method: str, names: list[str]):
-    def evaluate_block(block: Block) -> dict[str, np.ndarray]:
-        inputs = draw_block(priors, seed, block, method)
-        values = {**inputs, **evaluate(inputs)}
+    def evaluate_names(block: Block) -> dict[str, np.ndarray]:
+        values = evaluate_block(priors, seed, block, method)
         return {n: np.asarray(values[n], dtype=float) for n in names}
-    return evaluate_block
+    return evaluate_names
 
 
 def _count_pass(evaluate_block, first: Mapping, sketches: Mapping[str, QuantileSketch], n_draws: int,
