@@ -21,6 +21,7 @@ through as they are, so their draws stay common random numbers.
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
@@ -103,12 +104,20 @@ def checked_pearson(names: tuple[str, ...], correlation: Correlation, *, origin:
         raise InputError(origin, "correlation", f"the rank correlations are not jointly possible (matrix not "
                          f"positive definite, smallest eigenvalue {smallest:.3g}); conflicting pairs: {pairs}; "
                          "change them or set repair = true")
-    repaired = nearest_correlation(pearson)
+    repaired = _nearest_once(pearson.tobytes(), pearson.shape[0])
     index = {n: i for i, n in enumerate(names)}
     changes = ", ".join(f"{a}~{b} {rho:g} -> {6 / np.pi * np.arcsin(repaired[index[a], index[b]] / 2):.3f}"
                         for a, b, rho in correlation.pairs)
     warnings.warn(f"{origin}: correlation matrix not positive definite; repaired to the nearest valid one "
                   f"({changes})", RuntimeWarning, stacklevel=3)
+    return repaired
+
+
+@lru_cache(maxsize=16)
+def _nearest_once(matrix_bytes: bytes, size: int) -> np.ndarray:
+    """nearest_correlation, computed once per run rather than once per block of draws."""
+    repaired = nearest_correlation(np.frombuffer(matrix_bytes).reshape(size, size))
+    repaired.setflags(write=False)
     return repaired
 
 
