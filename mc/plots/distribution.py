@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mc.display import DISPLAY_UNITS, fmt
-from mc.plots.style import cjk_font, save_png, unit_label  # noqa: F401 (re-exported); selects the Agg backend
+from mc.plots.style import cjk_font, font_context, save_png, unit_label  # noqa: F401 (re-exported); selects the Agg backend
 
 DEFAULT_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
 MARKERS = ((0.05, "p5", "#C44E52"), (0.50, "p50", "black"), (0.95, "p95", "#C44E52"))
@@ -140,8 +140,7 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
     if title is None:
         what = "Distribution of " + ", ".join(TITLES.get(o, o).split(" (")[0] for o in outputs)
         title = f"{what}\n{run_title(attrs, as_of=as_of, volume=volume_text(dataset))}"
-    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
-    with plt.rc_context(rc):
+    with font_context():
         fig, axes = plt.subplots(len(outputs), 2, figsize=(12, 3.4 * len(outputs) + 0.8), squeeze=False)
         for (ax_hist, ax_cdf), output in zip(axes, outputs):
             _draw_row(ax_hist, ax_cdf, output, np.asarray(dataset[output], dtype=float), bool(font),
@@ -214,8 +213,7 @@ def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str 
     groups = list(order) if order is not None else list(dict.fromkeys(rows[group]))
     factor, unit = DISPLAY_UNITS.get(output, (1.0, ""))
     q = wide.loc[groups, ["p5", "p25", "p50", "p75", "p95"]].astype(float) / factor
-    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
-    with plt.rc_context(rc):
+    with font_context():
         fig, ax = plt.subplots(figsize=(9, 0.5 * len(groups) + 1.8))
         y = np.arange(len(groups))[::-1]
         ax.hlines(y, q["p5"], q["p95"], color="#4C72B0", lw=2, label="p5-p95")

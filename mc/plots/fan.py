@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from mc.display import WAN, WAN_YI, YI  # noqa: E402
-from mc.plots.style import cjk_font, save_png, unit_label  # noqa: E402
+from mc.plots.style import cjk_font, font_context, save_png, unit_label  # noqa: E402
 
 # output -> (panel title, divisor, display unit, log scale)
 PANELS: dict[str, tuple[str, float, str, bool]] = {
@@ -62,8 +62,7 @@ def fan_chart(table: pd.DataFrame, outputs: Sequence[str] | None = None, *, titl
     ncols = 3 if n_panels > 4 else max(n_panels, 1)
     nrows = math.ceil(n_panels / ncols)
     font = cjk_font()
-    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
-    with plt.rc_context(rc):
+    with font_context():
         fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
         flat = list(axes.flat)
         for ax, output in zip(flat, outputs):

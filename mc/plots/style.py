@@ -31,6 +31,12 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
+def font_context():
+    """A matplotlib rc context that falls back to the CJK font for Chinese glyphs, when one is installed."""
+    font = cjk_font()
+    return plt.rc_context({"font.family": ["DejaVu Sans", font]} if font else {})
+
+
 def unit_label(unit: str, cjk: bool | None = None) -> str:
     """`unit` as printed on a figure: Chinese if a CJK font is installed, else base-unit words.
 
