@@ -61,6 +61,7 @@ def _common(parser: argparse.ArgumentParser, *, until_required: bool = False) ->
                         help="use fits that fail the convergence gate (R-hat, divergences, ESS)")
     parser.add_argument("--plot", type=Path, help="save a PNG of the fit and its predictive bands")
     parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+    parser.add_argument("--quiet", action="store_true", help="no sampling progress bar on the terminal")
 
 
 def _inputs(args: argparse.Namespace, data_path):
@@ -74,7 +75,10 @@ def _inputs(args: argparse.Namespace, data_path):
     if getattr(args, "out", None) is not None:  # a posterior netCDF, not a table: no format to infer
         check_writable(args.out, force=args.force)
     check_plot_option(args)
+    from mc.progress import wants_progress
+
     options = FitOptions(until=args.until, draws=args.draws, tune=args.tune, cores=args.cores, seed=args.seed,
+                         progressbar=wants_progress(quiet=args.quiet or args.json),
                          cache_dir=args.cache_dir, allow_unconverged=args.allow_unconverged)
     return data, priors, options
 

@@ -118,7 +118,7 @@ def cache_key(data: TokenUsage, priors: GrowthPriors, curve: str, *, until, draw
 def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: date | None = None,
                draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE, chains: int = DEFAULT_CHAINS,
                cores: int = DEFAULT_CORES, seed: int = 0, cache_dir: str | Path | None = None,
-               use_cache: bool = True, allow_unconverged: bool = False) -> GrowthFit:
+               use_cache: bool = True, allow_unconverged: bool = False, progressbar: bool = False) -> GrowthFit:
     """Fit `curve` to the rows on or before `until`, or load the cached fit.
 
     Parameters
@@ -142,6 +142,8 @@ def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: dat
         Load a matching cached posterior and store new ones.
     allow_unconverged : bool
         Return a fit that fails the convergence gate instead of raising.
+    progressbar : bool
+        Show PyMC's sampling progress (the CLI turns it on for a terminal).
 
     Raises
     ------
@@ -159,7 +161,8 @@ def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: dat
     idata = _load_cached(path, key) if use_cache else None
     from_cache = idata is not None
     if idata is None:
-        idata = _sample(fitted, priors, curve, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed)
+        idata = _sample(fitted, priors, curve, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
+                        progressbar=progressbar)
         _attach(idata, key, curve, until, fitted)
         if use_cache:
             _store(idata, path)
@@ -178,7 +181,7 @@ def check_converged(fit: GrowthFit, *, allow_unconverged: bool = False) -> list[
     return problems
 
 
-def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, chains, cores, seed):
+def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, chains, cores, seed, progressbar):
     import pymc as pm
 
     from mc.growth.model import build_growth_model
@@ -188,8 +191,8 @@ def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BLAS notice, small-sample chatter; the gate reports what matters
         idata = pm.sample(draws, tune=tune, chains=chains, cores=min(2, cores, chains), random_seed=seed,
-                          model=model, target_accept=get_curve(curve).target_accept, progressbar=False,
-                          quiet=True, compute_convergence_checks=False, idata_kwargs={"log_likelihood": True})
+                          model=model, target_accept=get_curve(curve).target_accept, progressbar=progressbar,
+                          quiet=not progressbar, compute_convergence_checks=False, idata_kwargs={"log_likelihood": True})
     idata.posterior.attrs["mc_fit_seconds"] = time.perf_counter() - started
     return idata
 

@@ -37,6 +37,7 @@ class FitOptions:
     cache_dir: str | Path | None = None
     use_cache: bool = True
     allow_unconverged: bool = False
+    progressbar: bool = False  # PyMC's own bar, for a terminal; never changes the draws
 
 
 def curve_names(curve: str) -> tuple[str, ...]:
@@ -51,7 +52,7 @@ def fit_curves(data: TokenUsage, priors: GrowthPriors, curve: str, options: FitO
     return {name: fit_growth(data, priors, name, until=options.until, draws=options.draws, tune=options.tune,
                              chains=options.chains, cores=options.cores, seed=options.seed,
                              cache_dir=options.cache_dir, use_cache=options.use_cache,
-                             allow_unconverged=options.allow_unconverged)
+                             allow_unconverged=options.allow_unconverged, progressbar=options.progressbar)
             for name in curve_names(curve)}
 
 
