@@ -149,7 +149,7 @@ def load_scenarios(refs: Sequence[str] | None = None) -> list[Scenario]:
 
 
 def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed: int = 0, method: str = "mc",
-           workers: int = 1, outputs: Iterable[str] | None = None) -> pd.DataFrame:
+           workers: int = 1, outputs: Iterable[str] | None = None, progress=None) -> pd.DataFrame:
     """Run the base and every scenario with common random numbers.
 
     Parameters
@@ -161,6 +161,8 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
         As :func:`mc.results.simulate`; the same seed for every run.
     outputs : iterable of str, optional
         Outputs to tabulate (default all).
+    progress : callable, optional
+        Called as ``progress(runs_done, runs)`` after each run (see :func:`mc.progress.progress_bar`).
 
     Returns
     -------
@@ -171,9 +173,11 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
     """
     runs = [(BASE, priors)] + [(s.name, s.apply(priors)) for s in scenarios]
     tables = []
-    for name, p in runs:
+    for done, (name, p) in enumerate(runs, start=1):
         table = summarise(simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=False), outputs)
         tables.append(table.assign(scenario=name))
+        if progress is not None:
+            progress(done, len(runs))
     out = pd.concat(tables, ignore_index=True)
     base = tables[0].set_index(["output", "statistic"])["value"]
     out["base_value"] = base.reindex(pd.MultiIndex.from_frame(out[["output", "statistic"]])).to_numpy()

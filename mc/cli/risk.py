@@ -106,7 +106,10 @@ def handle_stress(args: argparse.Namespace) -> int:
     check_output_option(args)
     scenarios = load_scenarios(args.scenarios)  # every file validated before any work
     priors = _priors(args)
-    table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method)
+    from mc.progress import progress_bar
+
+    with progress_bar("mc stress", quiet=args.quiet or args.json, unit="runs") as progress:
+        table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress)
     emit_table(table, args, screen=render_stress(table, scenarios, priors, args))
     return 0
 

@@ -98,3 +98,13 @@ def test_unknown_scenario_name_via_cli(run_mc, tmp_path):
     assert code == 2
     assert stderr.strip().count("\n") == 0 and "nonesuch: no such scenario" in stderr
     assert not out.exists()
+
+
+def test_stress_progress_reports_each_run_without_changing_numbers():
+    priors = load_priors()
+    scenarios = load_scenarios(["price_war", "bf16"])
+    calls = []
+    with_progress = stress(priors, scenarios, 2000, seed=4, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    without = stress(priors, scenarios, 2000, seed=4)
+    assert with_progress.equals(without)
