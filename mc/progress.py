@@ -55,7 +55,8 @@ def progress_bar(label: str, *, quiet: bool = False, unit: str = "draws",
         return
     from tqdm import tqdm  # installed with PyMC; imported only when a bar is drawn
 
-    bar = tqdm(desc=label, unit=unit, unit_scale=True, file=stream, leave=False, dynamic_ncols=True)
+    # 1.2M draws reads better scaled; a handful of runs or steps reads better as integers
+    bar = tqdm(desc=label, unit=unit, unit_scale=unit == "draws", file=stream, leave=False, dynamic_ncols=True)
 
     def progress(done: int, total: int) -> None:
         if bar.total != total:
