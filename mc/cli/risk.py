@@ -133,11 +133,19 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
 
     check_output_option(args)  # --out and --plot
+    from mc.progress import progress_bar
+
     priors = _priors(args)
-    results = simulate(priors, args.draws, seed=args.seed, method=args.method)
-    rank = rank_correlations(results, priors)
-    torn = tornado(priors, args.output, n_draws=args.draws, seed=args.seed, method=args.method, results=results)
-    sobol = None if args.no_sobol else sobol_indices(priors, args.output, n_base=args.sobol_n, seed=args.seed)
+    steps = 2 + (not args.no_sobol)  # draws and rank correlations, tornado, Sobol
+    with progress_bar("mc sensitivity", quiet=args.quiet or args.json, unit="steps") as progress:
+        tick = progress or (lambda done, total: None)
+        results = simulate(priors, args.draws, seed=args.seed, method=args.method)
+        rank = rank_correlations(results, priors)
+        tick(1, steps)
+        torn = tornado(priors, args.output, n_draws=args.draws, seed=args.seed, method=args.method, results=results)
+        tick(2, steps)
+        sobol = None if args.no_sobol else sobol_indices(priors, args.output, n_base=args.sobol_n, seed=args.seed)
+        tick(steps, steps)
     table = sensitivity_table(rank, torn, sobol, args.output)
     if args.plot is not None:
         from mc.plots.tornado import save_tornado
