@@ -1,6 +1,7 @@
 """`mc run` end to end: tables in every format, JSON, overwrite rules, volume override."""
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,3 +96,39 @@ def test_report_priors_give_the_report_point(capsys):
     rows = {(r["output"], r["statistic"]): r["value"] for r in json.loads(capsys.readouterr().out)["rows"]}
     assert rows[("revenue_cny_per_year", "p1")] == pytest.approx(219e8)
     assert rows[("capex_cny_per_year", "p99")] == pytest.approx(214.443e8, rel=1e-5)
+
+
+def test_date_draws_volume_from_the_growth_predictive(monkeypatch, capsys):
+    """--date takes tokens/day from the growth fit's predictive draws, resampled per draw."""
+    import sys
+    import types
+
+    volumes = np.array([1e13, 2e13, 4e13, 8e13])  # a stand-in posterior predictive
+    seen = {}
+
+    def predictive_paths(dates, **kwargs):
+        seen.update(dates=dates, **kwargs)
+        return volumes[:, None] * np.ones(len(dates))
+
+    monkeypatch.setitem(sys.modules, "mc.growth", types.SimpleNamespace(predictive_paths=predictive_paths))
+    assert main(["run", "--date", "2026-06-15", "--curve", "gompertz", "--draws", "20000", "--json"]) == 0
+    rows = {(r["output"], r["statistic"]): r["value"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert str(seen["dates"][0]) == "2026-06-15" and seen["curve"] == "gompertz"
+    assert rows[("tokens_per_day", "p1")] == 1e13 and rows[("tokens_per_day", "p99")] == 8e13
+    # each of the four values is drawn with probability 1/4: the mean within 5 standard errors
+    se = volumes.std() / np.sqrt(20000)
+    assert abs(rows[("tokens_per_day", "mean")] - volumes.mean()) < 5 * se
+
+
+@pytest.mark.slow
+def test_date_with_a_real_fit(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))  # a real fit, not an earlier run's cache
+    assert main(["run", "--date", "2025-06-15", "--curve", "gompertz", "--draws", "20000", "--json"]) == 0
+    rows = {(r["output"], r["statistic"]): r["value"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    from datetime import date
+
+    from mc.growth import predictive_tokens_per_day
+
+    forecast = predictive_tokens_per_day(date(2025, 6, 15), curve="gompertz")
+    # the run resamples the same predictive draws: medians agree within the median's MC error
+    assert rows[("tokens_per_day", "p50")] == pytest.approx(float(np.median(forecast)), rel=0.05)

@@ -48,7 +48,10 @@ def prepare_priors(args: argparse.Namespace) -> Priors:
     elif getattr(args, "date", None) is not None:
         from mc.volume import volume_at_date
 
-        priors = priors.replace(volume_at_date(args.date, curve=args.curve, data_path=args.data))
+        from mc.progress import wants_progress
+
+        priors = priors.replace(volume_at_date(args.date, curve=args.curve, data_path=args.data,
+                                               progressbar=wants_progress(quiet=args.quiet or args.json)))
     return priors
 
 

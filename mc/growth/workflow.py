@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -85,12 +85,13 @@ def forecast_at(target_date: date, fits: dict[str, GrowthFit], *, curve: str, se
 def predictive_paths(target_dates, *, data_path: str | Path | None = None, priors_path: str | Path | None = None,
                      curve: str | None = DEFAULT_CURVE, until: date | None = None,
                      cache_dir: str | Path | None = None, allow_unconverged: bool = False,
-                     seed: int | None = DEFAULT_GROWTH_SEED) -> np.ndarray:
+                     seed: int | None = DEFAULT_GROWTH_SEED, progressbar: bool = False) -> np.ndarray:
     """Posterior predictive tokens per day at several dates, one row per posterior draw.
 
     Loads (or fits) the curves once for all dates; row i of every column comes
     from the same posterior draw, so each row is a coherent volume path.
-    Arguments as :func:`predictive_tokens_per_day`.
+    Arguments as :func:`predictive_tokens_per_day`; `progressbar` shows PyMC's
+    sampling progress when a fit is not in the cache.
 
     Returns
     -------
@@ -102,7 +103,8 @@ def predictive_paths(target_dates, *, data_path: str | Path | None = None, prior
     seed = DEFAULT_GROWTH_SEED if seed is None else seed
     data = load_token_usage(data_path)
     priors = load_growth_priors(priors_path)
-    options = replace(FitOptions(), until=until, cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed)
+    options = FitOptions(until=until, cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed,
+                         progressbar=progressbar)
     fits = fit_curves(data, priors, curve, options)
     log10_draws, _ = predictive_log10_for(fits, dates, seed=seed)
     return 10.0 ** log10_draws
