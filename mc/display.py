@@ -10,7 +10,7 @@ YI = 1e8  # 亿
 WAN = 1e4  # 万
 WAN_YI = 1e12  # 万亿
 
-# output -> (divide by, unit shown)
+# quantity -> (divide by, unit shown): the one-year outputs, the inputs, the projection's yearly outputs
 DISPLAY_UNITS: dict[str, tuple[float, str]] = {
     "tokens_per_day": (WAN_YI, "万亿 tokens/day"),
     "tokens_per_s": (YI, "亿 tokens/s"),
@@ -21,6 +21,22 @@ DISPLAY_UNITS: dict[str, tuple[float, str]] = {
     "capex_cny_per_year": (YI, "亿元/yr"),
     "profit_cny_per_year": (YI, "亿元/yr"),
     "margin": (0.01, "%"),
+    "active_params": (YI, "亿 params"),
+    "peak_to_avg": (1.0, "x"),
+    "gpu_tflops": (1.0, "TFLOPS"),
+    "utilization": (0.01, "%"),
+    "price_cny_per_m_tokens": (1.0, "元/M tokens"),
+    "paid_share": (0.01, "%"),
+    "gpu_price_cny": (WAN, "万元"),
+    "depreciation_years": (1.0, "years"),
+    "revenue_cny": (YI, "亿元/yr"),
+    "fleet_gpus": (WAN, "万 GPUs"),
+    "gpus_purchased": (WAN, "万 GPUs"),
+    "capex_cny": (YI, "亿元/yr"),
+    "depreciation_cny": (YI, "亿元/yr"),
+    "power_cny": (YI, "亿元/yr"),
+    "cash_flow_cny": (YI, "亿元/yr"),
+    "margin_after_power": (0.01, "%"),
 }
 
 

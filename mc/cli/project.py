@@ -7,23 +7,12 @@ from pathlib import Path
 
 from mc.cli.common import _json_default, add_output_options, add_sampling_options, check_output_option, \
     emit_table, table_records
-from mc.display import WAN, WAN_YI, YI, fmt
+from mc.display import DISPLAY_UNITS, YI, fmt
 from mc.export import write_table
 
 DEFAULT_DRAWS = 50_000
-SCREEN_OUTPUTS = {  # output -> (divide by, unit shown)
-    "tokens_per_day": (WAN_YI, "万亿 tokens/day"),
-    "price_cny_per_m_tokens": (1.0, "元/M tokens"),
-    "revenue_cny": (YI, "亿元/yr"),
-    "fleet_gpus": (WAN, "万 GPUs"),
-    "gpus_purchased": (WAN, "万 GPUs"),
-    "capex_cny": (YI, "亿元/yr"),
-    "depreciation_cny": (YI, "亿元/yr"),
-    "power_cny": (YI, "亿元/yr"),
-    "margin": (0.01, "%"),
-    "margin_after_power": (0.01, "%"),
-    "cash_flow_cny": (YI, "亿元/yr"),
-}
+SCREEN_OUTPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "revenue_cny", "fleet_gpus", "gpus_purchased",
+                  "capex_cny", "depreciation_cny", "power_cny", "margin", "margin_after_power", "cash_flow_cny")
 
 
 def register(subparsers) -> None:
@@ -105,7 +94,8 @@ def render(table, attrs) -> str:
              f"volume: {attrs['volume_source']})",
              f"power: {attrs['power']}; cells are median [p5, p95]", ""]
     lines.append(f"{'output':<23}{'unit':<16}" + "".join(f"{y:>26}" for y in years))
-    for output, (divisor, unit) in SCREEN_OUTPUTS.items():
+    for output in SCREEN_OUTPUTS:
+        divisor, unit = DISPLAY_UNITS[output]
         if output not in set(yearly["output"]):
             continue
         cells = "".join(f"{_cell(value, output, y, divisor):>26}" for y in years)

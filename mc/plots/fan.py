@@ -18,23 +18,23 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from mc.display import WAN, WAN_YI, YI  # noqa: E402
+from mc.display import DISPLAY_UNITS, YI  # noqa: E402
 from mc.plots.style import cjk_font, font_context, save_png, unit_label  # noqa: E402
 
-# output -> (panel title, divisor, display unit, log scale)
-PANELS: dict[str, tuple[str, float, str, bool]] = {
-    "tokens_per_day": ("Average daily tokens", WAN_YI, "万亿 tokens/day", True),
-    "price_cny_per_m_tokens": ("Blended price", 1.0, "元 per million tokens", False),
-    "revenue_cny": ("Revenue", YI, "亿元/yr", True),
-    "fleet_gpus": ("GPUs in service", WAN, "万 GPUs", True),
-    "capex_cny": ("Capex (cash on GPUs)", YI, "亿元/yr", True),
-    "depreciation_cny": ("Depreciation", YI, "亿元/yr", True),
-    "power_cny": ("Power cost", YI, "亿元/yr", True),
-    "cash_flow_cny": ("Cash flow (revenue - capex - power)", YI, "亿元/yr", False),
-    "margin": ("Margin on depreciation", 0.01, "%", False),
-    "margin_after_power": ("Margin after power", 0.01, "%", False),
-    "required_eflops": ("Compute at peak", 1.0, "EFLOPS", True),
-    "gpus_purchased": ("GPUs bought", WAN, "万 GPUs", True),
+# output -> (panel title, log scale); divisors and units come from mc.display
+PANEL_TITLES: dict[str, tuple[str, bool]] = {
+    "tokens_per_day": ("Average daily tokens", True),
+    "price_cny_per_m_tokens": ("Blended price", False),
+    "revenue_cny": ("Revenue", True),
+    "fleet_gpus": ("GPUs in service", True),
+    "capex_cny": ("Capex (cash on GPUs)", True),
+    "depreciation_cny": ("Depreciation", True),
+    "power_cny": ("Power cost", True),
+    "cash_flow_cny": ("Cash flow (revenue - capex - power)", False),
+    "margin": ("Margin on depreciation", False),
+    "margin_after_power": ("Margin after power", False),
+    "required_eflops": ("Compute at peak", True),
+    "gpus_purchased": ("GPUs bought", True),
 }
 DEFAULT_OUTPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "revenue_cny", "fleet_gpus", "capex_cny",
                    "depreciation_cny", "power_cny", "cash_flow_cny", "margin", "margin_after_power")
@@ -82,7 +82,8 @@ def _quantiles(rows: pd.DataFrame, divisor: float) -> pd.DataFrame:
 
 
 def _fan_panel(ax, rows: pd.DataFrame, output: str, cjk: bool) -> None:
-    name, divisor, unit, log = PANELS.get(output, (output, 1.0, rows["unit"].iloc[0], False))
+    name, log = PANEL_TITLES.get(output, (output, False))
+    divisor, unit = DISPLAY_UNITS.get(output, (1.0, rows["unit"].iloc[0]))
     q = _quantiles(rows, divisor)
     years = q.index.astype(int)
     ax.fill_between(years, q["p5"], q["p95"], alpha=0.2, color="C0", lw=0, label="90% band (p5-p95)")

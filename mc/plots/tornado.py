@@ -12,22 +12,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from mc.display import DISPLAY_UNITS, WAN, WAN_YI, YI, fmt
+from mc.display import DISPLAY_UNITS, fmt
 from mc.plots.style import cjk_font, save_png, unit_label  # selects the Agg backend before any figure exists
-
-# input -> (divide by, unit shown) for the bar labels
-INPUT_DISPLAY: dict[str, tuple[float, str]] = {
-    "tokens_per_day": (WAN_YI, "万亿 tokens/day"),
-    "active_params": (YI, "亿 params"),
-    "peak_to_avg": (1.0, "x"),
-    "gpu_tflops": (1.0, "TFLOPS"),
-    "utilization": (0.01, "%"),
-    "price_cny_per_m_tokens": (1.0, "元/M tokens"),
-    "paid_share": (0.01, "%"),
-    "gpu_price_cny": (WAN, "万元"),
-    "depreciation_years": (1.0, "years"),
-}
-
 
 def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
     """A matplotlib Figure of the tornado table (columns as :func:`mc.sensitivity.tornado`)."""
@@ -42,7 +28,7 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
         ax.barh(y, hi - base, left=base, color="#DD8452", height=0.6, label="input at p90" if y == 0 else None)
     labels = []
     for r in rows.itertuples():
-        f, u = INPUT_DISPLAY.get(r.input, (1.0, r.unit))
+        f, u = DISPLAY_UNITS.get(r.input, (1.0, r.unit))
         labels.append(f"{r.input}\np10 {fmt(r.input_low / f)} / p90 {fmt(r.input_high / f)} ({unit_label(u, bool(font))})")
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.axvline(base, color="black", lw=1, label=f"base median {fmt(base)} {unit_label(out_unit, bool(font))}")

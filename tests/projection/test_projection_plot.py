@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from mc.plots.fan import DEFAULT_OUTPUTS, PANELS, fan_chart, save_figure
+from mc.display import DISPLAY_UNITS
+from mc.plots.fan import DEFAULT_OUTPUTS, fan_chart, save_figure
 from mc.priors import load_priors
 from mc.projection import load_projection_priors, project, summarise_projection
 
@@ -23,7 +24,7 @@ def test_median_line_is_p50_in_display_units(table):
     fig = fan_chart(table, outputs=["revenue_cny"], title="test")
     line = fig.axes[0].lines[0]
     rows = table[(table.output == "revenue_cny") & (table.statistic == "p50")]
-    np.testing.assert_allclose(line.get_ydata(), rows["value"].to_numpy(float) / PANELS["revenue_cny"][1])
+    np.testing.assert_allclose(line.get_ydata(), rows["value"].to_numpy(float) / DISPLAY_UNITS["revenue_cny"][0])
     np.testing.assert_allclose(line.get_xdata(), [2025, 2026, 2027, 2028])
     assert "1e8 CNY" in fig.axes[0].get_ylabel() or "亿元" in fig.axes[0].get_ylabel()
 
