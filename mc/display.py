@@ -5,30 +5,20 @@ Files always hold base units (CNY, tokens, GPUs); only what is printed is scaled
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 YI = 1e8  # 亿
 WAN = 1e4  # 万
 WAN_YI = 1e12  # 万亿
 
-# quantity -> (divide by, unit shown): the one-year outputs, the inputs, the projection's yearly outputs
+# quantity -> (divide by, unit shown) for the projection's yearly outputs and its inputs; a model's own
+# quantities are shown as its file says (``display`` and ``label``, :class:`mc.model.Display`)
 DISPLAY_UNITS: dict[str, tuple[float, str]] = {
     "tokens_per_day": (WAN_YI, "万亿 tokens/day"),
-    "tokens_per_s": (YI, "亿 tokens/s"),
     "required_eflops": (1.0, "EFLOPS"),
-    "gpus": (WAN, "万 GPUs"),
-    "revenue_cny_per_day": (YI, "亿元/day"),
-    "revenue_cny_per_year": (YI, "亿元/yr"),
-    "capex_cny_per_year": (YI, "亿元/yr"),
-    "profit_cny_per_year": (YI, "亿元/yr"),
     "margin": (0.01, "%"),
-    "active_params": (YI, "亿 params"),
-    "peak_to_avg": (1.0, "x"),
-    "gpu_tflops": (1.0, "TFLOPS"),
-    "utilization": (0.01, "%"),
     "price_cny_per_m_tokens": (1.0, "元/M tokens"),
-    "paid_share": (0.01, "%"),
-    "gpu_price_cny": (WAN, "万元"),
-    "depreciation_years": (1.0, "years"),
     "revenue_cny": (YI, "亿元/yr"),
     "fleet_gpus": (WAN, "万 GPUs"),
     "gpus_purchased": (WAN, "万 GPUs"),
@@ -40,13 +30,22 @@ DISPLAY_UNITS: dict[str, tuple[float, str]] = {
 }
 
 
-def scaled(output: str, value: float) -> float:
-    """`value` in the display unit of `output` (unchanged if it has none)."""
+def scaled(output: str, value: float, model=None) -> float:
+    """`value` in the display unit of `output` (the model's, else the table's; unchanged if neither has one)."""
+    if model is not None and output in model.display:
+        return model.display[output].apply(value)
+    if model is not None and (output in model.outputs or output in model.inputs):
+        return value
     factor, _ = DISPLAY_UNITS.get(output, (1.0, ""))
     return value / factor
 
 
-def unit(output: str) -> str:
+def unit(output: str, model=None) -> str:
+    """The unit `output` is shown in."""
+    if model is not None and output in model.display:
+        return model.display[output].label
+    if model is not None and (output in model.outputs or output in model.inputs):
+        return model.quantity(output).unit
     return DISPLAY_UNITS.get(output, (1.0, ""))[1]
 
 
@@ -59,3 +58,13 @@ def fmt(value: float, digits: int = 4) -> str:
     if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
         return f"{value:.{digits - 1}e}"
     return f"{value:,.{max(digits - 1 - int(math.floor(math.log10(abs(value)))) if value else 2, 0)}f}"
+
+
+def display_path(path) -> str:
+    """A path as a header line shows it: relative to the working directory when it lies below it."""
+    text = str(path)
+    try:
+        relative = os.path.relpath(Path(text).resolve(), Path.cwd())
+    except (OSError, ValueError):
+        return text
+    return relative if not relative.startswith("..") else text

@@ -4,6 +4,7 @@ A priors file is TOML::
 
     [meta]
     name = "base"
+    model = "guosen_2024"  # the model file it feeds: a path (relative to this file) or a shipped name
 
     [assumptions.paid_share]
     unit = "fraction"
@@ -15,6 +16,7 @@ A priors file is TOML::
     [correlation]      # optional rank correlations, applied by the sampler
     pairs = [["price_cny_per_m_tokens", "paid_share", -0.3]]
 
+Without ``meta.model`` the report's model (:data:`mc.model.DEFAULT_MODEL`) is used.
 Every problem raises :class:`mc.errors.InputError` naming the file, the
 assumption and what is wrong. Files are parsed with tomllib, never executed.
 """
@@ -30,13 +32,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from mc.distributions import FAMILIES, Distribution, ParameterError, solve_quantiles
-from mc.economics import INPUTS, Quantity
 from mc.errors import InputError
+from mc.model import DEFAULT_MODEL, Model, Quantity, load_model, resolve_model_path
 
 PRIORS_DIR = Path(__file__).resolve().parent.parent / "priors"
 _QUANTILE_KEY = re.compile(r"^p(\d+(?:\.\d+)?)$")
 _META_KEYS = {"family", "unit", "source", "note", "lower", "upper", "elicited"}  # elicited: a record of percentiles solved earlier
-_TOP_KEYS = {"meta", "assumptions", "correlation"}
+_TOP_KEYS = {"meta", "assumptions", "correlation", "printed"}  # printed: figures mc.report checks
 _CORRELATION_KEYS = {"pairs", "method", "repair"}
 CORRELATION_METHODS = ("gaussian", "iman-conover")
 
@@ -90,12 +92,13 @@ class Correlation:
 
 @dataclass(frozen=True)
 class Priors:
-    """An immutable set of assumptions, one per model input."""
+    """An immutable set of assumptions, one per input of `model`."""
 
     assumptions: Mapping[str, Assumption]
     origin: str = "<dict>"
     meta: Mapping[str, Any] = field(default_factory=dict)
     correlation: Correlation = field(default_factory=Correlation)
+    model: Model | None = field(default=None, compare=False)
 
     def __getitem__(self, name: str) -> Assumption:
         return self.assumptions[name]
@@ -119,7 +122,14 @@ class Priors:
     def with_fixed(self, name: str, value: float, source: str = "fixed by the user") -> "Priors":
         """A copy with one input fixed at `value` (validated against its domain)."""
         table = {"family": "fixed", "value": value, "source": source}
-        return self.replace(parse_assumption(name, table, source))
+        return self.replace(parse_assumption(name, table, source, self.quantities))
+
+    @property
+    def quantities(self) -> Mapping[str, Quantity]:
+        """The inputs these assumptions may name (the model's, or their own for a model-less set)."""
+        if self.model is not None:
+            return self.model.inputs
+        return {n: Quantity(n, a.unit) for n, a in self.assumptions.items()}
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"meta": dict(self.meta),
@@ -136,10 +146,18 @@ class Priors:
         return hashlib.sha256(blob).hexdigest()
 
 
-def load_priors(path: str | Path | None = None) -> Priors:
-    """Read and validate a priors TOML file (default: priors/base.toml)."""
+def load_priors(path: str | Path | None = None, *, model: Model | None = None) -> Priors:
+    """Read and validate a priors TOML file (default: priors/base.toml).
+
+    Parameters
+    ----------
+    path : path, optional
+    model : Model, optional
+        The model the priors feed; default the one named by the file's
+        ``meta.model`` (resolved relative to the file), else the report's.
+    """
     path = Path(path) if path is not None else default_priors_path()
-    return priors_from_dict(read_toml(path), origin=str(path))
+    return priors_from_dict(read_toml(path), origin=str(path), model=model)
 
 
 def read_toml(path: str | Path) -> dict:
@@ -159,22 +177,36 @@ def read_toml(path: str | Path) -> dict:
         raise InputError(origin, "", f"not valid TOML: {exc}") from None
 
 
-def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool = True) -> Priors:
-    """Validate the parsed content of a priors file."""
-    parsed = parse_assumption_tables(data, origin)
-    if require_all:
-        missing = [n for n in INPUTS if n not in parsed]
-        if missing:
-            raise InputError(origin, missing[0], "missing assumption (every model input needs one)")
-    ordered = {n: parsed[n] for n in INPUTS if n in parsed}
+def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool = True,
+                     model: Model | None = None) -> Priors:
+    """Validate the parsed content of a priors file against its model's inputs."""
     meta = data.get("meta", {})
     if not isinstance(meta, Mapping):
         raise InputError(origin, "meta", "must be a table")
+    model = model or model_of(meta, origin)
+    parsed = parse_assumption_tables(data, origin, model.inputs)
+    if require_all:
+        missing = [n for n in model.inputs if n not in parsed]
+        if missing:
+            raise InputError(origin, missing[0], f"missing assumption (every input of model {model.name} needs one)")
+    ordered = {n: parsed[n] for n in model.inputs if n in parsed}
     correlation = _parse_correlation(data.get("correlation"), ordered, origin)
-    return Priors(ordered, origin=origin, meta=dict(meta), correlation=correlation)
+    return Priors(ordered, origin=origin, meta=dict(meta), correlation=correlation, model=model)
 
 
-def parse_assumption_tables(data: Mapping, origin: str, quantities: Mapping[str, Quantity] = INPUTS,
+def model_of(meta: Mapping, origin: str) -> Model:
+    """The model a priors file names in ``meta.model`` (default: the report's)."""
+    reference = meta.get("model", DEFAULT_MODEL)
+    if not isinstance(reference, str) or not reference.strip():
+        raise InputError(origin, "meta.model", f"must be a model file path or name, got {reference!r}")
+    relative_to = Path(origin) if not origin.startswith("<") else None
+    path = resolve_model_path(reference, relative_to)
+    if not path.is_file():
+        raise InputError(origin, "meta.model", f"model {reference!r} not found (no file {path})")
+    return load_model(path)
+
+
+def parse_assumption_tables(data: Mapping, origin: str, quantities: Mapping[str, Quantity],
                             sections: frozenset | set = frozenset(_TOP_KEYS)) -> dict[str, Assumption]:
     """Check a priors-like file's sections and parse each ``[assumptions.<name>]`` table."""
     unknown = set(data) - set(sections)
@@ -186,15 +218,14 @@ def parse_assumption_tables(data: Mapping, origin: str, quantities: Mapping[str,
     return {name: parse_assumption(name, table, origin, quantities) for name, table in tables.items()}
 
 
-def parse_assumption(name: str, table: Any, origin: str,
-                     quantities: Mapping[str, Quantity] = INPUTS) -> Assumption:
+def parse_assumption(name: str, table: Any, origin: str, quantities: Mapping[str, Quantity]) -> Assumption:
     """Validate one ``[assumptions.<name>]`` table against the inputs `quantities` knows.
 
     Other file formats with their own inputs (the projection priors) pass their
     own registry, so every priors-like file follows the same rules.
     """
     if name not in quantities:
-        raise InputError(origin, name, f"unknown assumption; known: {', '.join(quantities)}")
+        raise InputError(origin, name, f"unknown assumption: the model has no such input; known: {', '.join(quantities)}")
     if not isinstance(table, Mapping):
         raise InputError(origin, name, "must be a table with a family and its parameters")
     family = table.get("family")
@@ -202,7 +233,7 @@ def parse_assumption(name: str, table: Any, origin: str,
         raise InputError(origin, name, f"unknown family {family!r}; choose one of {', '.join(FAMILIES)}")
     quantity = quantities[name]
     unit = _text(table, "unit", name, origin)
-    if unit and unit != quantity.unit:
+    if unit and not units_agree(unit, quantity.unit):
         raise InputError(origin, name, f"unit {unit!r} does not match the model's {quantity.unit!r}")
     try:
         params, elicited = _parameters(family, table, name, origin)
@@ -218,6 +249,19 @@ def parse_assumption(name: str, table: Any, origin: str,
         elicited = {k: _number(v, f"{name}.elicited.{k}", origin) for k, v in record.items()}
     return Assumption(name, dist, unit=unit or quantity.unit, source=_text(table, "source", name, origin),
                       note=_text(table, "note", name, origin), elicited=elicited)
+
+
+def units_agree(given: str, declared: str) -> bool:
+    """The same string, or units equal with a factor of one (``tokens/day`` = ``token/day``)."""
+    if given == declared:
+        return True
+    from mc.model.units import UnitError, parse_unit, registry, same_unit
+
+    reg = registry()
+    try:
+        return same_unit(parse_unit(given, reg), parse_unit(declared, reg))
+    except UnitError:
+        return False
 
 
 def _parameters(family: str, table: Mapping, name: str, origin: str):

@@ -16,8 +16,8 @@ import pandas as pd
 import xarray as xr
 
 from mc import __version__
-from mc.economics import INPUTS, OUTPUTS
-from mc.economics import evaluate as evaluate_arrays
+from mc.errors import InputError
+from mc.model import Model, nonfinite_error
 from mc.priors import Priors
 from mc.sampling import STREAM_BLOCK, draw_block, map_blocks
 from mc.stats import PERCENTILES, summary_with_se
@@ -33,6 +33,9 @@ def run_attrs(priors: Priors, n_draws: int, seed: int, method: str) -> dict:
         "method": method,
         "priors_hash": priors.hash,
         "priors_origin": priors.origin,
+        "model": priors.model.name,
+        "model_origin": priors.model.origin,
+        "model_hash": priors.model.hash,
         "mc_version": __version__,
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -64,7 +67,8 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
     xarray.Dataset
         One variable per output (and input), dim ``sample``.
     """
-    names = list(OUTPUTS) + ([n for n in INPUTS if n not in OUTPUTS] if keep_inputs else [])
+    model = priors.model
+    names = list(model.outputs) + (list(model.inputs) if keep_inputs else [])
     arrays = {n: np.empty(n_draws) for n in names}
 
     def work(block):
@@ -77,13 +81,24 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
         done += block.stop - block.start
         if progress is not None:
             progress(done, n_draws)
-    return to_dataset(arrays, run_attrs(priors, n_draws, seed, method))
+    return to_dataset(arrays, run_attrs(priors, n_draws, seed, method), model)
 
 
 def evaluate_block(priors: Priors, seed: int, block, method: str = "mc") -> dict[str, np.ndarray]:
-    """Every input's and output's values over one chunk of draws (see :func:`mc.sampling.blocks`)."""
+    """Every input's and output's values over one chunk of draws (see :func:`mc.sampling.blocks`).
+
+    Raises
+    ------
+    InputError
+        If an output is not finite (an overflow, or a division by zero), naming
+        the input that drove it: no table ever holds inf or NaN.
+    """
     inputs = draw_block(priors, seed, block, method)
-    return {**inputs, **evaluate_arrays(inputs)}
+    outputs = priors.model.evaluate(inputs)
+    error = nonfinite_error(priors.model, inputs, outputs, priors.origin)
+    if error is not None:
+        raise error
+    return {**inputs, **outputs}
 
 
 def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1) -> xr.Dataset:
@@ -94,29 +109,44 @@ def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", wor
     from mc.sampling import draw as draw_arrays
 
     arrays = draw_arrays(priors, n_draws, seed=seed, method=method, workers=workers)
-    return to_dataset(arrays, run_attrs(priors, n_draws, seed, method))
+    return to_dataset(arrays, run_attrs(priors, n_draws, seed, method), priors.model)
 
 
-def evaluate(inputs: xr.Dataset | Mapping[str, np.ndarray]) -> xr.Dataset:
-    """The model's outputs for labelled (or plain) input draws, keeping their attributes."""
-    arrays = {n: np.asarray(inputs[n]) for n in INPUTS}
+def evaluate(inputs: xr.Dataset | Mapping[str, np.ndarray], model: Model | None = None) -> xr.Dataset:
+    """The model's outputs for labelled (or plain) input draws, keeping their attributes.
+
+    Parameters
+    ----------
+    inputs : Dataset or mapping
+        One array per model input.
+    model : Model, optional
+        Default: the report's model (:data:`mc.model.DEFAULT_MODEL`).
+    """
+    if model is None:
+        from mc.model import DEFAULT_MODEL, load_model
+
+        model = load_model(DEFAULT_MODEL)
+    missing = [n for n in model.inputs if n not in inputs]
+    if missing:
+        raise InputError("inputs", missing[0], f"no draws for this input of model {model.name}")
+    arrays = {n: np.asarray(inputs[n]) for n in model.inputs}
     attrs = dict(getattr(inputs, "attrs", {}))
-    return to_dataset(evaluate_arrays(arrays), attrs)
+    return to_dataset(model.evaluate(arrays), attrs, model)
 
 
-def to_dataset(arrays: Mapping[str, np.ndarray], attrs: Mapping) -> xr.Dataset:
+def to_dataset(arrays: Mapping[str, np.ndarray], attrs: Mapping, model: Model) -> xr.Dataset:
     """Label plain arrays with units and roles along dim ``sample``."""
     data_vars = {}
     for name, values in arrays.items():
-        q = OUTPUTS.get(name) or INPUTS[name]
-        role = "output" if name in OUTPUTS else "input"
+        q = model.quantity(name)
+        role = "output" if name in model.outputs else "input"
         data_vars[name] = xr.Variable((SAMPLE_DIM,), values, attrs={"unit": q.unit, "role": role,
                                                                      "description": q.description})
     return xr.Dataset(data_vars, attrs=dict(attrs))
 
 
 def summarise(results: xr.Dataset | Mapping[str, np.ndarray], outputs: Iterable[str] | None = None,
-              percentiles=PERCENTILES) -> pd.DataFrame:
+              percentiles=PERCENTILES, units: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Percentile table with Monte Carlo standard errors.
 
     Returns
@@ -126,19 +156,27 @@ def summarise(results: xr.Dataset | Mapping[str, np.ndarray], outputs: Iterable[
         p1 ... p99, mean, sd and p_negative (the probability the output is
         below zero: P(margin < 0) on the margin row).
     """
-    outputs = list(outputs) if outputs is not None else [n for n in OUTPUTS if n in results]
+    if outputs is None:
+        outputs = [n for n in results if getattr(results[n], "attrs", {}).get("role", "output") == "output"]
+    outputs = list(outputs)
+    units = dict(units) if units is not None else {n: getattr(results[n], "attrs", {}).get("unit", "")
+                                                   for n in outputs if n in results}
+    unknown = [n for n in outputs if n not in results]
+    if unknown:
+        raise InputError("outputs", unknown[0], f"not in the results; choose from {', '.join(results)}")
     stats = {name: summary_with_se(np.asarray(results[name], dtype=float), percentiles) for name in outputs}
-    return summary_table(stats)
+    return summary_table(stats, units)
 
 
 TABLE_COLUMNS = ["output", "unit", "statistic", "value", "mc_se"]
 
 
-def summary_table(stats: Mapping[str, Mapping[str, tuple[float, float]]]) -> pd.DataFrame:
-    """The tidy table from ``{output: {statistic: (value, standard error)}}``."""
+def summary_table(stats: Mapping[str, Mapping[str, tuple[float, float]]],
+                  units: Mapping[str, str]) -> pd.DataFrame:
+    """The tidy table from ``{output: {statistic: (value, standard error)}}`` and each output's unit."""
     rows = []
     for name, by_stat in stats.items():
-        unit = OUTPUTS[name].unit if name in OUTPUTS else INPUTS[name].unit
+        unit = units.get(name, "")
         rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
                  for stat, (value, se) in by_stat.items()]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -24,7 +24,6 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from mc.economics import INPUTS, OUTPUTS
 from mc.errors import InputError
 from mc.priors import Priors
 from mc.results import evaluate_block, summary_table
@@ -38,7 +37,7 @@ DEFAULT_MEMORY_LIMIT = 512 * 2**20  # bytes of output arrays worth keeping inste
 BYTES_PER_VALUE = 8
 
 
-def output_bytes(n_draws: int, n_outputs: int = len(OUTPUTS)) -> int:
+def output_bytes(n_draws: int, n_outputs: int) -> int:
     """Memory that full float64 output arrays of a run would take."""
     return int(n_draws) * int(n_outputs) * BYTES_PER_VALUE
 
@@ -65,10 +64,11 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
         The table of :func:`mc.results.summarise`: ``output, unit, statistic,
         value, mc_se``, equal to it exactly for the same seed and method.
     """
-    names = list(outputs) if outputs is not None else list(OUTPUTS)
+    model = priors.model
+    names = list(outputs) if outputs is not None else list(model.outputs)
     for name in names:
-        if name not in OUTPUTS and name not in INPUTS:
-            raise InputError("outputs", name, f"unknown output {name!r}; choose from {', '.join(OUTPUTS)}")
+        if name not in model.outputs and name not in model.inputs:
+            raise InputError("outputs", name, f"unknown output {name!r}; choose from {', '.join(model.outputs)}")
     probs = np.asarray(percentiles, dtype=float) / 100
     evaluate_block = _block_evaluator(priors, seed, method, names)
     first = evaluate_block(blocks(n_draws)[0])
@@ -81,7 +81,7 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
     _select_pass(evaluate_block, {n: sketches[n] for n in varying}, n_draws, workers, stored)
     return summary_table({name: summary_from(moments[name], percentiles,
                                              _sketch_quantiles(sketches[name], moments[name].n))
-                          for name in names})
+                          for name in names}, {n: model.quantity(n).unit for n in names})
 
 
 def _block_evaluator(priors: Priors, seed: int, method: str, names: list[str]):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, \
     iso_date, positive_float, positive_int, table_records, _json_default
-from mc.display import fmt, scaled, unit
+from mc.display import display_path, fmt, scaled, unit
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # heavy modules (scipy, pandas, xarray) load in the handler, so `mc --help` stays light
@@ -18,19 +18,22 @@ SCREEN_STATS = ("p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "me
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("run", help="Monte Carlo of revenue, capex and margin from a priors file",
-                              description="Sample every assumption, evaluate the report's model per draw and "
-                                          "write percentiles (with Monte Carlo standard errors) of each output.")
+    p = subparsers.add_parser("run", help="Monte Carlo of every output of a priors file's model",
+                              description="Sample every assumption, evaluate the priors file's model (default "
+                                          "the report's: revenue, capex and margin) per draw and write "
+                                          "percentiles (with Monte Carlo standard errors) of each output.")
     p.add_argument("priors", nargs="?", help="priors TOML file (default priors/base.toml)")
     add_sampling_options(p)
     volume = p.add_mutually_exclusive_group()
-    volume.add_argument("--tokens-per-day", type=positive_float, help="fix daily token volume (e.g. 1e14 = 100万亿)")
-    volume.add_argument("--date", type=iso_date, help="draw daily tokens from the growth fit's forecast at this date")
+    volume.add_argument("--tokens-per-day", type=positive_float,
+                        help="fix the model's volume input, daily tokens (e.g. 1e14 = 100万亿)")
+    volume.add_argument("--date", type=iso_date,
+                        help="draw the model's volume input from the growth fit's forecast at this date")
     p.add_argument("--curve", default=None, help="growth curve for --date (see `mc fit --help`; 'all' to combine)")
     p.add_argument("--data", help="token usage CSV for --date (default priors/token_usage.csv)")
     p.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
                    help="threads drawing blocks in parallel (same numbers for any value)")
-    p.add_argument("--plot", type=Path, help="write histograms and CDFs of revenue, capex and margin (PNG)")
+    p.add_argument("--plot", type=Path, help="write histograms and CDFs of the model's headline outputs (PNG)")
     p.add_argument("--memory-limit", type=positive_float, default=512, metavar="MIB",
                    help="above this much memory for full output arrays, compute the same table exactly "
                         "in two streaming passes (default 512 MiB, about 7 million draws)")
@@ -43,16 +46,29 @@ def prepare_priors(args: argparse.Namespace) -> Priors:
     from mc.priors import default_priors_path, load_priors
 
     priors = load_priors(args.priors or default_priors_path())
+    date = getattr(args, "date", None)
+    if args.tokens_per_day is None and date is None:
+        return priors
+    volume = volume_input(priors, "--tokens-per-day" if args.tokens_per_day is not None else "--date")
     if args.tokens_per_day is not None:
-        priors = priors.with_fixed("tokens_per_day", args.tokens_per_day, source="--tokens-per-day")
-    elif getattr(args, "date", None) is not None:
-        from mc.volume import volume_at_date
+        return priors.with_fixed(volume, args.tokens_per_day, source="--tokens-per-day")
+    from mc.progress import wants_progress
+    from mc.volume import volume_at_date
 
-        from mc.progress import wants_progress
+    drawn = volume_at_date(date, curve=args.curve, data_path=args.data,
+                           progressbar=wants_progress(quiet=args.quiet or args.json))
+    return priors.replace(type(drawn)(volume, drawn.distribution, drawn.unit, drawn.source, drawn.note))
 
-        priors = priors.replace(volume_at_date(args.date, curve=args.curve, data_path=args.data,
-                                               progressbar=wants_progress(quiet=args.quiet or args.json)))
-    return priors
+
+def volume_input(priors: Priors, option: str) -> str:
+    """The model input that daily-token options set, or a clear error if the model has none."""
+    from mc.errors import InputError
+
+    name = priors.model.volume_input
+    if name is None:
+        raise InputError(option, priors.model.name, "this model declares no volume input "
+                         "(set [model] volume_input in its file), so there is nothing to set")
+    return name
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -61,7 +77,7 @@ def handle(args: argparse.Namespace) -> int:
     from mc.results import run_attrs, simulate, summarise
     from mc.streaming import output_bytes, summarise_streaming
 
-    if args.plot is None and output_bytes(args.draws) > args.memory_limit * 2**20:
+    if args.plot is None and output_bytes(args.draws, len(priors.model.outputs)) > args.memory_limit * 2**20:
         table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
                                     memory_limit=int(args.memory_limit * 2**20))
         return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
@@ -74,7 +90,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from mc.plots.distribution import plot_outputs
 
-        plot_outputs(results, args.plot, as_of=priors.meta.get("as_of"), force=args.force)
+        plot_outputs(results, args.plot, outputs=priors.model.headline, as_of=priors.meta.get("as_of"),
+                     force=args.force, model=priors.model)
     return _emit(args, table, results.attrs, priors)
 
 
@@ -94,21 +111,34 @@ def render(table, attrs, priors: Priors) -> str:
     from mc.results import wide
 
     values = wide(table)
-    volume = priors["tokens_per_day"]
-    vol_text = (f"{fmt(volume.distribution.params['value'] / 1e12)}万亿 tokens/day" if volume.is_fixed
-                else f"tokens/day drawn from {volume.source or volume.distribution.family}")
-    lines = [f"mc run: {attrs['priors_origin']}  ({attrs['n_draws']:,} draws, method {attrs['method']}, "
-             f"seed {attrs['seed']}, {vol_text})", ""]
-    lines.append(f"{'output':<21}{'unit':<17}" + "".join(f"{s:>10}" for s in SCREEN_STATS))
+    model = priors.model
+    lines = [f"mc run: {display_path(attrs['priors_origin'])}, model {model.name}  ({attrs['n_draws']:,} draws, "
+             f"method {attrs['method']}, seed {attrs['seed']}{_volume_text(priors)})", ""]
+    width = max([21] + [len(o) + 1 for o in values.index])
+    lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in SCREEN_STATS))
     for output, row in values.iterrows():
-        cells = "".join(f"{fmt(scaled(output, row[s])):>10}" for s in SCREEN_STATS)
-        lines.append(f"{output:<21}{unit(output):<17}{cells}")
-    p_loss = table[(table.output == "margin") & (table.statistic == "p_negative")].iloc[0]
-    lines += ["", f"P(margin < 0) = {p_loss.value:.4f} ± {p_loss.mc_se:.4f} (Monte Carlo s.e.)"]
-    if attrs["method"] != "mc":
+        cells = "".join(f"{fmt(scaled(output, row[s], model)):>10}" for s in SCREEN_STATS)
+        lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
+    key = model.key_output
+    p_loss = table[(table.output == key) & (table.statistic == "p_negative")]
+    if len(p_loss):
+        row = p_loss.iloc[0]
+        lines += ["", f"P({key} < 0) = {row.value:.4f} ± {row.mc_se:.4f} (Monte Carlo s.e.)"]
+    if attrs["method"] != "mc":  # noqa: SIM102
         lines.append("standard errors assume independent draws: conservative for lhs and sobol")
     if priors.correlation.pairs:
         from mc.correlation import render_achieved
 
         lines += render_achieved(priors, attrs)
     return "\n".join(lines)
+
+
+def _volume_text(priors: Priors) -> str:
+    name = priors.model.volume_input
+    if name is None or name not in priors.names:
+        return ""
+    volume = priors[name]
+    if volume.is_fixed:
+        value = volume.distribution.params["value"]
+        return f", {fmt(scaled(name, value, priors.model))} {unit(name, priors.model)}"
+    return f", {name} drawn from {volume.source or volume.distribution.family}"

@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mc.display import DISPLAY_UNITS, fmt
+from mc.display import fmt, scaled
+from mc.display import unit as display_unit
 from mc.plots.style import cjk_font, font_context, save_png, unit_label  # noqa: F401 (re-exported); selects the Agg backend
 
 DEFAULT_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
@@ -59,14 +60,14 @@ def _sci(value: float) -> str:
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
 
 
-def _display(output: str, values: np.ndarray, cjk: bool) -> tuple[np.ndarray, str]:
-    factor, unit = DISPLAY_UNITS.get(output, (1.0, ""))
-    return values / factor, unit_label(unit, cjk) or "base unit"
+def _display(output: str, values: np.ndarray, cjk: bool, model=None) -> tuple[np.ndarray, str]:
+    return scaled(output, values, model), unit_label(display_unit(output, model), cjk) or "base unit"
 
 
-def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, reference: float | None) -> None:
+def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, reference: float | None,
+              model=None) -> None:
     """Histogram with percentile markers (left) and the empirical CDF (right) of one output."""
-    values, unit = _display(output, raw[np.isfinite(raw)], cjk)
+    values, unit = _display(output, raw[np.isfinite(raw)], cjk, model)
     lo, hi = np.quantile(values, HIST_RANGE)
     if lo == hi:  # a constant output: widen so the bar shows
         lo, hi = lo - 0.5 * (abs(lo) or 1), hi + 0.5 * (abs(hi) or 1)
@@ -79,7 +80,7 @@ def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, referenc
     if lo < 0 < hi:
         ax_hist.axvline(0, color="grey", lw=0.8)
     if reference is not None:
-        ref = _display(output, np.array([reference]), cjk)[0][0]
+        ref = _display(output, np.array([reference]), cjk, model)[0][0]
         below = float(np.mean(raw < reference))
         for ax in (ax_hist, ax_cdf):
             ax.axvline(ref, color="#55A868", lw=1.6, ls=":",
@@ -97,7 +98,7 @@ def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, referenc
     for (p, name_p, colour), x in zip(MARKERS, marks):
         ax_cdf.plot([x], [p], "o", color=colour, ms=4)
         ax_cdf.annotate(f"{name_p} {fmt(float(x))}", (x, p), xytext=(5, -3), textcoords="offset points", fontsize=7)
-    if output in ("margin", "profit_cny_per_year"):
+    if float(np.min(raw)) < 0:
         below = float(np.mean(raw < 0))
         ax_cdf.axvline(0, color="grey", lw=0.8)
         ax_cdf.set_title(f"{name}: cumulative probability; P(< 0) = {below:.3f}", fontsize=9)
@@ -110,7 +111,7 @@ def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, referenc
 
 
 def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, title: str | None = None,
-                        as_of: str | None = None, reference: Mapping[str, float] | None = None):
+                        as_of: str | None = None, reference: Mapping[str, float] | None = None, model=None):
     """A figure with one row per output: histogram with p5/p50/p95 markers, and CDF.
 
     Parameters
@@ -127,6 +128,8 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
     reference : mapping of output -> value, optional
         A point value to mark (base units), e.g. the report's figure, with the
         share of draws below it.
+    model : Model, optional
+        Display units of its file (亿元, %, ...); default the table in :mod:`mc.display`.
 
     Returns
     -------
@@ -144,7 +147,7 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
         fig, axes = plt.subplots(len(outputs), 2, figsize=(12, 3.4 * len(outputs) + 0.8), squeeze=False)
         for (ax_hist, ax_cdf), output in zip(axes, outputs):
             _draw_row(ax_hist, ax_cdf, output, np.asarray(dataset[output], dtype=float), bool(font),
-                      (reference or {}).get(output))
+                      (reference or {}).get(output), model)
         fig.suptitle(title, fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 0.97 if len(outputs) > 1 else 0.92))
     return fig
@@ -175,17 +178,17 @@ def plot_distribution(dataset, output: str, path: str | Path, *, title: str | No
 
 def plot_outputs(dataset, path: str | Path, *, outputs: Sequence[str] = DEFAULT_OUTPUTS,
                  title: str | None = None, as_of: str | None = None, reference: Mapping[str, float] | None = None,
-                 force: bool = False) -> Path:
+                 force: bool = False, model=None) -> Path:
     """Revenue, capex and margin (or `outputs`), one row each, written as a PNG.
 
     Arguments as :func:`distribution_figure`; `path` and `force` as :func:`plot_distribution`.
     """
-    fig = distribution_figure(dataset, outputs, title=title, as_of=as_of, reference=reference)
+    fig = distribution_figure(dataset, outputs, title=title, as_of=as_of, reference=reference, model=model)
     return save_png(fig, path, force=force)
 
 
 def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str = "", order=None,
-                    log: bool = False):
+                    log: bool = False, model=None):
     """Median, 50% and 90% intervals of `output` per group (scenario, date, ...).
 
     Parameters
@@ -211,8 +214,8 @@ def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str 
     rows = table[table["output"] == output]
     wide = rows.pivot(index=group, columns="statistic", values="value")
     groups = list(order) if order is not None else list(dict.fromkeys(rows[group]))
-    factor, unit = DISPLAY_UNITS.get(output, (1.0, ""))
-    q = wide.loc[groups, ["p5", "p25", "p50", "p75", "p95"]].astype(float) / factor
+    unit = display_unit(output, model)
+    q = scaled(output, wide.loc[groups, ["p5", "p25", "p50", "p75", "p95"]].astype(float), model)
     with font_context():
         fig, ax = plt.subplots(figsize=(9, 0.5 * len(groups) + 1.8))
         y = np.arange(len(groups))[::-1]

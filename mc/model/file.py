@@ -1,0 +1,295 @@
+"""Model files: TOML declaring inputs, constants and output formulas, parsed and unit-checked at load.
+
+::
+
+    [model]
+    name = "toy"
+    description = "revenue less cost"
+    base_units = ["frame"]          # optional: new base units beyond mc.model.units.EXTRA_UNITS
+    headline = ["revenue_per_year"] # optional: outputs shown first (figures, stress); default the last three
+    volume_input = "volume"         # optional: the input --tokens-per-day and --date set
+
+    [inputs.price]
+    unit = "CNY/token"
+    domain = "(0, inf)"             # interval notation; default (-inf, inf)
+    description = "price per token"
+
+    [constants.days_per_year]
+    value = 365
+    unit = "day/year"
+    source = "calendar"
+
+    [outputs.revenue_per_year]
+    formula = "price * volume * days_per_year"
+    unit = "CNY/year"
+    display = "亿 CNY/year"         # optional: the unit the screen shows
+    label = "亿元/yr"               # optional: its label (default: display)
+
+Every problem raises :class:`mc.errors.InputError` naming the file, the
+``inputs.X``/``outputs.X``/``constants.X`` entry and what is wrong.
+"""
+from __future__ import annotations
+
+import graphlib
+import keyword
+import math
+from pathlib import Path
+from typing import Any, Mapping
+
+from mc.errors import InputError
+from mc.model.core import Constant, Display, Model
+from mc.model.formula import FUNCTIONS, FormulaError, compile_formula, free_names, parse_formula
+from mc.model.quantity import Quantity, parse_domain
+from mc.model.units import UnitError, check_output_unit, conversion_factor, describe, parse_unit, registry, same_unit
+
+MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
+_SECTIONS = {"model", "inputs", "constants", "outputs"}
+_KEYS = {
+    "model": {"name", "description", "source", "base_units", "headline", "volume_input"},
+    "inputs": {"unit", "domain", "description", "display", "label", "source"},
+    "constants": {"value", "unit", "source", "description"},
+    "outputs": {"formula", "unit", "description", "display", "label"},
+}
+
+
+def resolve_model_path(reference: str, relative_to: Path | None = None) -> Path:
+    """A model named in a priors file: a path (relative to that file), or a shipped model's name."""
+    path = Path(reference)
+    candidates = [path] if path.is_absolute() else [
+        *([relative_to.parent / path] if relative_to is not None else []), path,
+        MODELS_DIR / path, MODELS_DIR / f"{reference}.toml"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return candidates[-1]
+
+
+def load_model(path: str | Path) -> Model:
+    """Read, parse and unit-check a model file (or a shipped model by name, e.g. ``"guosen_2024"``)."""
+    from mc.priors import read_toml  # one TOML reader for every file mc reads
+
+    path = resolve_model_path(str(path)) if not Path(path).is_file() else Path(path)
+    return model_from_dict(read_toml(path), origin=str(path))
+
+
+def model_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Model:
+    """Validate a parsed model file and build its :class:`Model`."""
+    _check_layout(data, origin)
+    meta = data.get("model", {})
+    base_units = meta.get("base_units", [])
+    if not (isinstance(base_units, list) and all(isinstance(u, str) and u.isidentifier() for u in base_units)):
+        raise InputError(origin, "model.base_units", "must be a list of unit names (identifiers)")
+    reg = registry(base_units)
+    inputs = {n: _input(n, t, origin, reg) for n, t in data.get("inputs", {}).items()}
+    constants = {n: _constant(n, t, origin, reg) for n, t in data.get("constants", {}).items()}
+    outputs = {n: _output_quantity(n, t, origin, reg) for n, t in data["outputs"].items()}
+    _check_names(inputs, constants, outputs, origin)
+    trees = {n: _parse(n, data["outputs"][n]["formula"], origin) for n in outputs}
+    order = _evaluation_order(trees, inputs, constants, outputs, origin)
+    units = {**{n: parse_unit(q.unit, reg) for n, q in inputs.items()},
+             **{n: parse_unit(c.unit, reg) for n, c in constants.items()}}
+    for name in order:
+        declared = parse_unit(outputs[name].unit, reg)
+        try:
+            check_output_unit(trees[name], units, declared, reg)
+        except (UnitError, FormulaError) as exc:
+            raise InputError(origin, f"outputs.{name}", f"{trees_text(data, name)}: {exc}") from None
+        units[name] = declared
+    values = {n: c.value for n, c in constants.items()}
+    try:
+        compiled = {n: compile_formula(trees[n], values) for n in order}
+    except FormulaError as exc:
+        raise InputError(origin, "outputs", str(exc)) from None
+    display = {n: _display(n, t, origin, reg) for section in ("inputs", "outputs")
+               for n, t in data.get(section, {}).items() if "display" in t or "label" in t}
+    model = Model(str(meta.get("name", Path(origin).stem)), inputs, outputs, _evaluator(order, compiled),
+                  origin=origin, constants=constants, display=display, depends=_depends(order, trees, inputs),
+                  description=str(meta.get("description", "")), content=_canonical(data))
+    _set_roles(model, meta, origin)
+    return model
+
+
+def _set_roles(model: Model, meta: Mapping, origin: str) -> None:
+    headline = meta.get("headline", list(model.outputs)[-3:])
+    if not isinstance(headline, list) or not headline or any(h not in model.outputs for h in headline):
+        raise InputError(origin, "model.headline", f"must be a list of outputs of this model, got {headline!r}")
+    model.headline = tuple(headline)
+    volume = meta.get("volume_input", "tokens_per_day" if "tokens_per_day" in model.inputs else None)
+    if volume is not None and volume not in model.inputs:
+        raise InputError(origin, "model.volume_input", f"{volume!r} is not an input of this model")
+    model.volume_input = volume
+
+
+def trees_text(data: Mapping, name: str) -> str:
+    return f"formula {data['outputs'][name]['formula']!r}"
+
+
+def _check_layout(data: Mapping, origin: str) -> None:
+    unknown = set(data) - _SECTIONS
+    if unknown:
+        raise InputError(origin, sorted(unknown)[0], f"unknown section; expected {', '.join(sorted(_SECTIONS))}")
+    if not isinstance(data.get("outputs"), Mapping) or not data["outputs"]:
+        raise InputError(origin, "outputs", "no [outputs.<name>] tables found")
+    for section in _SECTIONS:
+        block = data.get(section, {})
+        if not isinstance(block, Mapping):
+            raise InputError(origin, section, "must be a table")
+        tables = {"model": block} if section == "model" else block
+        for name, table in tables.items():
+            where = section if section == "model" else f"{section}.{name}"
+            if not isinstance(table, Mapping):
+                raise InputError(origin, where, "must be a table")
+            extra = set(table) - _KEYS[section]
+            if extra:
+                raise InputError(origin, where, f"unknown key {sorted(extra)[0]!r}; expected "
+                                 f"{', '.join(sorted(_KEYS[section]))}")
+    for name, table in data["outputs"].items():
+        if "formula" not in table:
+            raise InputError(origin, f"outputs.{name}", "no formula")
+
+
+def _text(table: Mapping, key: str, where: str, origin: str, required: bool = False) -> str:
+    if key not in table:
+        if required:
+            raise InputError(origin, where, f"missing {key!r}")
+        return ""
+    if not isinstance(table[key], str):
+        raise InputError(origin, f"{where}.{key}", f"must be a string, got {table[key]!r}")
+    return table[key]
+
+
+def _unit(table: Mapping, where: str, origin: str, reg) -> str:
+    unit = _text(table, "unit", where, origin, required=True)
+    try:
+        parse_unit(unit, reg)
+    except UnitError as exc:
+        raise InputError(origin, where, str(exc)) from None
+    return unit
+
+
+def _input(name: str, table: Mapping, origin: str, reg) -> Quantity:
+    where = f"inputs.{name}"
+    unit = _unit(table, where, origin, reg)
+    try:
+        low, high, low_open, high_open = parse_domain(table.get("domain", "(-inf, inf)"))
+    except ValueError as exc:
+        raise InputError(origin, where, str(exc)) from None
+    return Quantity(name, unit, _text(table, "description", where, origin), low, high, low_open, high_open)
+
+
+def _constant(name: str, table: Mapping, origin: str, reg) -> Constant:
+    where = f"constants.{name}"
+    value = table.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(origin, where, f"value must be a finite number, got {value!r}")
+    return Constant(name, float(value), _unit(table, where, origin, reg), _text(table, "source", where, origin),
+                    _text(table, "description", where, origin))
+
+
+def _output_quantity(name: str, table: Mapping, origin: str, reg) -> Quantity:
+    where = f"outputs.{name}"
+    return Quantity(name, _unit(table, where, origin, reg), _text(table, "description", where, origin))
+
+
+def _check_names(inputs: Mapping, constants: Mapping, outputs: Mapping, origin: str) -> None:
+    seen: dict[str, str] = {}
+    for section, names in (("inputs", inputs), ("constants", constants), ("outputs", outputs)):
+        for name in names:
+            where = f"{section}.{name}"
+            if not name.isidentifier() or keyword.iskeyword(name):
+                raise InputError(origin, where, "a name must be a Python-style identifier (letters, digits, _)")
+            if name in FUNCTIONS:
+                raise InputError(origin, where, f"{name!r} is the name of a function; choose another")
+            if name in seen:
+                raise InputError(origin, where, f"name already used in [{seen[name]}]")
+            seen[name] = section
+
+
+def _parse(name: str, text: Any, origin: str):
+    try:
+        return parse_formula(text)
+    except FormulaError as exc:
+        raise InputError(origin, f"outputs.{name}", f"formula {text!r}: {exc}") from None
+
+
+def _evaluation_order(trees: Mapping, inputs: Mapping, constants: Mapping, outputs: Mapping,
+                      origin: str) -> list[str]:
+    known = set(inputs) | set(constants) | set(outputs)
+    graph = {}
+    for name, tree in trees.items():
+        names = free_names(tree)
+        unknown = sorted(names - known)
+        if unknown:
+            raise InputError(origin, f"outputs.{name}", f"unknown name {unknown[0]!r} in the formula "
+                             "(not an input, constant or output)")
+        graph[name] = {n for n in names if n in outputs}
+    try:
+        return list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        raise InputError(origin, f"outputs.{cycle[0]}", "formulas form a cycle: " + " -> ".join(cycle)) from None
+
+
+def _depends(order: list[str], trees: Mapping, inputs: Mapping) -> dict[str, frozenset]:
+    depends: dict[str, frozenset] = {}
+    for name in order:
+        names = free_names(trees[name])
+        depends[name] = frozenset(n for n in names if n in inputs).union(
+            *(depends[n] for n in names if n in depends))
+    return depends
+
+
+def _evaluator(order: list[str], compiled: Mapping):
+    steps = [(n, compiled[n]) for n in order]
+
+    def evaluate(arrays: Mapping) -> dict:
+        env = dict(arrays)
+        for name, step in steps:
+            env[name] = step if isinstance(step, float) else step(env)
+        return env
+    return evaluate
+
+
+def _display(name: str, table: Mapping, origin: str, reg) -> Display:
+    section = "outputs" if "formula" in table else "inputs"
+    where = f"{section}.{name}"
+    shown = _text(table, "display", where, origin) or table["unit"]
+    try:
+        factor = conversion_factor(parse_unit(table["unit"], reg), parse_unit(shown, reg))
+    except UnitError as exc:
+        raise InputError(origin, f"{where}.display", str(exc)) from None
+    if factor is None:
+        raise InputError(origin, f"{where}.display", f"{shown!r} is not the same kind of unit as {table['unit']!r}")
+    return Display(factor, _text(table, "label", where, origin) or shown)
+
+
+def _canonical(data: Mapping) -> dict:
+    return {k: data[k] for k in sorted(data)}
+
+
+def check_python_units(model: Model, function) -> bool:
+    """Call a Python model once on pint quantities and check each output's unit.
+
+    Returns False (units unchecked) when the function does not accept pint
+    quantities; raises InputError when it does and an output's unit is wrong.
+    """
+    import numpy as np
+
+    reg = registry()
+    try:
+        args = {n: np.ones(1) * parse_unit(q.unit, reg) for n, q in model.inputs.items()}
+        declared = {n: parse_unit(q.unit, reg) for n, q in model.outputs.items()}
+    except UnitError as exc:
+        raise InputError(model.origin, "units", str(exc)) from None
+    try:
+        with np.errstate(all="ignore"):
+            result = function(**args)
+        got = {n: result[n] for n in model.outputs}
+    except Exception:  # noqa: BLE001 - any failure only means the function cannot run on pint quantities
+        return False
+    for name, value in got.items():
+        unit = value if hasattr(value, "units") else reg.Quantity(1.0, "dimensionless")
+        if not same_unit(1.0 * unit.units if hasattr(unit, "units") else unit, declared[name]):
+            raise InputError(model.origin, f"outputs.{name}", f"the function returns {describe(1.0 * unit.units)} "
+                             f"but the output is declared in {describe(declared[name])}")
+    return True
