@@ -26,3 +26,22 @@ class InputError(ValueError):
         self.problem = problem
         where = f"{self.source}: {field}" if field else self.source
         super().__init__(f"{where}: {problem}")
+
+
+class Terminated(BaseException):
+    """A termination signal (SIGTERM, SIGHUP) raised as an exception, so clean-up runs.
+
+    Like KeyboardInterrupt for SIGINT, it derives from BaseException, so
+    ``except Exception`` does not swallow it, and every ``finally`` on the way
+    out runs (an atomic writer removes its temporary file). The CLI turns it
+    into one line on stderr and exit code ``128 + signum`` (143 for SIGTERM).
+
+    Parameters
+    ----------
+    signum : int
+        The signal's number.
+    """
+
+    def __init__(self, signum: int):
+        self.signum = int(signum)
+        super().__init__(signum)

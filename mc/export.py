@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -21,48 +22,163 @@ FORMATS = ("csv", "parquet", "xlsx", "md")
 _SUFFIX_FORMAT = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".md": "md"}
 
 
-def infer_format(path: str | os.PathLike, fmt: str | None = None) -> str:
-    """The table format: `fmt` if given, else from the file's suffix."""
+def infer_format(path: str | os.PathLike, fmt: str | None = None, *, option: str | None = None) -> str:
+    """The table format: `fmt` if given, else from the file's suffix.
+
+    `option` (e.g. ``"--out"``) names the command-line option in the error message.
+    """
     if fmt:
         if fmt not in FORMATS:
             raise InputError("--format", "", f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         return fmt
     suffix = Path(path).suffix.lower()
     if suffix not in _SUFFIX_FORMAT:
-        raise InputError(str(path), "", f"cannot tell the format from suffix {suffix!r}; use --format {'|'.join(FORMATS)}")
+        raise InputError(*_where(path, option),
+                         f"cannot tell the format from suffix {suffix!r}; use --format {'|'.join(FORMATS)}")
     return _SUFFIX_FORMAT[suffix]
 
 
-def check_writable(path: str | os.PathLike, *, force: bool = False) -> Path:
-    """Fail before any work if `path` exists (without `force`) or its folder does not."""
+def _where(path: str | os.PathLike, option: str | None) -> tuple[str, str]:
+    """InputError's (source, field): ``--out PATH: ...`` for an option, else ``PATH: ...``."""
+    return (f"{option} {path}" if option else str(path)), ""
+
+
+def check_writable(path: str | os.PathLike, *, force: bool = False, option: str | None = None) -> Path:
+    """Fail before any work unless `path` can be written as a new file (or replaced, with `force`).
+
+    Refused: a path that is a directory, an existing file without `force`, a
+    folder that does not exist or is a file, and a folder where no file can be
+    created (read-only, no permission, read-only file system). The last is
+    tried for real, with an empty probe file that is removed at once, because
+    permission bits do not tell the whole story (root ignores them; a
+    read-only mount does not show in them).
+
+    Parameters
+    ----------
+    path : path-like
+        The output file.
+    force : bool
+        Whether an existing file may be replaced.
+    option : str, optional
+        The command-line option that named `path` (``"--out"``, ``"--plot"``),
+        so the one-line error says which one is wrong.
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
-    if path.exists() and not force:
-        raise InputError(str(path), "", "output exists; pass --force to overwrite it")
+    where = _where(path, option)
     if path.is_dir():
-        raise InputError(str(path), "", "output path is a directory")
-    if not path.parent.exists():
-        raise InputError(str(path), "", f"folder {str(path.parent)!r} does not exist")
+        raise InputError(*where, "is a directory; name a file (e.g. a path inside it)")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise InputError(*where, "output exists; pass --force to overwrite it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(*where, _missing_folder_problem(folder))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise InputError(*where, f"cannot create files in folder {str(folder)!r} ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
     return path
 
 
+def _missing_folder_problem(folder: Path) -> str:
+    """Why `folder` (which is not a directory) cannot hold the output: it is a file, or what is missing."""
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                return f"{str(ancestor)!r} is a file, not a folder"
+            break
+    return f"folder {str(folder)!r} does not exist"
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it (and put it back at once)
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(path: Path) -> int:
+    """Mode of the finished file: the replaced file's, else what open() would give under the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, *, force: bool = False, option: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` on success.
 
-    On any exception the temporary file is removed and `path` is untouched.
+    On any exception (including an interrupt or a termination signal turned
+    into one, see :mod:`mc.errors`) the temporary file is removed and `path`
+    is untouched. The finished file gets the mode any other tool would give it
+    (``0o666`` less the umask, or the mode of the file it replaces), not the
+    ``0o600`` of a temporary file.
     """
-    path = check_writable(path, force=force)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    path = check_writable(path, force=force, option=option)
+    tmp = None
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(tmp_name)
+        os.close(fd)
         yield tmp
         if path.exists() and not force:  # appeared while we worked
-            raise InputError(str(path), "", "output appeared during the run; pass --force to overwrite it")
+            raise InputError(*_where(path, option), "output appeared during the run; pass --force to overwrite it")
+        os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
+
+
+def check_finite(df: "pd.DataFrame", source: str | os.PathLike) -> None:
+    """Refuse a table holding an infinite or NaN value where a number belongs.
+
+    A table file must never carry ``inf`` or ``nan``: a spreadsheet reads them
+    as text or errors, and they mean an input overflowed upstream. The value
+    column must be finite on every row; the standard-error column (``mc_se``,
+    or any column ending ``_se``) may be NaN where no error is defined, but
+    never infinite. Other numeric columns must be finite or NaN (e.g. an empty
+    year on a whole-path row).
+
+    Raises
+    ------
+    InputError
+        Naming `source` and the first offending row (its output, statistic,
+        scenario or year, whichever the table has) and column.
+    """
+    import numpy as np
+
+    for column in df.columns:
+        values = df[column]
+        if values.dtype.kind not in "fiuc":
+            continue
+        x = values.to_numpy(dtype=float)
+        bad = np.isinf(x) | (np.isnan(x) if column == "value" else False)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(str(source), _row_label(df, row, column),
+                             f"is {x[row]} (not a finite number); an input overflowed or is out of range, "
+                             f"so nothing was written")
+
+
+def _row_label(df: "pd.DataFrame", row: int, column: str) -> str:
+    keys = [c for c in ("scenario", "output", "input", "year", "statistic", "measure") if c in df.columns]
+    record = df.iloc[row]
+    label = "/".join(str(record[k]) for k in keys if str(record[k]) not in ("nan", "None"))
+    return f"{label} {column}" if label else f"row {row} {column}"
 
 
 def _writer(fmt: str) -> Callable[["pd.DataFrame", Path], None]:
@@ -76,7 +192,7 @@ def _writer(fmt: str) -> Callable[["pd.DataFrame", Path], None]:
 
 
 def write_table(df: "pd.DataFrame", path: str | os.PathLike, *, fmt: str | None = None,
-                force: bool = False) -> Path:
+                force: bool = False, option: str | None = None) -> Path:
     """Write `df` to `path` as csv, parquet, xlsx or md, atomically.
 
     Parameters
@@ -89,15 +205,25 @@ def write_table(df: "pd.DataFrame", path: str | os.PathLike, *, fmt: str | None 
         Defaults to the format implied by the suffix.
     force : bool
         Overwrite an existing file.
+    option : str, optional
+        The command-line option that named `path`, for error messages.
+
+    Raises
+    ------
+    InputError
+        If the path cannot be written (see :func:`check_writable`) or the table
+        holds a non-finite number (see :func:`check_finite`); nothing is written.
     """
-    fmt = infer_format(path, fmt)
-    with atomic_path(path, force=force) as tmp:
+    fmt = infer_format(path, fmt, option=option)
+    check_finite(df, _where(path, option)[0])
+    with atomic_path(path, force=force, option=option) as tmp:
         _writer(fmt)(df, tmp)
     return Path(path)
 
 
-def write_bytes_atomic(data: bytes, path: str | os.PathLike, *, force: bool = False) -> Path:
+def write_bytes_atomic(data: bytes, path: str | os.PathLike, *, force: bool = False,
+                       option: str | None = None) -> Path:
     """Write raw bytes (a PNG, a JSON document) atomically."""
-    with atomic_path(path, force=force) as tmp:
+    with atomic_path(path, force=force, option=option) as tmp:
         tmp.write_bytes(data)
     return Path(path)

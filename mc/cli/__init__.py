@@ -8,10 +8,14 @@ stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
+import threading
+from typing import Iterator
 
-from mc.errors import InputError
+from mc.errors import InputError, Terminated
 
 COMMAND_MODULES = ("run", "reproduce", "growth", "risk", "project")
 
@@ -40,7 +44,48 @@ def build_parser() -> Parser:
     return parser
 
 
+# Signals handled like SIGINT: raised as an exception so atomic writers clean up, then exit 128 + signum.
+TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _raise_terminated(signum, frame):
+    for sig in TERMINATION_SIGNALS:  # a second signal must not interrupt the clean-up of the first
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def termination_as_exception() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise :class:`mc.errors.Terminated`; the old handlers come back after.
+
+    Only the main thread can install handlers; elsewhere (a notebook's worker
+    thread) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_terminated) for sig in TERMINATION_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one `mc` command; returns the exit code (0, 2 for bad input, 128 + signal when stopped)."""
+    with termination_as_exception():
+        try:
+            return _dispatch(argv)
+        except KeyboardInterrupt:
+            print("mc: interrupted", file=sys.stderr)
+            return 130
+        except Terminated as exc:
+            print(f"mc: terminated by {signal.Signals(exc.signum).name}", file=sys.stderr)
+            return 128 + exc.signum
+
+
+def _dispatch(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -54,9 +99,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `mc reproduce --json | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("mc: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mc.errors import InputError
-from mc.export import FORMATS, check_writable, infer_format, write_table
+from mc.export import FORMATS, check_finite, check_writable, infer_format, write_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,15 +19,108 @@ if TYPE_CHECKING:
 DEFAULT_SEED = 20241218  # the FORCE conference day the report summarises
 DEFAULT_DRAWS = 200_000
 
+# Draw-count limits, in one place (see check_draws).
+# Streaming (`mc run` without --plot) holds a few blocks at a time, so memory never binds; time does.
+# Measured on the 2-core dev machine: about 1e6 draws/s through both streaming passes (8e6 draws in
+# 14 s, 2e6 in 8 s), so 1e10 draws is about three hours; beyond that a run does not finish in a working day.
+MAX_DRAWS = 10**10
+# scipy's Sobol engine (30 bits) generates at most 2**30 distinct points.
+MAX_SOBOL_DRAWS = 2**30
+# NUTS draws (or tuning steps) per chain for the growth fit: the default is 1000 and a step takes
+# milliseconds, so 1e5 is already hours of sampling and a posterior of 1e5 x chains x parameters.
+MAX_NUTS_DRAWS = 100_000
+# Commands that hold every draw in memory may use at most this share of the machine's memory.
+MEMORY_SHARE = 0.8
+BYTES_PER_VALUE = 8  # float64
+
 
 def positive_int(text: str) -> int:
     try:
-        value = int(float(text)) if "e" in text.lower() else int(text)
-    except ValueError:
+        number = float(text) if "e" in text.lower() else int(text)
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        value = int(number)
+    except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be positive")
     return value
+
+
+def draw_count(text: str) -> int:
+    """A --draws value: a positive integer (``2e5`` allowed) no larger than :data:`MAX_DRAWS`."""
+    value = positive_int(text)
+    if value > MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than the limit of {MAX_DRAWS:,} draws "
+                                         f"(about three hours of streaming at 1e6 draws/s)")
+    return value
+
+
+def memory_bytes() -> int:
+    """Memory this process may use: physical memory, or the container's limit if lower."""
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return int(total)
+
+
+def check_draws(n_draws: int, *, in_memory_values: int = 0, method: str = "mc", option: str = "--draws",
+                max_draws: int = MAX_DRAWS, available_bytes: int | None = None) -> int:
+    """Refuse, before any work, a draw count that cannot fit in memory or finish.
+
+    Parameters
+    ----------
+    n_draws : int
+        The requested count.
+    in_memory_values : int
+        float64 values the command holds per draw at once (outputs kept, times
+        scenarios or years held together); 0 for streaming commands.
+    method : {"mc", "lhs", "sobol"}
+        Sobol is limited to :data:`MAX_SOBOL_DRAWS` points.
+    option : str
+        The option named in the message (``--draws``, ``--tune``, ``--sobol-n``).
+    max_draws : int
+        The count that would not finish in time (:data:`MAX_DRAWS`, or
+        :data:`MAX_NUTS_DRAWS` for the growth fit).
+    available_bytes : int, optional
+        Memory to fit in; default :data:`MEMORY_SHARE` of :func:`memory_bytes`.
+
+    Returns
+    -------
+    int
+        `n_draws`, unchanged.
+
+    Raises
+    ------
+    InputError
+        One line naming the option, the count and the limit it breaks.
+    """
+    source = f"{option} {n_draws:,}"
+    if n_draws > max_draws:
+        raise InputError(source, "", f"more than the limit of {max_draws:,}; the run would not finish")
+    if method == "sobol" and n_draws > MAX_SOBOL_DRAWS:
+        raise InputError(source, "", f"Sobol sequences have at most 2**30 = {MAX_SOBOL_DRAWS:,} points; "
+                                     f"use fewer draws or --method mc")
+    if in_memory_values > 0:
+        budget = int(MEMORY_SHARE * memory_bytes()) if available_bytes is None else int(available_bytes)
+        per_draw = in_memory_values * BYTES_PER_VALUE
+        if n_draws * per_draw > budget:
+            raise InputError(source, "", f"needs {_size(n_draws * per_draw)} of memory ({in_memory_values} values "
+                                         f"per draw) but {_size(budget)} is available; at most "
+                                         f"{budget // per_draw:,} draws")
+    return n_draws
+
+
+def _size(n_bytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n_bytes < 1024 or unit == "TiB":
+            return f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.1f} TiB"  # pragma: no cover
 
 
 def nonnegative_int(text: str) -> int:
@@ -57,7 +151,8 @@ def iso_date(text: str) -> date:
 
 
 def add_sampling_options(parser: argparse.ArgumentParser, *, draws: int = DEFAULT_DRAWS) -> None:
-    parser.add_argument("--draws", type=positive_int, default=draws, help=f"Monte Carlo draws (default {draws:,})")
+    parser.add_argument("--draws", type=draw_count, default=draws,
+                        help=f"Monte Carlo draws (default {draws:,}; at most {MAX_DRAWS:,})")
     parser.add_argument("--seed", type=nonnegative_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
                         help="plain Monte Carlo, Latin hypercube or scrambled Sobol (default mc)")
@@ -71,29 +166,77 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress or summary on screen")
 
 
+# Options naming a file the command writes; each goes through check_output_path.
+OUTPUT_OPTIONS = {"out": "--out", "plot": "--plot"}
+
+
+def check_output_path(path: str | os.PathLike, *, option: str, force: bool = False,
+                      suffixes: dict[str, str] | None = None, fmt: str | None = None) -> Path:
+    """The one check of an output path option, before any work.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to be written.
+    option : str
+        The option that named it (``"--out"``), for the message.
+    force : bool
+        Whether an existing file may be replaced.
+    suffixes : dict, optional
+        Accepted suffixes and what the file is (``{".png": "a PNG"}``); None
+        means a table, whose suffix must name a table format unless `fmt` does.
+    fmt : str, optional
+        The --format given with a table path.
+
+    Raises
+    ------
+    InputError
+        ``--out PATH: what is wrong`` (a directory, an existing file without
+        --force, a missing or read-only folder, a folder that is a file, a
+        wrong suffix).
+    """
+    path = check_writable(path, force=force, option=option)
+    if suffixes is not None:
+        if path.suffix.lower() not in suffixes:
+            kinds = " or ".join(dict.fromkeys(suffixes.values()))
+            raise InputError(f"{option} {path}", "", f"the file is {kinds}; give a path ending in "
+                                                     f"{' or '.join(suffixes)}")
+    else:
+        infer_format(path, fmt, option=option)
+    return path
+
+
 def check_output_option(args: argparse.Namespace) -> None:
-    """Validate --out (and --plot, where the command has it) before any work, so a bad path costs nothing."""
+    """Validate every output path option (--out, --plot) before any work, so a bad path costs nothing."""
+    force = getattr(args, "force", False)
     if getattr(args, "out", None) is not None:
-        infer_format(args.out, args.format)
-        check_writable(args.out, force=args.force)
+        check_output_path(args.out, option="--out", force=force, fmt=getattr(args, "format", None))
     check_plot_option(args)
+    named = [(option, Path(getattr(args, attr))) for attr, option in OUTPUT_OPTIONS.items()
+             if getattr(args, attr, None) is not None]
+    for i, (option, path) in enumerate(named):
+        for other, other_path in named[i + 1:]:
+            if path.resolve() == other_path.resolve():
+                raise InputError(f"{other} {other_path}", "", f"is also the {option} file; name two different files")
 
 
 def check_plot_option(args: argparse.Namespace) -> None:
-    """Validate --plot: a .png path that is new (or --force) in a folder that exists."""
+    """Validate --plot: a .png path that is new (or --force) in a folder that can be written."""
     plot = getattr(args, "plot", None)
     if plot is not None:
-        if Path(plot).suffix.lower() != ".png":
-            raise InputError(str(plot), "--plot", "the figure is a PNG; give a path ending in .png")
-        check_writable(plot, force=getattr(args, "force", False))
+        check_output_path(plot, option="--plot", force=getattr(args, "force", False), suffixes={".png": "a PNG figure"})
 
 
 def emit_table(df: pd.DataFrame, args: argparse.Namespace, *, screen: str) -> None:
-    """Write the table to --out, print JSON for --json, else print `screen`."""
+    """Write the table to --out, print JSON for --json, else print `screen`.
+
+    A table holding a non-finite number is refused before anything is written.
+    """
+    records = table_records(df) if getattr(args, "json", False) else None
     if getattr(args, "out", None) is not None:
-        write_table(df, args.out, fmt=args.format, force=args.force)
-    if getattr(args, "json", False):
-        print(json.dumps(table_records(df), indent=2, default=_json_default))
+        write_table(df, args.out, fmt=args.format, force=args.force, option="--out")
+    if records is not None:
+        print(json.dumps(records, indent=2, default=_json_default))
     elif not getattr(args, "quiet", False):
         print(screen)
         if getattr(args, "out", None) is not None:
@@ -101,6 +244,8 @@ def emit_table(df: pd.DataFrame, args: argparse.Namespace, *, screen: str) -> No
 
 
 def table_records(df: pd.DataFrame) -> dict:
+    """``{"rows": [...]}`` for JSON; refuses a table with a non-finite value (see :func:`mc.export.check_finite`)."""
+    check_finite(df, "--json")
     return {"rows": [{k: _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]}
 
 
