@@ -20,6 +20,7 @@ through as they are, so their draws stay common random numbers.
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 from functools import lru_cache
 from typing import Mapping
@@ -33,6 +34,8 @@ from mc.priors import Correlation, Priors
 
 _EIG_FLOOR = 1e-6  # smallest eigenvalue kept by the repair, so that Cholesky succeeds
 _SUPPORT = 0.25  # share of the largest loading for an input to count in a conflict
+_REPAIR_MESSAGE = ".*correlation matrix not positive definite; repaired"
+_IC_MIN_ROWS = 1024  # fewest rows of Iman-Conover scores, however short the block
 
 
 def pearson_for_normal_scores(spearman: np.ndarray) -> np.ndarray:
@@ -94,11 +97,25 @@ def checked_pearson(names: tuple[str, ...], correlation: Correlation, *, origin:
     InputError
         If the matrix is not positive definite and ``correlation.repair`` is false;
         the message names the pairs that conflict.
+
+    Warns
+    -----
+    RuntimeWarning
+        If the matrix was repaired; the message gives each pair's new value.
     """
+    pearson, changes = _valid_pearson(names, correlation, origin)
+    if changes:
+        warnings.warn(f"{origin}: correlation matrix not positive definite; repaired to the nearest valid one "
+                      f"({', '.join(changes)})", RuntimeWarning, stacklevel=2)
+    return pearson
+
+
+def _valid_pearson(names: tuple[str, ...], correlation: Correlation, origin: str) -> tuple[np.ndarray, list[str]]:
+    """The Pearson matrix (repaired if allowed) and a description of each repaired pair."""
     pearson = pearson_for_normal_scores(target_matrix(names, correlation))
     smallest = np.linalg.eigvalsh(pearson).min()
     if smallest > _EIG_FLOOR / 10:
-        return pearson
+        return pearson, []
     if not correlation.repair:
         pairs = ", ".join(conflicting_pairs(pearson, names, correlation)) or "all pairs"
         raise InputError(origin, "correlation", f"the rank correlations are not jointly possible (matrix not "
@@ -106,11 +123,8 @@ def checked_pearson(names: tuple[str, ...], correlation: Correlation, *, origin:
                          "change them or set repair = true")
     repaired = _nearest_once(pearson.tobytes(), pearson.shape[0])
     index = {n: i for i, n in enumerate(names)}
-    changes = ", ".join(f"{a}~{b} {rho:g} -> {6 / np.pi * np.arcsin(repaired[index[a], index[b]] / 2):.3f}"
-                        for a, b, rho in correlation.pairs)
-    warnings.warn(f"{origin}: correlation matrix not positive definite; repaired to the nearest valid one "
-                  f"({changes})", RuntimeWarning, stacklevel=3)
-    return repaired
+    return repaired, [f"{a}~{b} {rho:g} -> {6 / np.pi * np.arcsin(repaired[index[a], index[b]] / 2):.3f}"
+                      for a, b, rho in correlation.pairs]
 
 
 @lru_cache(maxsize=16)
@@ -121,9 +135,25 @@ def _nearest_once(matrix_bytes: bytes, size: int) -> np.ndarray:
     return repaired
 
 
-def _involved(u: Mapping[str, np.ndarray], correlation: Correlation) -> tuple[str, ...]:
-    wanted = {n for a, b, _ in correlation.pairs for n in (a, b)}
-    return tuple(n for n in u if n in wanted)
+def components(names: tuple[str, ...], pairs) -> list[tuple[str, ...]]:
+    """Groups of inputs linked by pairs (connected components), each in the order of `names`.
+
+    Inputs in no pair form no group. Each group is correlated on its own, so a
+    change to one group (an input fixed, a pair added) never moves another's draws.
+    """
+    group = {}
+    for a, b, _ in pairs:
+        ga, gb = group.get(a, {a}), group.get(b, {b})
+        merged = ga | gb
+        for n in merged:
+            group[n] = merged
+    seen, out = set(), []
+    for n in names:
+        if n in group and n not in seen:
+            members = tuple(m for m in names if m in group[n])
+            seen.update(members)
+            out.append(members)
+    return out
 
 
 def _reorder(uniforms: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -133,24 +163,42 @@ def _reorder(uniforms: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def _gaussian_scores(columns: np.ndarray, pearson: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _gaussian_scores(columns: np.ndarray, pearson: np.ndarray, streams) -> np.ndarray:
     z = special.ndtri(np.clip(columns, 1e-300, 1 - 1e-16))
     return z @ np.linalg.cholesky(pearson).T
 
 
-def _iman_conover_scores(columns: np.ndarray, pearson: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _iman_conover_scores(columns: np.ndarray, pearson: np.ndarray, streams) -> np.ndarray:
+    # Scores on at least _IC_MIN_ROWS rows, of which the first n are used: a short last block
+    # (n <= k, say) has a singular sample correlation, so the correction is computed where it exists.
     n, k = columns.shape
-    base = special.ndtri(np.arange(1, n + 1) / (n + 1))
-    scores = np.column_stack([rng.permutation(base) for _ in range(k)])
+    rows = max(n, _IC_MIN_ROWS, 8 * k)
+    base = special.ndtri(np.arange(1, rows + 1) / (rows + 1))
+    scores = np.column_stack([rng.permutation(base) for rng in streams])
     sample = np.corrcoef(scores, rowvar=False).reshape(k, k)
     # Undo the scores' chance correlation, then impose the target exactly.
     transform = np.linalg.solve(np.linalg.cholesky(sample), np.linalg.cholesky(pearson).T)
-    return scores @ transform
+    return (scores @ transform)[:n]
+
+
+def _name_streams(rng: np.random.Generator, names: tuple[str, ...]) -> list[np.random.Generator]:
+    """One generator per name, derived from `rng` and the name alone (not its position)."""
+    entropy = int(rng.integers(2**63))
+    return [np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(_name_key(n),))))
+            for n in names]
+
+
+def _name_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8, person=b"mc-corr").digest(), "little")
 
 
 def induce_rank_correlation(u: Mapping[str, np.ndarray], correlation: Correlation, rng: np.random.Generator, *,
                             origin: str = "<priors>") -> dict[str, np.ndarray]:
     """Reorder uniforms so that pairs of inputs have the target rank correlations.
+
+    Each group of inputs linked by pairs (see :func:`components`) is handled on
+    its own, and Iman-Conover permutes each input's scores from a stream of its
+    own name, so inputs outside a changed group keep their draws bit for bit.
 
     Parameters
     ----------
@@ -167,19 +215,33 @@ def induce_rank_correlation(u: Mapping[str, np.ndarray], correlation: Correlatio
     -------
     dict
         Uniforms of the same names; each column holds exactly the values given.
+
+    Warns
+    -----
+    RuntimeWarning
+        Once per call, if ``correlation.repair`` replaced an impossible matrix.
     """
     pairs = tuple(p for p in correlation.pairs if p[0] in u and p[1] in u)  # a fixed input drops its pairs
-    if not pairs:
-        return dict(u)
-    correlation = Correlation(pairs, correlation.method, correlation.repair)
-    names = _involved(u, correlation)
-    pearson = checked_pearson(names, correlation, origin=origin)
-    columns = np.column_stack([np.asarray(u[n], float) for n in names])
-    make = _iman_conover_scores if correlation.method == "iman-conover" else _gaussian_scores
-    scores = make(columns, pearson, rng)
     out = dict(u)
-    for j, n in enumerate(names):
-        out[n] = _reorder(columns[:, j], scores[:, j])
+    if not pairs:
+        return out
+    streams = None
+    repairs = []
+    for names in components(tuple(u), pairs):
+        group = Correlation(tuple(p for p in pairs if p[0] in names), correlation.method, correlation.repair)
+        pearson, changes = _valid_pearson(names, group, origin)
+        repairs += changes
+        columns = np.column_stack([np.asarray(u[n], float) for n in names])
+        if correlation.method == "iman-conover":
+            streams = streams or dict(zip(tuple(u), _name_streams(rng, tuple(u))))
+            scores = _iman_conover_scores(columns, pearson, [streams[n] for n in names])
+        else:
+            scores = _gaussian_scores(columns, pearson, None)
+        for j, n in enumerate(names):
+            out[n] = _reorder(columns[:, j], scores[:, j])
+    if repairs:
+        warnings.warn(f"{origin}: correlation matrix not positive definite; repaired to the nearest valid one "
+                      f"({', '.join(repairs)})", RuntimeWarning, stacklevel=2)
     return out
 
 
@@ -217,7 +279,10 @@ def render_achieved(priors: Priors, attrs: Mapping) -> list[str]:
     from mc.sampling import STREAM_BLOCK, draw
 
     n = min(int(attrs["n_draws"]), STREAM_BLOCK)  # one stream block: enough for a ±0.004 estimate
-    table = achieved_rank_correlations(draw(priors, n, seed=int(attrs["seed"]), method=attrs["method"]), priors)
+    with warnings.catch_warnings():  # a repair warning was given by the run itself; redrawing must not repeat it
+        warnings.filterwarnings("ignore", message=_REPAIR_MESSAGE, category=RuntimeWarning)
+        drawn = draw(priors, n, seed=int(attrs["seed"]), method=attrs["method"])
+    table = achieved_rank_correlations(drawn, priors)
     lines = ["", f"rank correlations ({priors.correlation.method}; achieved over {n:,} draws):"]
     for row in table.itertuples():
         lines.append(f"  {row.pair:<45} target {row.target:+.3f}  achieved {row.achieved:+.3f} ± {row.mc_se:.3f}")

@@ -165,7 +165,9 @@ class _Choice:
         return self.values[np.minimum(index, self.values.size - 1)]
 
     def cdf(self, x):
-        return np.interp(x, self.values, self._cumulative, left=0.0)  # right-continuous at atoms
+        """P(X <= x): a right-continuous step function, flat between atoms."""
+        index = np.searchsorted(self.values, x, side="right")  # atoms at or below x
+        return np.where(index > 0, self._cumulative[np.maximum(index - 1, 0)], 0.0)
 
     def support(self):
         return float(self.values[0]), float(self.values[-1])

@@ -4,16 +4,24 @@ Reproducibility does not depend on how the work is chunked or threaded: draw
 ``i`` always belongs to stream block ``i // STREAM_BLOCK``, and each
 (block, assumption) pair has its own generator seeded from
 ``SeedSequence(seed, spawn_key=(block, key(name)))``. Chunks are whole blocks, so
-any chunk size or worker count yields the same numbers, and the first ``n``
-draws of a longer run equal an ``n``-draw run (plain MC and Sobol).
+any chunk size or worker count yields the same numbers.
 
-Giving each assumption its own stream also gives common random numbers: a
-scenario that changes one assumption leaves every other input's draws unchanged.
+Prefixes: every *whole* stream block is the same whatever the run's length, so
+the first ``n`` draws of a longer run equal an ``n``-draw run whenever ``n`` is a
+multiple of :data:`STREAM_BLOCK`, for every method. For other ``n`` this holds
+only for plain MC and Sobol without a correlation block: LHS stratifies each
+block over its own size, and a correlation reorders draws within a block.
+
+Common random numbers: every input is drawn by name, never by position. Plain
+MC and LHS give each assumption its own stream; Sobol gives each *name* a fixed
+dimension (its rank among the sorted names of every input, fixed or not, see
+:func:`sobol_dimensions`). So a scenario that fixes or changes one assumption
+leaves every other input's draws bit-identical under every method, and with a
+correlation block, every input outside the changed one's correlated group.
 """
 from __future__ import annotations
 
 import hashlib
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -65,17 +73,30 @@ def stream(seed: int, block: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, _name_key(name)))))
 
 
+def sobol_dimensions(priors: Priors) -> dict[str, int]:
+    """The Sobol dimension of each input: its rank among the sorted names of all inputs.
+
+    Every input, fixed or not, holds a dimension, and the map depends only on the
+    set of names, so fixing, freeing or reordering assumptions never moves
+    another input to a different dimension (common random numbers under Sobol).
+    """
+    return {name: j for j, name in enumerate(sorted(priors.names))}
+
+
 def _uniforms(priors: Priors, seed: int, block: Block, method: str) -> dict[str, np.ndarray]:
     names = priors.uncertain
     if method == "sobol":
-        engine = qmc.Sobol(len(names), scramble=True,
+        dims = sobol_dimensions(priors)
+        engine = qmc.Sobol(len(dims), scramble=True,
                            rng=np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(_SOBOL_KEY,)))))
         if block.start:
             engine.fast_forward(block.start)
-        with warnings.catch_warnings():  # a partial last block is not a power of 2; balance is of the whole run
-            warnings.simplefilter("ignore", UserWarning)
             points = engine.random(block.size)
-        return {n: points[:, j] for j, n in enumerate(names)}
+        else:  # scipy warns about a first draw that is not a power of two; balance is of the whole run
+            # (drawing the next power of two and slicing gives the same points without touching the
+            # process-wide warning filters, which worker threads share)
+            points = engine.random(1 << max(block.size - 1, 0).bit_length())[:block.size]
+        return {n: points[:, dims[n]] for n in names}
     if method == "lhs":
         return {n: qmc.LatinHypercube(1, rng=stream(seed, block.index, n)).random(block.size)[:, 0] for n in names}
     return {n: stream(seed, block.index, n).random(block.size) for n in names}

@@ -139,3 +139,46 @@ def test_bad_parameters_name_the_parameter(family, params, match):
 def test_truncation_with_no_mass_is_an_error():
     with pytest.raises(ParameterError, match="no probability mass"):
         Distribution("uniform", {"low": 0.0, "high": 1.0}, lower=2.0, upper=3.0)
+
+
+def test_choice_cdf_is_a_step_function():
+    """P(X <= x) is flat between atoms and jumps at each: cdf(1.5) = P(X = 1) = 0.2, not an interpolation."""
+    dist = Distribution("choice", {"values": [3.0, 1.0, 2.0], "weights": [0.5, 0.2, 0.3]})  # unsorted on purpose
+    x = np.array([0.5, 1.0, 1.5, 1.999, 2.0, 2.5, 3.0, 10.0])
+    np.testing.assert_allclose(dist.frozen.cdf(x), [0.0, 0.2, 0.2, 0.2, 0.5, 0.5, 1.0, 1.0], rtol=1e-15)
+    assert float(dist.frozen.cdf(1.5)) == pytest.approx(0.2, rel=1e-15)
+    oracle = stats.rv_discrete(values=([1, 2, 3], [0.2, 0.3, 0.5]))  # scipy's step cdf on integer atoms
+    np.testing.assert_allclose(dist.frozen.cdf(x), oracle.cdf(x), rtol=1e-12)
+    # the inverse of the step cdf: ppf(cdf(atom)) is that atom
+    np.testing.assert_array_equal(dist.ppf(dist.frozen.cdf(np.array([1.0, 2.0, 3.0]))), [1.0, 2.0, 3.0])
+
+
+# Asymmetric intervals: the probabilities are not mirror images (p10/p95, p1/p50, p25/p99), so a solver
+# that put the mean (or log-median) at the interval's midpoint fails here; scipy is the oracle.
+ASYMMETRIC = [{0.10: 2.0, 0.95: 9.0}, {0.01: -3.0, 0.50: 1.0}, {0.25: 0.5, 0.99: 0.9}, {0.05: 10.0, 0.60: 11.0}]
+
+
+@pytest.mark.parametrize("quantiles", ASYMMETRIC)
+def test_normal_solver_on_asymmetric_intervals(quantiles):
+    (p1, v1), (p2, v2) = sorted(quantiles.items())
+    params = solve_quantiles("normal", quantiles)
+    np.testing.assert_allclose(stats.norm(params["mean"], params["sd"]).ppf([p1, p2]), [v1, v2], rtol=1e-12,
+                               atol=1e-12)
+    z1, z2 = stats.norm.ppf([p1, p2])  # independent closed form: v = mean + sd z
+    sd = (v2 - v1) / (z2 - z1)
+    assert params["sd"] == pytest.approx(sd, rel=1e-12)
+    assert params["mean"] == pytest.approx(v1 - sd * z1, rel=1e-12, abs=1e-12)
+    assert params["mean"] != pytest.approx((v1 + v2) / 2, rel=1e-3)  # not the midpoint
+
+
+@pytest.mark.parametrize("quantiles", [{p: abs(v) + 0.1 for p, v in q.items()} for q in ASYMMETRIC[:1]]
+                         + [{0.10: 0.8, 0.95: 3.0}, {0.01: 0.02, 0.50: 0.5}, {0.25: 1e9, 0.99: 8e9}])
+def test_lognormal_solver_on_asymmetric_intervals(quantiles):
+    (p1, v1), (p2, v2) = sorted(quantiles.items())
+    params = solve_quantiles("lognormal", quantiles)
+    frozen = stats.lognorm(params["sigma"], scale=params["median"])
+    np.testing.assert_allclose(frozen.ppf([p1, p2]), [v1, v2], rtol=1e-12)
+    assert params["median"] != pytest.approx(np.sqrt(v1 * v2), rel=1e-3)  # not the geometric midpoint
+    # and the distribution mc samples is that one: its ppf agrees with scipy's
+    dist = Distribution("lognormal", params)
+    np.testing.assert_allclose(dist.ppf(np.array([p1, p2])), [v1, v2], rtol=1e-12)
