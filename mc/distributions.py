@@ -161,6 +161,11 @@ class _Choice:
 
     def ppf(self, q):
         # the first value whose cumulative weight reaches q (as scipy's rv_discrete.ppf)
+        kernels = fastppf.compiled(np.size(q))
+        if kernels is not None and np.ndim(q) == 1:
+            out = np.empty(np.size(q))
+            kernels.choice(self._cumulative, self.values, np.ascontiguousarray(q, dtype=float), out)
+            return out
         index = np.searchsorted(self._cumulative, q, side="left")
         return self.values[np.minimum(index, self.values.size - 1)]
 
@@ -242,7 +247,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            lambda rng, p, n: rng.normal(p["mean"], p["sd"], n), _solve_normal),
     Family("lognormal", ("median", "sigma"), lambda p: _positive(p, "median", "sigma"),
            lambda p: stats.lognorm(p["sigma"], scale=p["median"]),
-           lambda rng, p, n: rng.lognormal(math.log(p["median"]), p["sigma"], n), _solve_lognormal),
+           lambda rng, p, n: fastppf.lognormal_sample(rng, math.log(p["median"]), p["sigma"], n), _solve_lognormal),
     Family("beta", ("alpha", "beta"), lambda p: _positive(p, "alpha", "beta"),
            lambda p: stats.beta(p["alpha"], p["beta"]),
            lambda rng, p, n: _sample_beta(rng, p["alpha"], p["beta"], n),

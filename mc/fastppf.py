@@ -27,6 +27,8 @@ on array size or chunking.
 from __future__ import annotations
 
 import math
+import os
+import sys
 from functools import lru_cache
 from typing import Mapping
 
@@ -35,6 +37,31 @@ from scipy import special
 
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
+COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) are used
+COMPILE_AFTER = 2_000_000  # values a process computes the numpy way before it imports numba
+_computed = 0  # values seen so far by compiled(), while mc.kernels is not loaded
+
+
+def compiled(size: int):
+    """The compiled kernels (:mod:`mc.kernels`) if they should handle `size` values, else None.
+
+    Both paths give the same bits, so this only decides speed: numba costs a few
+    tenths of a second to import (and a few seconds to compile on the very first
+    run after install, then cached), which pays only on long runs. The kernels
+    load once a process has computed :data:`COMPILE_AFTER` values the numpy way.
+    Environment variable ``MC_COMPILED``: ``0`` never, ``1`` from the first call.
+    """
+    global _computed
+    mode = os.environ.get("MC_COMPILED", "auto")
+    if size < COMPILED_MIN or mode == "0":
+        return None
+    if "mc.kernels" not in sys.modules and mode != "1":
+        _computed += size
+        if _computed < COMPILE_AFTER:
+            return None
+    from mc import kernels
+
+    return kernels
 
 
 def _triangular(p: Mapping, u: np.ndarray) -> np.ndarray:
@@ -108,6 +135,12 @@ class BetaPPF:
         """``scipy.stats.beta(alpha, beta).ppf(u)`` to about 1e-10 relative error."""
         u = np.asarray(u, dtype=float)
         shape, u = u.shape, u.ravel()
+        kernels = compiled(u.size)
+        if kernels is not None:
+            x = np.empty(u.size)
+            kernels.beta_table(self._coef, self._right_offset, self._missing, OCTAVES, NODES_PER_OCTAVE,
+                               self._logs, self._use_expm1, np.ascontiguousarray(u), x)
+            return self._scipy_where_nan(u, x).reshape(shape)
         right = u >= 0.5
         w = np.minimum(u, 1.0 - u)  # 1 - u is exact for u >= 0.5, where it is the minimum
         valid = w >= 2.0 ** -(OCTAVES + 1)  # False for NaN, w <= 0 and the untabulated deep tail
@@ -131,12 +164,15 @@ class BetaPPF:
             x = np.where(right, -np.expm1(g), np.exp(g))
         else:
             x = _exp_mirrored(g, right)
+        return self._scipy_where_nan(u, x).reshape(shape)
+
+    def _scipy_where_nan(self, u: np.ndarray, x: np.ndarray) -> np.ndarray:
         bad = np.isnan(x)
         if bad.any():  # scipy.stats' boost inverse: right where special.betaincinv underflows
             from scipy.stats import beta as beta_distribution
 
             x[bad] = beta_distribution.ppf(u[bad], self.alpha, self.beta)
-        return x.reshape(shape)
+        return x
 
 
 def _exp_mirrored(g: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -162,6 +198,16 @@ def _beta(p: Mapping, u: np.ndarray) -> np.ndarray:
 
 def _pert(p: Mapping, u: np.ndarray) -> np.ndarray:
     return p["low"] + (p["high"] - p["low"]) * beta_ppf(*pert_shapes(p))(u)
+
+
+def lognormal_sample(rng: np.random.Generator, mu: float, sigma: float, size: int) -> np.ndarray:
+    """``rng.lognormal(mu, sigma, size)``, bit for bit (the same normals, exp compiled for long arrays)."""
+    kernels = compiled(size)
+    if kernels is None:
+        return rng.lognormal(mu, sigma, size)
+    out = np.empty(size)
+    kernels.exp_affine(rng.standard_normal(size), float(mu), float(sigma), out)
+    return out
 
 
 _CLOSED_FORMS = {

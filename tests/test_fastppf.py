@@ -75,3 +75,38 @@ def test_choice_ppf_matches_scipy_rv_discrete():
     u = _RNG.random(10_000)
     oracle = stats.rv_discrete(values=(np.arange(3), weights))
     np.testing.assert_array_equal(dist.ppf(u), values[oracle.ppf(u).astype(int)])
+
+
+# -- compiled kernels (mc.kernels) give the numpy path's bits --------------------------------------
+def _both_paths(monkeypatch, fn):
+    """fn() with the compiled kernels off, then forced on."""
+    monkeypatch.setenv("MC_COMPILED", "0")
+    plain = fn()
+    monkeypatch.setenv("MC_COMPILED", "1")
+    return plain, fn()
+
+
+@pytest.mark.parametrize("alpha,beta", [(12.9, 15.9), (3.0, 2.0), (0.5, 0.5), (0.3, 3.0), (50.0, 0.7),
+                                        (0.05, 20.0), (1.0, 1.0)])
+def test_compiled_beta_table_is_bit_identical(monkeypatch, alpha, beta):
+    u = np.concatenate([U, [0.0, 1.0, 1e-300, 1 - 2**-53, np.nan, -0.1, 1.1, 0.5, 2.0**-41, 2.0**-42]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # boost warns at the far tail of (0.05, 20)
+        plain, fast = _both_paths(monkeypatch, lambda: BetaPPF(alpha, beta)(u))
+    np.testing.assert_array_equal(fast, plain)
+
+
+def test_compiled_choice_is_bit_identical(monkeypatch):
+    dist = Distribution("choice", {"values": [989.0, 1979.0, 3000.0, 148.0], "weights": [0.15, 0.6, 0.2, 0.05]})
+    cumulative = dist.frozen._cumulative
+    u = np.concatenate([_RNG.random(10_000), cumulative, np.nextafter(cumulative, 0), [0.0, 1.0, np.nan]])
+    plain, fast = _both_paths(monkeypatch, lambda: dist.ppf(u))
+    np.testing.assert_array_equal(fast, plain)
+
+
+def test_compiled_lognormal_sampling_is_rng_lognormal(monkeypatch):
+    from mc.fastppf import lognormal_sample
+
+    plain, fast = _both_paths(monkeypatch, lambda: lognormal_sample(np.random.default_rng(3), 0.4, 0.3, 70_000))
+    np.testing.assert_array_equal(plain, np.random.default_rng(3).lognormal(0.4, 0.3, 70_000))
+    np.testing.assert_array_equal(fast, plain)
