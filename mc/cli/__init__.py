@@ -92,9 +92,15 @@ def _dispatch(argv: list[str] | None) -> int:
         parser.print_help()
         return 2
     try:
+        from mc.cli.common import check_sampling_options
+
+        check_sampling_options(args)
         return int(args.handler(args) or 0)
     except InputError as exc:
         print(f"mc: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:  # a safety net: commands check --draws against memory before working
+        print(f"mc: error: not enough memory ({exc or 'allocation failed'}); use fewer --draws", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `mc reproduce --json | head`
         sys.stderr.close()

@@ -115,6 +115,24 @@ def check_draws(n_draws: int, *, in_memory_values: int = 0, method: str = "mc", 
     return n_draws
 
 
+def check_sampling_options(args: argparse.Namespace) -> None:
+    """The limits every command's --draws (and --method, --tune) share, checked by `mc` before any handler runs.
+
+    Monte Carlo commands (those with --method) get :data:`MAX_DRAWS` and the
+    Sobol limit; growth-fit commands (those with --tune: NUTS draws and tuning
+    steps per chain) get :data:`MAX_NUTS_DRAWS`. Memory depends on what a
+    command keeps, so commands that hold draws in memory call
+    :func:`check_draws` with their ``in_memory_values`` as well.
+    """
+    n_draws = getattr(args, "draws", None)
+    if isinstance(getattr(args, "tune", None), int):
+        check_draws(args.tune, option="--tune", max_draws=MAX_NUTS_DRAWS)
+        if isinstance(n_draws, int):
+            check_draws(n_draws, max_draws=MAX_NUTS_DRAWS)
+    elif isinstance(n_draws, int) and isinstance(getattr(args, "method", None), str):
+        check_draws(n_draws, method=args.method)
+
+
 def _size(n_bytes: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if n_bytes < 1024 or unit == "TiB":
