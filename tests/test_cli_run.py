@@ -52,15 +52,40 @@ def test_unknown_suffix_is_refused(tmp_path, capsys):
     assert not (tmp_path / "t.txt").exists()
 
 
+def _report_model_by_hand(x):
+    """DESIGN.md's formulas in plain numpy: an oracle independent of mc's model file and evaluator."""
+    tokens_per_s = x["tokens_per_day"] / 86400
+    flops = 2 * x["active_params"] * tokens_per_s * x["peak_to_avg"]
+    gpus = flops / (x["gpu_tflops"] * 1e12 * x["utilization"])
+    revenue = x["tokens_per_day"] / 1e6 * x["price_cny_per_m_tokens"] * x["paid_share"] * 365
+    capex = gpus * x["gpu_price_cny"] / x["depreciation_years"]
+    return {"gpus": gpus, "revenue_cny_per_year": revenue, "capex_cny_per_year": capex,
+            "margin": (revenue - capex) / revenue}
+
+
 def test_json_table_and_provenance(capsys):
+    from mc.priors import default_priors_path, load_priors
+    from mc.sampling import draw
+
     assert main(["run", "--draws", "4000", "--seed", "5", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     meta = payload["meta"]
-    assert meta["seed"] == 5 and meta["n_draws"] == 4000 and meta["method"] == "mc" and len(meta["priors_hash"]) == 64
+    priors = load_priors(default_priors_path())
+    assert meta["seed"] == 5 and meta["n_draws"] == 4000 and meta["method"] == "mc"
+    assert meta["priors_hash"] == priors.hash and meta["priors_origin"].endswith("base.toml")
     rows = {(r["output"], r["statistic"]): r for r in payload["rows"]}
-    assert 0 <= rows[("margin", "p_negative")]["value"] <= 1
-    assert rows[("margin", "p99")]["value"] <= 1
-    assert rows[("gpus", "p5")]["value"] <= rows[("gpus", "p50")]["value"] <= rows[("gpus", "p95")]["value"]
+    # the same 4000 input draws (seed 5), pushed through the report's formulas by hand
+    out = _report_model_by_hand(draw(priors, 4000, seed=5))
+    p_loss = float(np.mean(out["margin"] < 0))
+    assert rows[("margin", "p_negative")]["value"] == p_loss
+    assert rows[("margin", "p_negative")]["mc_se"] == pytest.approx(np.sqrt(p_loss * (1 - p_loss) / 4000), rel=1e-12)
+    for output in out:
+        for stat in ("p1", "p5", "p50", "p95", "p99"):  # numpy's default (linear) percentile definition
+            expected = np.percentile(out[output], float(stat[1:]))
+            assert rows[(output, stat)]["value"] == pytest.approx(expected, rel=1e-12), (output, stat)
+        assert rows[(output, "mean")]["value"] == pytest.approx(out[output].mean(), rel=1e-12)
+        assert rows[(output, "sd")]["value"] == pytest.approx(out[output].std(ddof=1), rel=1e-9)
+        assert rows[(output, "mean")]["mc_se"] == pytest.approx(out[output].std(ddof=1) / np.sqrt(4000), rel=1e-9)
 
 
 def test_same_seed_same_json(capsys):

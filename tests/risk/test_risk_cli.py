@@ -21,11 +21,26 @@ def test_stress_writes_table_and_screen(run_mc, tmp_path):
 
 
 def test_stress_tokens_per_day_scales_levels(run_mc):
-    code, stdout, _ = run_mc("stress", "bf16", "--draws", "2000", "--tokens-per-day", "1e15", "--json")
-    assert code == 0
-    rows = pd.DataFrame(json.loads(stdout)["rows"])
-    p50 = rows[(rows.scenario == "base") & (rows.output == "revenue_cny_per_year") & (rows.statistic == "p50")]
-    assert 1000e8 < p50["value"].iloc[0] < 4000e8  # about 2190亿 at 1000万亿 tokens/day
+    """Common random numbers: at 10x the (fixed) volume every draw's revenue, GPUs and capex are exactly
+    10x, and its margin unchanged, so each statistic scales by 10 up to rounding (rel 1e-12), in every
+    scenario. A window would hide a scenario drawn with other random numbers."""
+    tables = {}
+    for volume in ("1e14", "1e15"):
+        code, stdout, stderr = run_mc("stress", "bf16", "--draws", "2000", "--tokens-per-day", volume, "--json")
+        assert code == 0, stderr
+        rows = pd.DataFrame(json.loads(stdout)["rows"])
+        tables[volume] = rows.set_index(["scenario", "output", "statistic"])[["value", "mc_se"]]
+    small, big = tables["1e14"], tables["1e15"]
+    assert list(big.index) == list(small.index) and set(small.index.get_level_values(0)) == {"base", "bf16"}
+    for output in ("revenue_cny_per_year", "gpus", "capex_cny_per_year"):
+        for key in [k for k in small.index if k[1] == output and k[2] != "p_negative"]:
+            assert big.loc[key, "value"] == pytest.approx(10 * small.loc[key, "value"], rel=1e-12), key
+            assert big.loc[key, "mc_se"] == pytest.approx(10 * small.loc[key, "mc_se"], rel=1e-12), key
+    margin = [k for k in small.index if k[1] == "margin"]
+    assert big.loc[margin, "value"].to_numpy() == pytest.approx(small.loc[margin, "value"].to_numpy(), rel=1e-12)
+    # and the level itself: the report's 2190亿 at 1000万亿 tokens/day sits inside the base distribution
+    assert big.loc[("base", "revenue_cny_per_year", "p5"), "value"] < 2190e8 < big.loc[
+        ("base", "revenue_cny_per_year", "p95"), "value"]
 
 
 def test_sensitivity_plot_and_table(run_mc, tmp_path):
