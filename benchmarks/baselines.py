@@ -11,7 +11,6 @@ import math
 import numpy as np
 
 from benchmarks.common import fixed_values
-from mc.economics import OUTPUTS, evaluate
 from mc.stats import PERCENTILES
 
 
@@ -45,9 +44,9 @@ def squigglepy_model(priors, n: int, seed: int = 0) -> dict:
     x = fixed_values(priors)
     for name in priors.uncertain:
         x[name] = np.asarray(sq.sample(_squigglepy_dist(sq, priors[name].distribution), n=n, verbose=False))
-    outputs = evaluate(x)
+    outputs = priors.model.evaluate(x)
     return {name: sq.get_percentiles(np.broadcast_to(outputs[name], (n,)), percentiles=list(PERCENTILES))
-            for name in OUTPUTS}
+            for name in priors.model.outputs}
 
 
 def monaco_model(priors, n: int, seed: int = 0) -> dict:
@@ -61,7 +60,7 @@ def monaco_model(priors, n: int, seed: int = 0) -> dict:
     fixed = fixed_values(priors)
 
     def run(values):
-        return ({k: float(v) for k, v in evaluate({**fixed, **values}).items()},)
+        return ({k: float(v) for k, v in priors.model.evaluate({**fixed, **values}).items()},)
 
     def postprocess(case, outputs):
         for name, value in outputs.items():
@@ -82,7 +81,7 @@ def monaco_model(priors, n: int, seed: int = 0) -> dict:
             sim.addInVar(name, dist=frozen.dist, distkwargs=dict(zip(_shape_names(frozen), frozen.args),
                                                                           **frozen.kwds))
     sim.runSim()
-    return {name: np.percentile(np.asarray(sim.outvars[name].nums, float), PERCENTILES) for name in OUTPUTS}
+    return {name: np.percentile(np.asarray(sim.outvars[name].nums, float), PERCENTILES) for name in priors.model.outputs}
 
 
 def _shape_names(frozen) -> list[str]:

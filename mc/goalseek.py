@@ -11,12 +11,10 @@ answer is estimated by batch means: the draws are split into contiguous
 batches, the root is found in each, and the standard error is their standard
 deviation over the square root of the number of batches.
 
-Breakeven is the closed form of the report's model: margin = 0 exactly when
-annual capex equals annual revenue, i.e. when
-
-    2 P peak gpu_price * 1e6 = 86400 * 365 * 1e12 * tflops * util * years * price * paid
-
-(tokens per day cancels), which each input solves by itself.
+Breakeven solves one output (default the model's key output, e.g. the margin)
+for a target (default 0) one input at a time, the others at their point values
+(fixed value or median): a bracketing root finder over a wide scan of the
+input's domain, so it works for any model, with or without a closed form.
 """
 from __future__ import annotations
 
@@ -28,18 +26,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from mc.economics import DAYS_PER_YEAR, FLOPS_PER_PARAM_PER_TOKEN, INPUTS, OUTPUTS, SECONDS_PER_DAY, TERA, \
-    TOKENS_PER_PRICE_UNIT, evaluate
 from mc.errors import InputError
 from mc.priors import Priors
 from mc.sampling import draw
 from mc.stats import STATISTICS, moments_with_se, quantiles_with_se
 
 MODES = ("fix", "scale")
-# Exponent of each input in capex / revenue: +1 raises cost, -1 raises revenue or capacity, 0 cancels.
-COST_RATIO_EXPONENTS = {"tokens_per_day": 0, "active_params": 1, "peak_to_avg": 1, "gpu_price_cny": 1,
-                        "gpu_tflops": -1, "utilization": -1, "depreciation_years": -1,
-                        "price_cny_per_m_tokens": -1, "paid_share": -1}
+_SCAN_DECADES = 8  # breakeven scans x / 10**8 ... x * 10**8 around the point value (inside the domain)
+_SCAN_POINTS = 400
 
 
 def statistic_with_se(values: np.ndarray, statistic: str) -> tuple[float, float]:
@@ -88,7 +82,7 @@ def default_bracket(priors: Priors, assumption: str, mode: str = "fix") -> tuple
     dist = priors[assumption].distribution
     lo, hi = (float(v) for v in dist.ppf(np.array([0.001, 0.999])))
     lo, hi = lo / 4, hi * 4
-    q = INPUTS[assumption]
+    q = priors.model.inputs[assumption]
     if math.isfinite(q.low):
         lo = max(lo, q.low if not q.low_open else q.low + 1e-9 * max(abs(hi), 1))
     if math.isfinite(q.high):
@@ -110,7 +104,7 @@ def _trial(draws: Mapping[str, np.ndarray], assumption: str, mode: str, rows: sl
     return at
 
 
-def _root(draws, assumption, output, statistic, target, mode, rows, lo, hi, rtol) -> float | None:
+def _root(evaluate, draws, assumption, output, statistic, target, mode, rows, lo, hi, rtol) -> float | None:
     at = _trial(draws, assumption, mode, rows)
 
     def gap(x: float) -> float:
@@ -126,7 +120,7 @@ def _root(draws, assumption, output, statistic, target, mode, rows, lo, hi, rtol
     return float(optimize.brentq(gap, lo, hi, xtol=rtol * max(abs(lo), abs(hi)), maxiter=200))
 
 
-def goal_seek(priors: Priors, assumption: str, output: str = "margin", statistic: str = "p50",
+def goal_seek(priors: Priors, assumption: str, output: str | None = None, statistic: str = "p50",
               target: float = 0.0, *, lo: float | None = None, hi: float | None = None, n_draws: int = 100_000,
               seed: int = 0, method: str = "mc", mode: str = "fix", n_batches: int = 10,
               rtol: float = 1e-9) -> GoalSeekResult:
@@ -138,7 +132,8 @@ def goal_seek(priors: Priors, assumption: str, output: str = "margin", statistic
     assumption : str
         The input to solve for.
     output, statistic : str
-        E.g. ``"margin"`` and ``"p_negative"`` (P(margin < 0)) or ``"p50"``.
+        E.g. ``"margin"`` and ``"p_negative"`` (P(margin < 0)) or ``"p50"``; output
+        default: the model's key output.
     target : float
         In the output's base unit (a fraction for the margin and for p_negative).
     lo, hi : float, optional
@@ -155,36 +150,38 @@ def goal_seek(priors: Priors, assumption: str, output: str = "margin", statistic
     InputError
         Unknown names, or a target not bracketed by ``[lo, hi]``.
     """
+    output = output or priors.model.key_output
     _check_names(priors, assumption, output, statistic, mode)
+    inputs, evaluate = priors.model.inputs, priors.model.evaluate
     d_lo, d_hi = default_bracket(priors, assumption, mode)
     lo, hi = (d_lo if lo is None else lo), (d_hi if hi is None else hi)
     if not lo < hi:
         raise InputError("--lo/--hi", assumption, f"lo ({lo:g}) must be below hi ({hi:g})")
     for x in (lo, hi):
-        if mode == "fix" and not INPUTS[assumption].admits(x):
-            raise InputError("--lo/--hi", assumption, f"{x:g} is outside {INPUTS[assumption].domain_text()}")
+        if mode == "fix" and not inputs[assumption].admits(x):
+            raise InputError("--lo/--hi", assumption, f"{x:g} is outside {inputs[assumption].domain_text()}")
     draws = draw(priors, n_draws, seed=seed, method=method)
-    value = _root(draws, assumption, output, statistic, target, mode, slice(None), lo, hi, rtol)
+    value = _root(evaluate, draws, assumption, output, statistic, target, mode, slice(None), lo, hi, rtol)
     if value is None:
         at = _trial(draws, assumption, mode, slice(None))
         ends = [statistic_with_se(evaluate(at(x))[output], statistic)[0] for x in (lo, hi)]
         raise InputError(assumption, f"{statistic} of {output}", f"target {target:g} is not between {ends[0]:.4g} "
                          f"(at {lo:.4g}) and {ends[1]:.4g} (at {hi:.4g}); give --lo and --hi around the answer")
     size = n_draws // n_batches
-    roots = [_root(draws, assumption, output, statistic, target, mode, slice(b * size, (b + 1) * size), lo, hi, rtol)
+    roots = [_root(evaluate, draws, assumption, output, statistic, target, mode, slice(b * size, (b + 1) * size), lo, hi, rtol)
              for b in range(n_batches)] if size else []
     roots = np.array([r for r in roots if r is not None])
     se = float(roots.std(ddof=1) / np.sqrt(roots.size)) if roots.size > 1 else math.nan
     achieved = statistic_with_se(evaluate(_trial(draws, assumption, mode, slice(None))(value))[output], statistic)[0]
-    return GoalSeekResult(assumption, INPUTS[assumption].unit, output, statistic, target, value, se, achieved,
+    return GoalSeekResult(assumption, inputs[assumption].unit, output, statistic, target, value, se, achieved,
                           lo, hi, mode, n_draws, int(roots.size))
 
 
 def _check_names(priors: Priors, assumption: str, output: str, statistic: str, mode: str) -> None:
     if assumption not in priors.assumptions:
         raise InputError("--assumption", assumption, f"unknown assumption; known: {', '.join(priors.names)}")
-    if output not in OUTPUTS:
-        raise InputError("--output", output, f"unknown output; known: {', '.join(OUTPUTS)}")
+    if output not in priors.model.outputs:
+        raise InputError("--output", output, f"unknown output; known: {', '.join(priors.model.outputs)}")
     _check_statistic(statistic)
     if mode not in MODES:
         raise InputError("--mode", mode, f"choose {' or '.join(MODES)}")
@@ -196,44 +193,74 @@ def point_values(priors: Priors) -> dict[str, float]:
             for n, a in priors.assumptions.items()}
 
 
-def cost_to_revenue_ratio(point: Mapping[str, float]) -> float:
-    """Annual capex over annual revenue in closed form (tokens per day cancels)."""
-    cost = FLOPS_PER_PARAM_PER_TOKEN * point["active_params"] * point["peak_to_avg"] * point["gpu_price_cny"]
-    income = (SECONDS_PER_DAY * DAYS_PER_YEAR * TERA / TOKENS_PER_PRICE_UNIT * point["gpu_tflops"]
-              * point["utilization"] * point["depreciation_years"] * point["price_cny_per_m_tokens"]
-              * point["paid_share"])
-    return cost / income
+def breakeven(priors: Priors, output: str | None = None, target: float = 0.0) -> pd.DataFrame:
+    """Each input's value at which `output` equals `target`, the others at their point values.
 
-
-def breakeven(priors: Priors) -> pd.DataFrame:
-    """Each input's breakeven value (margin = 0) with the others at their point values.
-
-    The cost-to-revenue ratio R is a product of powers of the inputs, so the
-    breakeven of input x is ``x * R ** (-1 / e)`` with ``e`` its exponent.
+    Parameters
+    ----------
+    priors : Priors
+    output : str, optional
+        Default the model's key output (the report's: margin).
+    target : float
+        In the output's base unit (default 0: breakeven).
 
     Returns
     -------
     DataFrame
         Columns ``input, unit, point, point_value, breakeven_value, change_pct,
-        feasible, margin_positive_when``; ``point`` says whether the value is the
-        file's fixed value or the distribution's median. Tokens per day cancels
-        (NaN); ``feasible`` is false when the breakeven lies outside the input's domain.
+        feasible, above_target_when``; ``point`` says whether the value is the
+        file's fixed value or the distribution's median. An input the output does
+        not depend on cancels (NaN); ``feasible`` is false when no value in the
+        input's domain reaches the target.
     """
+    model = priors.model
+    output = output or model.key_output
+    _check_names(priors, next(iter(priors.names)), output, "p50", "fix")
     point = point_values(priors)
-    ratio = cost_to_revenue_ratio(point)
     rows = []
-    for name, e in COST_RATIO_EXPONENTS.items():
-        x = point[name]
-        value = math.nan if e == 0 else x * ratio ** (-1 / e)
-        rows.append({"input": name, "unit": INPUTS[name].unit,
-                     "point": "fixed" if priors[name].is_fixed else "median", "point_value": x,
-                     "breakeven_value": value, "change_pct": 100 * (value / x - 1),
-                     "feasible": bool(e != 0 and INPUTS[name].admits(value)),
-                     "margin_positive_when": {0: "independent of it (cancels)", 1: "below breakeven",
-                                              -1: "above breakeven"}[e]})
+    for name, q in model.inputs.items():
+        value, direction = _solve_one(model, point, name, output, target)
+        rows.append({"input": name, "unit": q.unit, "point": "fixed" if priors[name].is_fixed else "median",
+                     "point_value": point[name], "breakeven_value": value,
+                     "change_pct": 100 * (value / point[name] - 1) if point[name] else math.nan,
+                     "feasible": bool(math.isfinite(value)), "above_target_when": direction})
     return pd.DataFrame(rows)
 
 
-def point_margin(priors: Priors) -> float:
-    """The model's margin at the point values (by :func:`mc.economics.evaluate`)."""
-    return float(evaluate(point_values(priors))["margin"])
+def _solve_one(model, point: Mapping[str, float], name: str, output: str, target: float) -> tuple[float, str]:
+    """The root nearest the point value of ``output(x) - target`` over a log-spaced scan of `name`'s domain."""
+    if name not in model.inputs_of(output):
+        return math.nan, "independent of it (cancels)"
+    grid = _scan_grid(model.inputs[name], point[name])
+    trial = {**{k: np.full(grid.size, v) for k, v in point.items()}, name: grid}
+    gap = model.evaluate(trial)[output] - target
+    ok = np.isfinite(gap)
+    if not ok.any() or np.ptp(gap[ok]) <= 1e-12 * (np.max(np.abs(gap[ok])) + abs(target)):
+        return math.nan, "independent of it (cancels)"  # to rounding: the report's margin in tokens per day
+    flips = np.flatnonzero(ok[:-1] & ok[1:] & (np.sign(gap[:-1]) != np.sign(gap[1:])))
+    increasing = "above" if gap[ok][-1] > gap[ok][0] else "below"
+    if flips.size == 0:
+        return math.nan, f"{increasing} breakeven (never reached in its domain)"
+    i = flips[np.argmin(np.abs(np.log(grid[flips] / point[name])) if point[name] > 0 else np.abs(grid[flips]))]
+
+    def f(x: float) -> float:
+        return float(model.evaluate({**point, name: x})[output]) - target
+
+    root = float(optimize.brentq(f, grid[i], grid[i + 1], xtol=1e-14, rtol=1e-12, maxiter=200))
+    return root, f"{'above' if gap[i + 1] > gap[i] else 'below'} breakeven"
+
+
+def _scan_grid(q, x: float) -> np.ndarray:
+    """Candidate values around `x`: a log scan for positive domains, a linear one otherwise, clipped inside."""
+    if x > 0 and q.low >= 0:
+        grid = x * np.logspace(-_SCAN_DECADES, _SCAN_DECADES, _SCAN_POINTS)
+    else:
+        span = max(abs(x), 1.0) * 10 ** _SCAN_DECADES
+        grid = np.linspace(x - span, x + span, _SCAN_POINTS)
+    return np.array([v for v in grid if q.admits(v)] or [x])
+
+
+def point_output(priors: Priors, output: str | None = None) -> float:
+    """An output (default the key output) of the model at the point values."""
+    model = priors.model
+    return model.point(point_values(priors))[output or model.key_output]

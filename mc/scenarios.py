@@ -14,11 +14,15 @@ assumptions, each in exactly the priors-file form plus a reason::
     source = "facts.md: doubao-seed-1.6-flash 0.15/1.5; batch at half price"
     why = "Competitors cut list prices; the blend halves"
 
-Every changed assumption needs a ``source`` and a ``why`` (or ``note``).
+Every changed assumption needs a ``source`` and a ``why`` (or ``note``); it
+may name any input of the base priors' model.
 :func:`stress` runs the base and each scenario with the same seed: the
 sampler gives every assumption its own random stream, so inputs a scenario does
 not touch get identical draws (common random numbers) and the differences in
-the table come from the changed inputs, not from sampling noise.
+the table come from the changed inputs, not from sampling noise. Each change
+carries its *paired* standard error (``change_se``): the statistic's
+difference computed per batch of the same draws, whose spread is small
+precisely because the draws are shared.
 """
 from __future__ import annotations
 
@@ -30,12 +34,15 @@ import numpy as np
 import pandas as pd
 
 from mc.errors import InputError
-from mc.priors import PRIORS_DIR, Assumption, Priors, read_toml
+from mc.priors import PRIORS_DIR, Assumption, Priors, parse_assumption, read_toml
 from mc.results import simulate, summarise
+from mc.stats import STATISTICS
 
 SCENARIOS_DIR = PRIORS_DIR / "scenarios"
 BASE = "base"
-STRESS_COLUMNS = ["scenario", "output", "unit", "statistic", "value", "mc_se", "base_value", "change", "change_pct"]
+STRESS_COLUMNS = ["scenario", "output", "unit", "statistic", "value", "mc_se", "base_value", "change", "change_se",
+                  "change_pct"]
+PAIRED_BATCHES = 20  # contiguous batches for the paired standard error of a scenario's change
 _TOP_KEYS = {"meta", "assumptions"}
 _REASON_KEYS = ("why", "note")
 
@@ -82,8 +89,14 @@ def resolve_scenario(ref: str | Path) -> Path:
     return path
 
 
-def load_scenario(ref: str | Path) -> Scenario:
+def load_scenario(ref: str | Path, quantities: Mapping | None = None) -> Scenario:
     """Read and validate a scenario by shipped name or path.
+
+    Parameters
+    ----------
+    ref : str or path
+    quantities : mapping, optional
+        The inputs a scenario may change (``priors.model.inputs``); default the report's model's.
 
     Raises
     ------
@@ -92,10 +105,17 @@ def load_scenario(ref: str | Path) -> Scenario:
         parameters, or a missing ``source`` / ``why``.
     """
     path = resolve_scenario(ref)
-    return scenario_from_dict(read_toml(path), origin=str(path), default_name=path.stem)
+    return scenario_from_dict(read_toml(path), origin=str(path), default_name=path.stem, quantities=quantities)
 
 
-def scenario_from_dict(data: Mapping, *, origin: str = "<dict>", default_name: str = "scenario") -> Scenario:
+def _default_quantities() -> Mapping:
+    from mc.model import DEFAULT_MODEL, load_model
+
+    return load_model(DEFAULT_MODEL).inputs
+
+
+def scenario_from_dict(data: Mapping, *, origin: str = "<dict>", default_name: str = "scenario",
+                       quantities: Mapping | None = None) -> Scenario:
     """Validate the parsed content of a scenario file."""
     unknown = set(data) - _TOP_KEYS
     if unknown:
@@ -107,8 +127,9 @@ def scenario_from_dict(data: Mapping, *, origin: str = "<dict>", default_name: s
     if not isinstance(tables, Mapping) or not tables:
         raise InputError(origin, "assumptions", "no [assumptions.<name>] tables found")
     changes, reasons = [], {}
+    quantities = quantities if quantities is not None else _default_quantities()
     for name, table in tables.items():
-        assumption, reason = _parse_change(name, table, origin)
+        assumption, reason = _parse_change(name, table, origin, quantities)
         changes.append(assumption)
         reasons[name] = reason
     name = meta.get("name", default_name)
@@ -119,7 +140,7 @@ def scenario_from_dict(data: Mapping, *, origin: str = "<dict>", default_name: s
     return Scenario(name, description, origin, tuple(changes), reasons)
 
 
-def _parse_change(name: str, table, origin: str) -> tuple[Assumption, str]:
+def _parse_change(name: str, table, origin: str, quantities: Mapping) -> tuple[Assumption, str]:
     if not isinstance(table, Mapping):
         raise InputError(origin, name, "must be a table with a family and its parameters")
     table = dict(table)
@@ -129,17 +150,18 @@ def _parse_change(name: str, table, origin: str) -> tuple[Assumption, str]:
             raise InputError(origin, f"{name}.{key}", f"must be a non-empty string, got {value!r}")
     if not table.get("source"):
         raise InputError(origin, name, "missing 'source': say where the scenario's value comes from")
-    assumption = Assumption.from_dict(name, table, origin=origin)
+    assumption = parse_assumption(name, table, origin, quantities)
     reason = why or assumption.note
     if not reason:
         raise InputError(origin, name, "missing 'why' (or 'note'): say why the scenario changes this input")
     return assumption, reason
 
 
-def load_scenarios(refs: Sequence[str] | None = None) -> list[Scenario]:
-    """Every scenario named (all shipped ones if `refs` is empty), validated up front."""
+def load_scenarios(refs: Sequence[str] | None = None, quantities: Mapping | None = None) -> list[Scenario]:
+    """Every scenario named (all shipped ones if `refs` is empty), validated up front against `quantities`."""
     refs = list(refs) if refs else shipped_scenarios()
-    scenarios = [load_scenario(r) for r in refs]
+    quantities = quantities if quantities is not None else _default_quantities()
+    scenarios = [load_scenario(r, quantities) for r in refs]
     seen = set()
     for s in scenarios:
         if s.name == BASE or s.name in seen:
@@ -168,14 +190,18 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
     -------
     DataFrame
         Columns :data:`STRESS_COLUMNS`: one row per scenario (``base`` first),
-        output and statistic, with the base value and the change from it
-        (``change_pct`` in percent of ``|base_value|``, NaN where that is zero).
+        output and statistic, with the base value, the change from it and the
+        change's paired standard error (``change_pct`` in percent of
+        ``|base_value|``, NaN where that is zero).
     """
     runs = [(BASE, priors)] + [(s.name, s.apply(priors)) for s in scenarios]
-    tables = []
+    tables, base_run = [], None
     for done, (name, p) in enumerate(runs, start=1):
-        table = summarise(simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=False), outputs)
-        tables.append(table.assign(scenario=name))
+        run = simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=False)
+        table = summarise(run, outputs)
+        base_run = run if base_run is None else base_run
+        paired = [paired_change_se(base_run[o].values, run[o].values, s) for o, s in zip(table.output, table.statistic)]
+        tables.append(table.assign(scenario=name, change_se=paired))
         if progress is not None:
             progress(done, len(runs))
     out = pd.concat(tables, ignore_index=True)
@@ -186,6 +212,34 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
         pct = 100 * out["change"].to_numpy() / np.abs(out["base_value"].to_numpy())
     out["change_pct"] = np.where(out["base_value"].to_numpy() == 0, np.nan, pct)
     return out[STRESS_COLUMNS]
+
+
+def paired_change_se(base: np.ndarray, scenario: np.ndarray, statistic: str,
+                     batches: int = PAIRED_BATCHES) -> float:
+    """Standard error of ``stat(scenario) - stat(base)`` over the same draws.
+
+    Means and P(< 0) use the per-draw differences directly (exact for iid
+    draws). Percentiles and the sd use batch means: the difference computed in
+    each of `batches` contiguous batches of the shared draws, whose standard
+    deviation over sqrt(batches) estimates the error of the whole-run
+    difference (conservative for lhs and sobol, like every iid error here).
+    """
+    from mc.goalseek import statistic_with_se
+
+    if statistic not in STATISTICS and not statistic.startswith("p"):
+        return float("nan")
+    n = min(base.size, scenario.size)
+    if statistic == "mean":
+        return float(np.std(scenario[:n] - base[:n], ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    if statistic == "p_negative":
+        diff = (scenario[:n] < 0).astype(float) - (base[:n] < 0)
+        return float(np.std(diff, ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    size = n // batches
+    if size < 2:
+        return float("nan")
+    per_batch = [statistic_with_se(scenario[b * size:(b + 1) * size], statistic)[0]
+                 - statistic_with_se(base[b * size:(b + 1) * size], statistic)[0] for b in range(batches)]
+    return float(np.std(per_batch, ddof=1) / np.sqrt(batches))
 
 
 def scenario_changes(scenarios: Iterable[Scenario]) -> pd.DataFrame:

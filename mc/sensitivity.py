@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mc.economics import INPUTS, OUTPUTS, evaluate
 from mc.priors import Priors
 from mc.results import simulate
 from mc.stats import quantiles_with_se
@@ -50,7 +49,7 @@ def rank_correlations(results, priors: Priors, outputs: Iterable[str] | None = N
         Columns ``input, output, spearman``.
     """
     inputs = list(priors.uncertain)
-    names = list(outputs) if outputs is not None else [o for o in OUTPUTS if o in results]
+    names = list(outputs) if outputs is not None else [o for o in priors.model.outputs if o in results]
     names = [o for o in names if np.ptp(np.asarray(results[o], float)) > 0]
     if not inputs or not names:
         return pd.DataFrame(columns=["input", "output", "spearman"])
@@ -61,15 +60,15 @@ def rank_correlations(results, priors: Priors, outputs: Iterable[str] | None = N
     return pd.DataFrame(rows, columns=["input", "output", "spearman"])
 
 
-def tornado(priors: Priors, output: str = "margin", *, n_draws: int = 50_000, seed: int = 0, method: str = "mc",
+def tornado(priors: Priors, output: str | None = None, *, n_draws: int = 50_000, seed: int = 0, method: str = "mc",
             low: float = 0.10, high: float = 0.90, workers: int = 1, results=None) -> pd.DataFrame:
     """The output's median with each uncertain input at its `low` and `high` quantile.
 
     Parameters
     ----------
     priors : Priors
-    output : str
-        A name in :data:`mc.economics.OUTPUTS`.
+    output : str, optional
+        An output of the priors' model; default its key output.
     n_draws, seed, method, workers
         As :func:`mc.results.simulate`; one seed for all runs (common random numbers).
     low, high : float
@@ -92,13 +91,14 @@ def tornado(priors: Priors, output: str = "margin", *, n_draws: int = 50_000, se
         q, se = quantiles_with_se(values, [0.5])
         return float(q[0]), float(se[0])
 
+    output = output or priors.model.key_output
     base, _ = median(priors, None if results is None else _same_run(results, n_draws, seed, method)[output])
     rows = []
     for name in priors.uncertain:
         x_lo, x_hi = (float(v) for v in priors[name].distribution.ppf(np.array([low, high])))
         (y_lo, se_lo), (y_hi, se_hi) = (median(priors.with_fixed(name, x, source=f"tornado p{100 * p:g}"))
                                         for x, p in ((x_lo, low), (x_hi, high)))
-        rows.append({"input": name, "unit": INPUTS[name].unit, "input_low": x_lo, "input_high": x_hi,
+        rows.append({"input": name, "unit": priors.model.inputs[name].unit, "input_low": x_lo, "input_high": x_hi,
                      "output_at_low": y_lo, "output_at_high": y_hi, "base": base,
                      "swing": abs(y_hi - y_lo), "mc_se": max(se_lo, se_hi)})
     table = pd.DataFrame(rows, columns=["input", "unit", "input_low", "input_high", "output_at_low",
@@ -173,7 +173,7 @@ def sobol_analysis(model: Callable[[np.ndarray], np.ndarray], names: Sequence[st
 
 
 def priors_model(priors: Priors, output: str) -> tuple[Callable[[np.ndarray], np.ndarray], tuple[str, ...]]:
-    """The report's model as a function of the uncertain inputs' uniforms.
+    """The priors' model as a function of the uncertain inputs' uniforms.
 
     Returns
     -------
@@ -190,22 +190,23 @@ def priors_model(priors: Priors, output: str) -> tuple[Callable[[np.ndarray], np
         inputs.update({n: np.full(u.shape[0], v) for n, v in fixed.items()})
         return evaluate(inputs)[output]
 
+    evaluate = priors.model.evaluate
     return model, names
 
 
-def sobol_indices(priors: Priors, output: str = "margin", *, n_base: int = 4096, seed: int = 0,
+def sobol_indices(priors: Priors, output: str | None = None, *, n_base: int = 4096, seed: int = 0,
                   conf_level: float = 0.95) -> SobolResult:
     """First-order and total Sobol indices of `output` for every uncertain input.
 
     Inputs are treated as independent (a correlation block is ignored). An output
     with heavy tails (the margin, a ratio) needs a larger `n_base` for tight intervals.
     """
-    model, names = priors_model(priors, output)
+    model, names = priors_model(priors, output or priors.model.key_output)
     return sobol_analysis(model, names, n_base=n_base, seed=seed, conf_level=conf_level)
 
 
 def sensitivity_table(rank: pd.DataFrame, tornado_table: pd.DataFrame, sobol: SobolResult | None,
-                      output: str) -> pd.DataFrame:
+                      output: str, units: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Everything in one tidy table: ``input, unit, output, measure, value, conf``.
 
     Measures: ``spearman`` (for every output in `rank`); for `output`:
@@ -226,5 +227,6 @@ def sensitivity_table(rank: pd.DataFrame, tornado_table: pd.DataFrame, sobol: So
             rows += [{"input": r.input, "output": output, "measure": "S1", "value": r.S1, "conf": r.S1_conf},
                      {"input": r.input, "output": output, "measure": "ST", "value": r.ST, "conf": r.ST_conf}]
     out = pd.DataFrame(rows, columns=["input", "output", "measure", "value", "conf"])
-    out.insert(1, "unit", [INPUTS[n].unit for n in out["input"]])
+    units = units if units is not None else dict(zip(tornado_table["input"], tornado_table["unit"]))
+    out.insert(1, "unit", [units.get(n, "") for n in out["input"]])
     return out

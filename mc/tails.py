@@ -15,18 +15,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mc.economics import INPUTS, OUTPUTS
 from mc.errors import InputError
 from mc.priors import Priors
 
-HIGH_IS_BAD = ("required_eflops", "gpus", "capex_cny_per_year")  # cost-like outputs: the bad tail is the top
 DRIVER_COLUMNS = ["input", "unit", "median_all", "median_tail", "median_shift", "shift_sd", "ks_statistic",
                   "ks_pvalue"]
 
 
-def bad_side(output: str) -> str:
-    """"high" for cost-like outputs, "low" for revenue, profit and margin."""
-    return "high" if output in HIGH_IS_BAD else "low"
+def bad_side(output: str, model=None) -> str:
+    """The model file's ``bad_tail`` of an output: "high" for cost-like outputs, else "low"."""
+    if model is not None and output in model.outputs:
+        return model.outputs[output].bad_tail
+    return "low"
 
 
 def tail_mask(values: np.ndarray, tail: float, side: str = "low") -> np.ndarray:
@@ -74,7 +74,7 @@ def conditional_tail_expectation(values: np.ndarray, tail: float = 0.1, side: st
     return TailExpectation(output, tail, side, threshold, cvar, se)
 
 
-def tail_drivers(results, priors: Priors, output: str = "margin", *, tail: float = 0.1,
+def tail_drivers(results, priors: Priors, output: str | None = None, *, tail: float = 0.1,
                  side: str | None = None) -> pd.DataFrame:
     """Each uncertain input in the output's bad tail against its whole distribution.
 
@@ -84,7 +84,8 @@ def tail_drivers(results, priors: Priors, output: str = "margin", *, tail: float
         Input and output draws (``simulate(..., keep_inputs=True)``).
     priors : Priors
         Names the uncertain inputs.
-    output : str
+    output : str, optional
+        Default the model's key output.
     tail : float
         Share of draws in the tail (0.1 = worst 10%).
     side : {"low", "high"}, optional
@@ -97,7 +98,8 @@ def tail_drivers(results, priors: Priors, output: str = "margin", *, tail: float
         first). ``shift_sd`` is the median shift in the input's standard deviations;
         the KS test compares the tail with the rest of the draws.
     """
-    side = side or bad_side(output)
+    output = output or priors.model.key_output
+    side = side or bad_side(output, priors.model)
     mask = tail_mask(results[output], tail, side)
     rows = []
     for name in priors.uncertain:
@@ -105,16 +107,15 @@ def tail_drivers(results, priors: Priors, output: str = "margin", *, tail: float
         med_all, med_tail = float(np.median(x)), float(np.median(x[mask]))
         sd = float(x.std())
         ks = stats.ks_2samp(x[mask], x[~mask])
-        rows.append({"input": name, "unit": INPUTS[name].unit, "median_all": med_all, "median_tail": med_tail,
+        rows.append({"input": name, "unit": priors.model.inputs[name].unit, "median_all": med_all, "median_tail": med_tail,
                      "median_shift": med_tail - med_all, "shift_sd": (med_tail - med_all) / sd if sd else 0.0,
                      "ks_statistic": float(ks.statistic), "ks_pvalue": float(ks.pvalue)})
     table = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
     return table.sort_values("ks_statistic", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def tail_expectations(results, outputs=("margin", "revenue_cny_per_year", "profit_cny_per_year"),
-                      tail: float = 0.1) -> pd.DataFrame:
-    """CVaR of several outputs, each at its own bad side.
+def tail_expectations(results, outputs, tail: float = 0.1, model=None) -> pd.DataFrame:
+    """CVaR of several outputs, each at its own bad side (:func:`bad_side`).
 
     Returns
     -------
@@ -123,7 +124,7 @@ def tail_expectations(results, outputs=("margin", "revenue_cny_per_year", "profi
     """
     rows = []
     for o in outputs:
-        t = conditional_tail_expectation(results[o], tail, bad_side(o), o)
-        rows.append({"output": o, "unit": OUTPUTS[o].unit, "tail": tail, "side": t.side, "var": t.var,
+        t = conditional_tail_expectation(results[o], tail, bad_side(o, model), o)
+        rows.append({"output": o, "unit": getattr(results[o], "attrs", {}).get("unit", ""), "tail": tail, "side": t.side, "var": t.var,
                      "cvar": t.cvar, "mc_se": t.mc_se})
     return pd.DataFrame(rows, columns=["output", "unit", "tail", "side", "var", "cvar", "mc_se"])

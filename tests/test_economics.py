@@ -1,8 +1,11 @@
-"""Properties of the report's model (hypothesis): linearity, inverses, bounds."""
+"""Properties of the report's model file, models/guosen_2024.toml (hypothesis): linearity, inverses, bounds."""
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from mc.economics import INPUTS, evaluate
+from mc.model import load_model
+
+MODEL = load_model("guosen_2024")
+INPUTS, evaluate = MODEL.inputs, MODEL.evaluate
 
 BASE = {"tokens_per_day": 1e14, "active_params": 1.1e11, "peak_to_avg": 3.0, "gpu_tflops": 1979.0,
         "utilization": 0.45, "price_cny_per_m_tokens": 1.5, "paid_share": 0.4, "gpu_price_cny": 15e4,
@@ -16,6 +19,7 @@ def _eval(**changes):
     return evaluate({**BASE, **changes})
 
 
+@settings(derandomize=True)
 @given(k=positive)
 def test_revenue_linear_in_tokens_price_and_share(k):
     base = _eval()["revenue_cny_per_year"]
@@ -25,6 +29,7 @@ def test_revenue_linear_in_tokens_price_and_share(k):
     assert np.isclose(_eval(paid_share=s)["revenue_cny_per_year"], base * s / 0.4, rtol=1e-12)
 
 
+@settings(derandomize=True)
 @given(k=positive, u=share)
 def test_gpus_linear_in_tokens_and_params_inverse_in_utilization(k, u):
     base = _eval()["gpus"]
@@ -35,7 +40,7 @@ def test_gpus_linear_in_tokens_and_params_inverse_in_utilization(k, u):
 
 @given(tokens=st.floats(min_value=1e9, max_value=1e17), price=positive, paid=share, util=share,
        peak=st.floats(min_value=1.0, max_value=10.0), dep=st.floats(min_value=0.5, max_value=20.0))
-@settings(max_examples=200)
+@settings(max_examples=200, derandomize=True)
 def test_margin_never_above_one_and_volume_free(tokens, price, paid, util, peak, dep):
     x = dict(price_cny_per_m_tokens=price, paid_share=paid, utilization=util, peak_to_avg=peak,
              depreciation_years=dep)

@@ -29,7 +29,7 @@ def test_streaming_table_equals_in_memory_table(priors, method):
 def test_streaming_subset_of_outputs_and_inputs(priors):
     table = summarise_streaming(priors, 5000, seed=1, outputs=["margin", "paid_share"])
     assert list(table["output"].unique()) == ["margin", "paid_share"]
-    assert table[table.statistic == "p50"]["unit"].tolist() == ["fraction", "fraction"]
+    assert table[table.statistic == "p50"]["unit"].tolist() == ["dimensionless", "dimensionless"]
     with pytest.raises(InputError, match="unknown output"):
         summarise_streaming(priors, 5000, outputs=["nope"])
 

@@ -11,10 +11,7 @@ from pathlib import Path
 
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, iso_date, \
     positive_float, positive_int, table_records, _json_default
-from mc.display import fmt, scaled, unit
-from mc.economics import OUTPUTS  # numpy only; mc.priors (scipy) is imported by the handlers
-
-STRESS_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
+from mc.display import display_path, fmt, scaled, unit
 
 
 def _probability(text: str) -> float:
@@ -36,7 +33,7 @@ def _analysis_parser(subparsers, name: str, help_: str, output_help: str) -> arg
     """A subcommand on one priors file and one output (its own options follow)."""
     p = subparsers.add_parser(name, help=help_)
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
-    p.add_argument("--output", choices=list(OUTPUTS), default="margin", help=output_help)
+    p.add_argument("--output", default=None, help=output_help)
     return p
 
 
@@ -57,19 +54,19 @@ def register(subparsers) -> None:
     _add_run_options(p, handle_stress, draws=100_000)
 
     p = _analysis_parser(subparsers, "sensitivity", "rank correlation, tornado and Sobol indices per input",
-                         "output analysed (default margin)")
+                         "output analysed (default the model's key output, e.g. margin)")
     p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol indices")
     p.add_argument("--plot", type=Path, help="write the tornado chart as PNG here")
     _add_run_options(p, handle_sensitivity, draws=50_000)
 
     p = _analysis_parser(subparsers, "tails", "inputs in an output's bad tail, and its CVaR",
-                         "output whose tail (default margin)")
+                         "output whose tail (default the model's key output, e.g. margin)")
     p.add_argument("--tail", type=_probability, default=0.1, help="share of worst draws (default 0.1)")
     _add_run_options(p, handle_tails, draws=200_000)
 
     p = _analysis_parser(subparsers, "goalseek", "solve for an assumption at which a statistic hits a target",
-                         "output whose statistic hits the target (default margin)")
+                         "output whose statistic hits the target (default the model's key output)")
     p.add_argument("--assumption", required=True, help="input to solve for, e.g. price_cny_per_m_tokens")
     p.add_argument("--statistic", default="p50", help="p1..p99, mean, sd or p_negative (default p50)")
     p.add_argument("--target", type=float, default=0.0, help="target value in base units (default 0)")
@@ -80,8 +77,10 @@ def register(subparsers) -> None:
     p.add_argument("--batches", type=positive_int, default=10, help="batches for the standard error (default 10)")
     _add_run_options(p, handle_goalseek, draws=100_000)
 
-    p = subparsers.add_parser("breakeven", help="closed-form breakeven (margin = 0) of each input")
+    p = subparsers.add_parser("breakeven", help="each input's value at which an output (default margin) is 0")
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/guosen_2024.toml; medians if uncertain)")
+    p.add_argument("--output", default=None, help="output solved for (default the model's key output, e.g. margin)")
+    p.add_argument("--target", type=float, default=0.0, help="target value in the output's base unit (default 0)")
     add_output_options(p)
     p.set_defaults(handler=handle_breakeven)
 
@@ -89,22 +88,33 @@ def register(subparsers) -> None:
 def _priors(args: argparse.Namespace):
     from mc.cli.run import prepare_priors
 
-    return prepare_priors(args)
+    priors = prepare_priors(args)
+    if getattr(args, "output", "") is None:
+        args.output = priors.model.key_output
+    if getattr(args, "output", None) is not None and args.output not in priors.model.outputs:
+        from mc.errors import InputError
+
+        raise InputError("--output", args.output, f"not an output of model {priors.model.name}; choose from "
+                         f"{', '.join(priors.model.outputs)}")
+    return priors
 
 
 def _header(command: str, priors, args) -> str:
-    return (f"mc {command}: {priors.origin}  ({args.draws:,} draws, method {args.method}, seed {args.seed})")
+    return (f"mc {command}: {display_path(priors.origin)}, model {priors.model.name}  ({args.draws:,} draws, "
+            f"method {args.method}, seed {args.seed})")
 
 
-def _money(output: str, value: float) -> str:
-    return fmt(scaled(output, value))
+def _money(output: str, value: float, model=None) -> str:
+    return fmt(scaled(output, value, model))
 
 
 def handle_stress(args: argparse.Namespace) -> int:
+    from mc.priors import default_priors_path, load_priors
     from mc.scenarios import load_scenarios, stress
 
     check_output_option(args)
-    scenarios = load_scenarios(args.scenarios)  # every file validated before any work
+    model = load_priors(args.priors or default_priors_path()).model
+    scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
     priors = _priors(args)
     from mc.progress import progress_bar
 
@@ -115,15 +125,27 @@ def handle_stress(args: argparse.Namespace) -> int:
 
 
 def render_stress(table, scenarios, priors, args) -> str:
-    """Median and p5-p95 of revenue, capex and margin, and P(margin < 0), per scenario."""
-    idx = table.set_index(["scenario", "output", "statistic"])["value"]
-    head = "".join(f"{o.split('_')[0] + ' ' + unit(o):>28}" for o in STRESS_OUTPUTS)
+    """Median and p5-p95 of the headline outputs, and P(key output < 0), per scenario."""
+    model = priors.model
+    shown, key = model.headline, model.key_output
+    idx = table.set_index(["scenario", "output", "statistic"])
+    value, se = idx["value"], idx["change_se"]
+
+    def cell(name: str, o: str) -> str:
+        band = (f"{_money(o, value[name, o, 'p50'], model)} [{_money(o, value[name, o, 'p5'], model)}, "
+                f"{_money(o, value[name, o, 'p95'], model)}]")
+        return f"{band:>30}"
+
+    head = "".join(f"{o.split('_')[0] + ' ' + unit(o, model):>30}" for o in shown)
     lines = [_header("stress", priors, args) + "; same draws for unchanged inputs", "",
-             "p50 [p5, p95] per scenario", f"{'scenario':<17}{head}{'P(margin<0)':>13}"]
+             "p50 [p5, p95] per scenario; P(<0) and the change of the median with its paired s.e.",
+             f"{'scenario':<17}{head}{'P(' + key + '<0)':>16}{'Δ p50 ' + key:>26}"]
     for name in table["scenario"].unique():
-        cells = "".join(f"{_money(o, idx[name, o, 'p50']) + ' [' + _money(o, idx[name, o, 'p5']) + ', ' + _money(o, idx[name, o, 'p95']) + ']':>28}"
-                        for o in STRESS_OUTPUTS)
-        lines.append(f"{name:<17}{cells}{idx[name, 'margin', 'p_negative']:>13.3f}")
+        cells = "".join(cell(name, o) for o in shown)
+        change = value[name, key, "p50"] - value["base", key, "p50"]
+        delta = "" if name == "base" else (f"{_money(key, change, model)} ± "
+                                          f"{_money(key, se[name, key, 'p50'], model)}")
+        lines.append(f"{name:<17}{cells}{value[name, key, 'p_negative']:>16.3f}{delta:>26}")
     lines += ["", *(f"  {s.name}: {s.description}" for s in scenarios)]
     return "\n".join(lines)
 
@@ -146,14 +168,14 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         tick(2, steps)
         sobol = None if args.no_sobol else sobol_indices(priors, args.output, n_base=args.sobol_n, seed=args.seed)
         tick(steps, steps)
-    table = sensitivity_table(rank, torn, sobol, args.output)
+    table = sensitivity_table(rank, torn, sobol, args.output, {n: q.unit for n, q in priors.model.inputs.items()})
     if args.plot is not None:
         from mc.plots.tornado import save_tornado
 
         as_of = priors.meta.get("as_of", "")
         title = (f"Tornado: median {args.output}, each input at p10 / p90\n{Path(priors.origin).name}"
                  f"{' as of ' + str(as_of) if as_of else ''}, {args.draws:,} draws, seed {args.seed}")
-        save_tornado(torn, args.output, args.plot, title=title, force=args.force)
+        save_tornado(torn, args.output, args.plot, title=title, force=args.force, model=priors.model)
     emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args))
     if args.plot is not None and not (args.json or args.quiet):
         print(f"wrote {args.plot}")
@@ -161,11 +183,12 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
 
 
 def render_sensitivity(rank, torn, sobol, priors, args) -> str:
-    out = args.output
-    shown = [o for o in ("revenue_cny_per_year", "capex_cny_per_year", "margin") if o in set(rank["output"])]
+    out, model = args.output, priors.model
+    shown = [o for o in model.headline if o in set(rank["output"])]
     rho = rank.pivot(index="input", columns="output", values="spearman")
     lines = [_header("sensitivity", priors, args), "",
-             f"tornado: median {out} ({unit(out)}) = {_money(out, torn['base'].iloc[0])} with nothing fixed; "
+             f"tornado: median {out} ({unit(out, model)}) = {_money(out, torn['base'].iloc[0], model)} with nothing "
+             "fixed; "
              "Spearman rho with outputs; Sobol indices (95% CI half-width)",
              f"{'input':<24}{'at p10':>10}{'at p90':>10}{'swing':>10}"
              + "".join(f"{'rho ' + o.split('_')[0]:>13}" for o in shown)
@@ -175,8 +198,8 @@ def render_sensitivity(rank, torn, sobol, priors, args) -> str:
         cells = "".join(f"{rho.loc[r.input, o]:>13.3f}" for o in shown)
         sob = "" if s is None else (f"{s.loc[r.input, 'S1']:>8.3f}±{s.loc[r.input, 'S1_conf']:<6.3f}"
                                    f"{s.loc[r.input, 'ST']:>8.3f}±{s.loc[r.input, 'ST_conf']:<6.3f}")
-        lines.append(f"{r.input:<24}{_money(out, r.output_at_low):>10}{_money(out, r.output_at_high):>10}"
-                     f"{fmt(scaled(out, r.swing)):>10}{cells}{sob}")
+        lines.append(f"{r.input:<24}{_money(out, r.output_at_low, model):>10}"
+                     f"{_money(out, r.output_at_high, model):>10}{_money(out, r.swing, model):>10}{cells}{sob}")
     if sobol is not None:
         lines.append(f"\nSobol: SALib design, N = {sobol.n_base:,}; inputs treated as independent")
     return "\n".join(lines)
@@ -191,15 +214,16 @@ def handle_tails(args: argparse.Namespace) -> int:
     priors = _priors(args)
     results = simulate(priors, args.draws, seed=args.seed, method=args.method)
     drivers = tail_drivers(results, priors, args.output, tail=args.tail)
-    cvar = tail_expectations(results, tuple(dict.fromkeys((args.output, "margin", "revenue_cny_per_year"))),
-                             tail=args.tail)
+    model = priors.model
+    cvar = tail_expectations(results, tuple(dict.fromkeys((args.output, *model.headline))), tail=args.tail,
+                             model=model)
     if args.json:
         if args.out is not None:
             write_table(drivers, args.out, fmt=args.format, force=args.force)
         payload = {"drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
-    side = "lowest" if bad_side(args.output) == "low" else "highest"
+    side = "lowest" if bad_side(args.output, model) == "low" else "highest"
     lines = [_header("tails", priors, args), "",
              f"inputs in the {side} {100 * args.tail:g}% of {args.output} vs all draws (KS: tail vs the rest)",
              f"{'input':<24}{'unit':<24}{'median all':>12}{'median tail':>13}{'shift/sd':>10}{'KS D':>8}"]
@@ -208,8 +232,9 @@ def handle_tails(args: argparse.Namespace) -> int:
                      f"{r.shift_sd:>10.2f}{r.ks_statistic:>8.3f}")
     lines += ["", f"conditional tail expectation (CVaR) over the worst {100 * args.tail:g}%:"]
     for r in cvar.itertuples():
-        lines.append(f"  {r.output:<22} VaR {_money(r.output, r.var):>9}  CVaR {_money(r.output, r.cvar):>9} "
-                     f"± {fmt(scaled(r.output, r.mc_se))} {unit(r.output)}")
+        lines.append(f"  {r.output:<22} VaR {_money(r.output, r.var, model):>9}  "
+                     f"CVaR {_money(r.output, r.cvar, model):>9} ± {_money(r.output, r.mc_se, model)} "
+                     f"{unit(r.output, model)}")
     emit_table(drivers, args, screen="\n".join(lines))
     return 0
 
@@ -233,20 +258,25 @@ def handle_goalseek(args: argparse.Namespace) -> int:
 
 
 def handle_breakeven(args: argparse.Namespace) -> int:
-    from mc.goalseek import breakeven, point_margin
+    from mc.goalseek import breakeven, point_output
     from mc.priors import PRIORS_DIR, load_priors
 
     check_output_option(args)
     priors = load_priors(args.priors or PRIORS_DIR / "guosen_2024.toml")
-    table = breakeven(priors)
-    lines = [f"mc breakeven: {priors.origin}  (margin at the point values {100 * point_margin(priors):.2f}%)", "",
-             "each input's value at which margin = 0, the others at their point values (closed form)",
-             f"{'input':<24}{'unit':<24}{'point':>12}{'breakeven':>12}{'change':>9}  margin > 0 when"]
+    model = priors.model
+    out = args.output or model.key_output
+    table = breakeven(priors, out, args.target)
+    at_point = point_output(priors, out)
+    lines = [f"mc breakeven: {display_path(priors.origin)}, model {model.name}  ({out} at the point values "
+             f"{_money(out, at_point, model)} {unit(out, model)})", "",
+             f"each input's value at which {out} = {args.target:g}, the others at their point values (root finding)",
+             f"{'input':<24}{'unit':<16}{'point':>12}{'breakeven':>12}{'change':>9}  {out} > {args.target:g} when"]
     for r in table.itertuples():
-        be = "cancels" if r.breakeven_value != r.breakeven_value else fmt(r.breakeven_value)
+        cancels = r.above_target_when.startswith("independent")
+        be = "cancels" if cancels else ("none" if not r.feasible else fmt(r.breakeven_value))
         change = "" if r.change_pct != r.change_pct else f"{r.change_pct:+.1f}%"
-        flag = "" if r.feasible or be == "cancels" else "  (outside the domain: never breaks even)"
-        lines.append(f"{r.input:<24}{r.unit:<24}{fmt(r.point_value):>12}{be:>12}{change:>9}  "
-                     f"{r.margin_positive_when}{flag}")
+        flag = ""
+        lines.append(f"{r.input:<24}{r.unit:<16}{fmt(r.point_value):>12}{be:>12}{change:>9}  "
+                     f"{r.above_target_when}{flag}")
     emit_table(table, args, screen="\n".join(lines))
     return 0

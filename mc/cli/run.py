@@ -77,22 +77,30 @@ def handle(args: argparse.Namespace) -> int:
     from mc.results import run_attrs, simulate, summarise
     from mc.streaming import output_bytes, summarise_streaming
 
-    if args.plot is None and output_bytes(args.draws, len(priors.model.outputs)) > args.memory_limit * 2**20:
+    shown = table_outputs(priors)
+    if args.plot is None and output_bytes(args.draws, len(shown)) > args.memory_limit * 2**20:
         table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
-                                    memory_limit=int(args.memory_limit * 2**20))
+                                    memory_limit=int(args.memory_limit * 2**20), outputs=shown)
         return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
     from mc.progress import progress_bar
 
     with progress_bar("mc run", quiet=args.quiet or args.json) as progress:
         results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
-                           keep_inputs=False, progress=progress)
-    table = summarise(results)
+                           keep_inputs=len(shown) > len(priors.model.outputs), progress=progress)
+    table = summarise(results, shown)
     if args.plot is not None:
         from mc.plots.distribution import plot_outputs
 
         plot_outputs(results, args.plot, outputs=priors.model.headline, as_of=priors.meta.get("as_of"),
                      force=args.force, model=priors.model)
     return _emit(args, table, results.attrs, priors)
+
+
+def table_outputs(priors: Priors) -> list[str]:
+    """The run table's rows: the model's outputs, after its volume input when that is drawn (``--date``)."""
+    volume = priors.model.volume_input
+    drawn = volume is not None and volume in priors.names and not priors[volume].is_fixed
+    return ([volume] if drawn else []) + list(priors.model.outputs)
 
 
 def _emit(args: argparse.Namespace, table, attrs, priors: Priors) -> int:

@@ -24,6 +24,7 @@
     unit = "CNY/year"
     display = "亿 CNY/year"         # optional: the unit the screen shows
     label = "亿元/yr"               # optional: its label (default: display)
+    bad_tail = "low"                # optional: which end is bad for tail analysis ("high" for costs)
 
 Every problem raises :class:`mc.errors.InputError` naming the file, the
 ``inputs.X``/``outputs.X``/``constants.X`` entry and what is wrong.
@@ -48,7 +49,7 @@ _KEYS = {
     "model": {"name", "description", "source", "base_units", "headline", "volume_input"},
     "inputs": {"unit", "domain", "description", "display", "label", "source"},
     "constants": {"value", "unit", "source", "description"},
-    "outputs": {"formula", "unit", "description", "display", "label"},
+    "outputs": {"formula", "unit", "description", "display", "label", "bad_tail"},
 }
 
 
@@ -188,7 +189,11 @@ def _constant(name: str, table: Mapping, origin: str, reg) -> Constant:
 
 def _output_quantity(name: str, table: Mapping, origin: str, reg) -> Quantity:
     where = f"outputs.{name}"
-    return Quantity(name, _unit(table, where, origin, reg), _text(table, "description", where, origin))
+    bad_tail = table.get("bad_tail", "low")
+    if bad_tail not in ("low", "high"):
+        raise InputError(origin, f"{where}.bad_tail", f"must be \"low\" or \"high\", got {bad_tail!r}")
+    return Quantity(name, _unit(table, where, origin, reg), _text(table, "description", where, origin),
+                    bad_tail=bad_tail)
 
 
 def _check_names(inputs: Mapping, constants: Mapping, outputs: Mapping, origin: str) -> None:

@@ -17,6 +17,7 @@ class Quantity:
     high: float = math.inf
     low_open: bool = True
     high_open: bool = True
+    bad_tail: str = "low"  # outputs: which end is the bad tail ("high" for costs)
 
     def domain_text(self) -> str:
         left = "(" if self.low_open else "["

@@ -12,24 +12,28 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from mc.display import DISPLAY_UNITS, fmt
+from mc.display import fmt, scaled, unit
 from mc.plots.style import cjk_font, save_png, unit_label  # selects the Agg backend before any figure exists
 
-def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
-    """A matplotlib Figure of the tornado table (columns as :func:`mc.sensitivity.tornado`)."""
+def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=None):
+    """A matplotlib Figure of the tornado table (columns as :func:`mc.sensitivity.tornado`).
+
+    `model` gives the display units of its file (亿元, %); default the table in :mod:`mc.display`.
+    """
     font = cjk_font()
-    factor, out_unit = DISPLAY_UNITS.get(output, (1.0, ""))
+    out_unit = unit(output, model)
     rows = table.iloc[::-1]  # barh draws bottom-up; largest swing on top
-    base = float(table["base"].iloc[0]) / factor
+    base = scaled(output, float(table["base"].iloc[0]), model)
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.8), dpi=120)
     for y, r in enumerate(rows.itertuples()):
-        lo, hi = r.output_at_low / factor, r.output_at_high / factor
+        lo, hi = scaled(output, r.output_at_low, model), scaled(output, r.output_at_high, model)
         ax.barh(y, lo - base, left=base, color="#4C72B0", height=0.6, label="input at p10" if y == 0 else None)
         ax.barh(y, hi - base, left=base, color="#DD8452", height=0.6, label="input at p90" if y == 0 else None)
     labels = []
     for r in rows.itertuples():
-        f, u = DISPLAY_UNITS.get(r.input, (1.0, r.unit))
-        labels.append(f"{r.input}\np10 {fmt(r.input_low / f)} / p90 {fmt(r.input_high / f)} ({unit_label(u, bool(font))})")
+        u = unit(r.input, model) or r.unit
+        labels.append(f"{r.input}\np10 {fmt(scaled(r.input, r.input_low, model))} / "
+                      f"p90 {fmt(scaled(r.input, r.input_high, model))} ({unit_label(u, bool(font))})")
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.axvline(base, color="black", lw=1, label=f"base median {fmt(base)} {unit_label(out_unit, bool(font))}")
     ax.set_xlabel(f"median {output} ({unit_label(out_unit, bool(font)) or 'base unit'})")
@@ -43,6 +47,6 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = ""):
 
 
 def save_tornado(table: pd.DataFrame, output: str, path: str | Path, *, title: str = "",
-                 force: bool = False) -> Path:
+                 force: bool = False, model=None) -> Path:
     """Render the tornado chart and write it as a PNG, atomically."""
-    return save_png(tornado_figure(table, output, title=title), path, force=force, dpi=120)
+    return save_png(tornado_figure(table, output, title=title, model=model), path, force=force, dpi=120)

@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mc.economics import DAYS_PER_YEAR
 
-HOURS_PER_YEAR = DAYS_PER_YEAR * 24
+HOURS_PER_YEAR = 365 * 24  # the report annualises with 365 days
 WATTS_PER_KW = 1_000
 
 
@@ -69,7 +68,7 @@ def vintage_fleet(required_gpu_equivalents, flops_multiple, depreciation_years):
     ----------
     required_gpu_equivalents : ndarray (n_draws, n_years)
         Capacity needed at peak in start-year GPU equivalents
-        (:func:`mc.economics.gpus` with the start-year FLOPS per GPU).
+        (the model's ``gpus`` with the start-year FLOPS per GPU).
     flops_multiple : ndarray (n_draws, n_years)
         FLOPS of a GPU bought that year over a start-year GPU, ``(1 + g)^k``.
     depreciation_years : ndarray (n_draws,)

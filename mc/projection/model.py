@@ -19,7 +19,6 @@ import numpy as np
 import xarray as xr
 
 from mc import __version__
-from mc.economics import DAYS_PER_YEAR, gpus, required_eflops, revenue_cny_per_day
 from mc.errors import InputError
 from mc.priors import Priors
 from mc.projection import fleet
@@ -98,22 +97,27 @@ def project(priors: Priors, projection_priors: Priors, years: Sequence[int], n_d
     else:
         volume = _checked_paths(volume_paths, n_draws, years.size)
         source = "given paths"
-    yearly = evaluate_paths(x, volume, power=has_power(projection_priors))
+    yearly = evaluate_paths(x, volume, power=has_power(projection_priors), model=priors.model)
     npv = fleet.net_present_value(yearly["cash_flow_cny"], x["discount_rate"])
     meta = {"volume_source": source, **_provenance(priors, projection_priors, n_draws, seed, method),
             **dict(attrs or {})}
     return _dataset(yearly, npv, x, years, projection_priors, meta)
 
 
-def evaluate_paths(x: Mapping[str, np.ndarray], volume: np.ndarray, *, power: bool) -> dict[str, np.ndarray]:
-    """Every yearly output from per-path inputs ``x`` (shape (n,)) and volume paths (n, n_years)."""
+def evaluate_paths(x: Mapping[str, np.ndarray], volume: np.ndarray, *, power: bool, model) -> dict[str, np.ndarray]:
+    """Every yearly output from per-path inputs ``x`` (shape (n,)) and volume paths (n, n_years).
+
+    Each year's revenue, compute and GPU need come from the base priors' model
+    file (its ``revenue_cny_per_year``, ``required_eflops`` and ``gpus``) at that
+    year's volume and price; the fleet, vintages and cash flows are the projection's own.
+    """
     n_years = volume.shape[1]
     k = np.arange(n_years)
     col = {n: np.asarray(v, dtype=float)[:, None] for n, v in x.items()}
     price = col["price_cny_per_m_tokens"] * (1.0 + col["price_change_per_year"]) ** k
-    revenue = revenue_cny_per_day(volume, price, col["paid_share"]) * DAYS_PER_YEAR
-    eflops = required_eflops(volume, col["active_params"], col["peak_to_avg"])
-    need = gpus(eflops, col["gpu_tflops"], col["utilization"])  # in start-year GPU equivalents
+    year = model.evaluate({**col, "tokens_per_day": volume, "price_cny_per_m_tokens": price})
+    revenue, eflops = year["revenue_cny_per_year"], year["required_eflops"]
+    need = year["gpus"]  # in start-year GPU equivalents
     flops_multiple = (1.0 + col["flops_per_cny_improvement"]) ** k
     bought, in_service = fleet.vintage_fleet(need, flops_multiple, x["depreciation_years"])
     capex = bought * col["gpu_price_cny"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Mapping
 
 from mc.distributions import Distribution
-from mc.economics import Quantity
+from mc.model import Quantity
 from mc.errors import InputError
 from mc.priors import PRIORS_DIR, Assumption, Priors, parse_assumption_tables, read_toml
 

@@ -67,7 +67,7 @@ def test_tails_json(run_mc):
     assert code == 0
     payload = json.loads(stdout)
     assert payload["drivers"][0]["ks_statistic"] >= payload["drivers"][-1]["ks_statistic"]
-    assert {r["output"] for r in payload["cvar"]} == {"margin", "revenue_cny_per_year"}
+    assert {r["output"] for r in payload["cvar"]} == {"margin", "revenue_cny_per_year", "capex_cny_per_year"}
 
 
 def test_tails_rejects_bad_tail(run_mc):
@@ -100,4 +100,4 @@ def test_breakeven_cli(run_mc):
     assert rows["price_cny_per_m_tokens"]["breakeven_value"] == pytest.approx(1.4688, abs=1e-4)
     assert rows["tokens_per_day"]["breakeven_value"] is None  # cancels
     code, stdout, _ = run_mc("breakeven")
-    assert "cancels" in stdout and "2.08%" in stdout
+    assert "cancels" in stdout and "2.081 %" in stdout

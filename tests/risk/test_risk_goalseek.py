@@ -4,14 +4,38 @@ import math
 import numpy as np
 import pytest
 
-from mc.economics import evaluate
 from mc.errors import InputError
-from mc.goalseek import breakeven, cost_to_revenue_ratio, goal_seek, point_margin, point_values
+from mc.goalseek import breakeven, goal_seek, point_output, point_values
 from mc.priors import PRIORS_DIR, load_priors
 
 from risk_helpers import toy_priors
 
 GUOSEN = load_priors(PRIORS_DIR / "guosen_2024.toml")
+evaluate = GUOSEN.model.evaluate
+# The report's closed form: capex / revenue is a product of powers of the inputs (tokens per day cancels);
+# the exponent of each input, +1 raising cost, -1 raising revenue or capacity
+COST_RATIO_EXPONENTS = {"active_params": 1, "peak_to_avg": 1, "gpu_price_cny": 1, "gpu_tflops": -1,
+                        "utilization": -1, "depreciation_years": -1, "price_cny_per_m_tokens": -1, "paid_share": -1}
+
+
+def cost_to_revenue_ratio(p):
+    cost = 2 * p["active_params"] * p["peak_to_avg"] * p["gpu_price_cny"]
+    income = (86400 * 365 * 1e12 / 1e6 * p["gpu_tflops"] * p["utilization"] * p["depreciation_years"]
+              * p["price_cny_per_m_tokens"] * p["paid_share"])
+    return cost / income
+
+
+def point_margin(priors):
+    return point_output(priors, "margin")
+
+
+def test_root_finding_breakeven_equals_the_closed_form():
+    point = point_values(GUOSEN)
+    ratio = cost_to_revenue_ratio(point)
+    table = breakeven(GUOSEN).set_index("input")
+    for name, e in COST_RATIO_EXPONENTS.items():
+        assert table.loc[name, "breakeven_value"] == pytest.approx(point[name] * ratio ** (-1 / e), rel=1e-9)
+        assert table.loc[name, "above_target_when"] == ("below breakeven" if e == 1 else "above breakeven")
 
 
 def test_breakeven_zeroes_the_margin_of_evaluate():
@@ -43,8 +67,12 @@ def test_tokens_per_day_cancels():
 def test_breakeven_flags_infeasible_values():
     pessimistic = toy_priors({"price_cny_per_m_tokens": {"family": "fixed", "value": 0.3}})
     table = breakeven(pessimistic).set_index("input")
-    assert table.loc["paid_share", "breakeven_value"] > 1 and not table.loc["paid_share", "feasible"]
-    assert table.loc["utilization", "breakeven_value"] > 1 and not table.loc["utilization", "feasible"]
+    # the closed-form breakevens lie above 1, outside the shares' domain (0, 1]: no root there
+    assert cost_to_revenue_ratio(point_values(pessimistic)) > 1
+    for share in ("paid_share", "utilization"):
+        assert np.isnan(table.loc[share, "breakeven_value"]) and not table.loc[share, "feasible"]
+        assert "never reached" in table.loc[share, "above_target_when"]
+    assert table.loc["price_cny_per_m_tokens", "feasible"]
 
 
 def test_goal_seek_with_everything_fixed_recovers_closed_form():

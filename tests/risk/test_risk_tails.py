@@ -14,7 +14,8 @@ def test_tail_mask_size_and_side():
     x = np.arange(100.0)
     assert tail_mask(x, 0.1, "low").nonzero()[0].tolist() == list(range(10))
     assert tail_mask(x, 0.05, "high").nonzero()[0].tolist() == list(range(95, 100))
-    assert bad_side("capex_cny_per_year") == "high" and bad_side("margin") == "low"
+    model = toy_priors({}).model  # the report's model file declares capex's bad tail as its high end
+    assert bad_side("capex_cny_per_year", model) == "high" and bad_side("margin", model) == "low"
 
 
 def test_cvar_of_standard_normal():
@@ -56,7 +57,9 @@ def test_tail_drivers_rank_the_wide_input_first_and_ignore_volume():
 def test_tail_expectations_table():
     priors = toy_priors({"price_cny_per_m_tokens": {"family": "uniform", "low": 0.5, "high": 2.5}})
     results = simulate(priors, 20_000, seed=1)
-    table = tail_expectations(results, tail=0.1)
+    table = tail_expectations(results, ("margin", "revenue_cny_per_year", "capex_cny_per_year"), tail=0.1,
+                              model=priors.model)
+    assert table.set_index("output").loc["capex_cny_per_year", "side"] == "high"
     assert list(table.columns) == ["output", "unit", "tail", "side", "var", "cvar", "mc_se"]
     revenue = table.set_index("output").loc["revenue_cny_per_year"]
     # revenue is linear in price ~ U(0.5, 2.5): lower-10% CVaR at price 0.6
