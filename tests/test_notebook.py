@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbclient  # test extras: a broken install must fail here, not read as a skip
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,7 +15,6 @@ def test_stored_notebook_matches_its_generator_and_has_no_outputs():
     res = subprocess.run([sys.executable, str(NOTEBOOKS / "build_walkthrough.py"), "--check"],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(NOTEBOOKS / "walkthrough.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(not c.outputs and c.execution_count is None for c in code)
@@ -22,8 +23,6 @@ def test_stored_notebook_matches_its_generator_and_has_no_outputs():
 @pytest.mark.slow
 def test_walkthrough_executes(tmp_path, monkeypatch):
     monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path / "cache"))  # a real fit, not one cached by an earlier run
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(NOTEBOOKS / "walkthrough.ipynb", as_version=4)
     # generous: one growth fit (PyMC compiles on first use) plus a dozen small simulations on a slow CI core
     client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
