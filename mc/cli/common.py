@@ -245,16 +245,19 @@ def check_plot_option(args: argparse.Namespace) -> None:
         check_output_path(plot, option="--plot", force=getattr(args, "force", False), suffixes={".png": "a PNG figure"})
 
 
-def emit_table(df: pd.DataFrame, args: argparse.Namespace, *, screen: str) -> None:
-    """Write the table to --out, print JSON for --json, else print `screen`.
+def emit_table(df: pd.DataFrame, args: argparse.Namespace, *, screen: str, meta: dict | None = None) -> None:
+    """Write the table to --out (honouring --force), print JSON for --json, else print `screen`.
 
-    A table holding a non-finite number is refused before anything is written.
+    With `meta` the JSON is ``{"meta": meta, "rows": [...]}`` (provenance first),
+    so every command's --json --out goes through this one path. A table holding
+    a non-finite number is refused before anything is written.
     """
     records = table_records(df) if getattr(args, "json", False) else None
     if getattr(args, "out", None) is not None:
         write_table(df, args.out, fmt=args.format, force=args.force, option="--out")
     if records is not None:
-        print(json.dumps(records, indent=2, default=_json_default))
+        payload = records if meta is None else {"meta": dict(meta), **records}
+        print(json.dumps(payload, indent=2, default=_json_default))
     elif not getattr(args, "quiet", False):
         print(screen)
         if getattr(args, "out", None) is not None:

@@ -225,3 +225,21 @@ def test_project_json_out_honours_force(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)["rows"]
     written = pd.read_csv(out)
     assert len(written) == len(rows) > 0 and list(written.columns) == list(rows[0])
+
+
+def test_emit_table_json_with_meta_and_out_honours_force(tmp_path, capsys):
+    import argparse
+
+    from mc.cli.common import emit_table
+
+    out = tmp_path / "t.csv"
+    out.write_text("precious\n")
+    args = argparse.Namespace(out=out, format=None, force=False, json=True, quiet=False)
+    with pytest.raises(InputError, match="pass --force"):
+        emit_table(TABLE, args, screen="unused", meta={"seed": 5})
+    assert capsys.readouterr().out == "" and out.read_text() == "precious\n"
+    emit_table(TABLE, argparse.Namespace(**{**vars(args), "force": True}), screen="unused", meta={"seed": 5})
+    payload = json.loads(capsys.readouterr().out)
+    assert list(payload) == ["meta", "rows"] and payload["meta"] == {"seed": 5}
+    assert payload["rows"][1]["mc_se"] is None  # an undefined error is null, never NaN
+    assert pd.read_csv(out)["value"].tolist() == [0.1, -0.2]
