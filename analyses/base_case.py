@@ -20,7 +20,7 @@ from _common import main, n_draws, say
 from mc.cli.common import iso_date
 from mc.plots.distribution import distribution_figure, interval_figure, run_title
 from mc.priors import load_priors
-from mc.report import reproduce
+from mc.report import at_volumes
 from mc.results import simulate, summarise
 
 OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
@@ -50,7 +50,7 @@ def study(args, out) -> None:
     n = n_draws(args)
     results = simulate(priors, n, seed=args.seed, keep_inputs=False)
     table = summarise(results)
-    report = reproduce().iloc[0]  # the report's column at 100万亿 tokens/day
+    report = at_volumes().iloc[0]  # the report's column at 100万亿 tokens/day
     out.table(table, "base_case")
     out.table(versus_report(results, report), "base_case_vs_report")
     out.figure(distribution_figure(results, OUTPUTS, as_of=priors.meta.get("as_of"),

@@ -15,20 +15,20 @@ import numpy as np
 from _common import main, say
 from mc.display import WAN_YI, YI
 from mc.plots.style import unit_label
-from mc.report import REPORT_PRINTED, comparison, reproduce
+from mc.report import at_volumes, reproduce
 
 TABLES = ("reproduce", "comparison")
 FIGURES = ("reproduce",)
 
 
 def study(args, out) -> None:
-    table = reproduce()
-    check = comparison(table)
+    table = at_volumes()
+    check = reproduce()
     out.table(table, "reproduce")
     out.table(check, "comparison")
     out.figure(volume_figure(), "reproduce")
-    matched = int(check["matches"].fillna(False).sum())
-    say(args, f"reproduce: {matched} of {check['matches'].notna().sum()} printed figures match at the "
+    matched = int(check["matches"].sum())
+    say(args, f"reproduce: {matched} of {len(check)} printed figures match at the "
               f"report's precision; point margin {100 * table['margin'].iloc[0]:.2f}%")
 
 
@@ -37,14 +37,16 @@ def volume_figure():
     import matplotlib.pyplot as plt
 
     volumes = np.geomspace(1e13, 2e15, 40)
-    curve = reproduce(volumes=volumes)
+    curve = at_volumes(volumes=volumes)
+    printed = reproduce().set_index(["output", "at"])["printed"]
     fig, ax = plt.subplots(figsize=(8, 5))
     ax.plot(volumes / WAN_YI, curve["revenue_cny_per_year"] / YI, label="revenue per year (mc)")
     ax.plot(volumes / WAN_YI, curve["capex_cny_per_year"] / YI, label="GPU capex per year (mc)")
-    for volume, printed in REPORT_PRINTED.items():
+    for volume in (1e14, 1e15):
         label = "the report's printed figures" if volume == 1e14 else None
-        ax.plot([volume / WAN_YI] * 2, [float(printed["revenue_cny_per_year"]), float(printed["capex_cny_per_year"])],
-                "ko", ms=5, label=label)
+        at = f"tokens_per_day={volume:g}"
+        ax.plot([volume / WAN_YI] * 2, [float(printed["revenue_cny_per_year", at]),
+                                        float(printed["capex_cny_per_year", at])], "ko", ms=5, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(f"tokens per day ({unit_label('万亿 tokens/day')})")

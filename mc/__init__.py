@@ -1,6 +1,6 @@
-"""mc: a Monte Carlo valuation engine for LLM API businesses.
+"""mc: a Monte Carlo valuation engine for LLM API businesses, and any business written as a model file.
 
-Public API (see README): load priors, draw, evaluate, summarise, export.
+Public API (see README): load a model and priors, draw, evaluate, summarise, export.
 Names are resolved lazily (PEP 562) so that ``mc --help`` does not pay for
 scipy, pandas and xarray; PyMC is imported only by the growth fit.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
     "InputError": "mc.errors",
@@ -21,6 +21,9 @@ _EXPORTS = {
     "summarise": "mc.results",
     "write_table": "mc.export",
     "reproduce": "mc.report",
+    "Model": "mc.model",
+    "load_model": "mc.model",
+    "python_model": "mc.model",
 }
 
 __all__ = ["__version__", *_EXPORTS]

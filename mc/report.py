@@ -118,6 +118,18 @@ def reproduce(path: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["output", "at", "unit", "mc", "printed", "matches", "mc_base"])
 
 
+def at_volumes(priors: Priors | None = None, volumes=(1e14, 1e15)) -> pd.DataFrame:
+    """A model's every output at its point values, one row per daily volume (base units).
+
+    Default: the report's point assumptions at its two columns, 100万亿 and 1000万亿 tokens a day.
+    """
+    priors = priors or load_priors(report_priors_path())
+    values, model = point_values(priors), priors.model
+    name = model.volume_input or "tokens_per_day"
+    rows = [{name: float(v), **model.point({**values, name: float(v)})} for v in volumes]
+    return pd.DataFrame(rows, columns=[name, *model.outputs])
+
+
 def _in_unit(value: float, factor: float) -> float:
     """value * factor, dividing by exact powers of ten so 1e14 in 万亿 is exactly 100."""
     if factor < 1:

@@ -39,6 +39,7 @@ import pandas as pd
 
 import mc
 from mc.display import scaled, unit
+from mc.model import load_model
 from mc.results import simulate, summarise, wide
 
 DRAWS = 20_000      # per simulation; the standard errors below say what this buys
@@ -46,22 +47,26 @@ SEED = 20241218     # the FORCE conference day; same seed, same numbers
 pd.set_option("display.float_format", lambda v: f"{v:,.4g}")
 
 
+MODEL = load_model("guosen_2024")  # the report's model file: its display units (亿元, 万 GPUs, %)
+
+
 def on_screen(table, statistics=("p5", "p50", "p95", "mean")):
     \"\"\"A summarise() table in display units (亿元, 万 GPUs, %), outputs as rows.\"\"\"
     values = wide(table)[list(statistics)]
-    shown = values.apply(lambda row: row.map(lambda v: scaled(row.name, v)), axis=1)
-    return shown.assign(unit=[unit(o) for o in shown.index])"""),
+    shown = values.apply(lambda row: row.map(lambda v: scaled(row.name, v, MODEL)), axis=1)
+    return shown.assign(unit=[unit(o, MODEL) for o in shown.index])"""),
     ("md", """\
 ## 1. The report's table, reproduced
 
-`mc.report.reproduce` evaluates the model at the report's point assumptions (`priors/guosen_2024.toml`);
-`comparison` sets each figure beside the printed one at the precision the report prints."""),
+The report's model is a file, `models/guosen_2024.toml`: every formula with its units, checked when it loads.
+`mc.report.reproduce` evaluates it at the report's point assumptions (`priors/guosen_2024.toml`) and sets each
+figure the report printed beside mc's, at the precision the report prints; `at_volumes` gives every output."""),
     ("code", """\
-from mc.report import comparison, reproduce
+from mc.report import at_volumes, reproduce
 
-report = reproduce()
-check = comparison(report)
-assert check["matches"].dropna().all()
+report = at_volumes()
+check = reproduce()
+assert check["matches"].all()
 check"""),
     ("md", """\
 ## 2. Replace each point assumption by a prior
@@ -87,7 +92,7 @@ from mc.plots.distribution import distribution_figure
 OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
 point = report.iloc[0]  # the report's column at 100万亿 tokens/day
 distribution_figure(results, OUTPUTS, as_of=priors.meta.get("as_of"),
-                    reference={o: float(point[o]) for o in OUTPUTS});"""),
+                    reference={o: float(point[o]) for o in OUTPUTS}, model=MODEL);"""),
     ("md", """\
 ## 3. Why the median margin is below the report's +2%
 
@@ -147,7 +152,7 @@ in tokens)."""),
 from mc.volume import volume_at_date
 
 dated = priors.replace(volume_at_date(target, curve=CURVE))  # the fit of section 4, from the cache
-at_date = summarise(simulate(dated, DRAWS, seed=SEED, keep_inputs=False))
+at_date = summarise(simulate(dated, DRAWS, seed=SEED), ["tokens_per_day", *dated.model.outputs])
 on_screen(at_date).loc[["tokens_per_day", "revenue_cny_per_year", "capex_cny_per_year", "margin"]]"""),
     ("md", """\
 ## 6. Stress scenarios
@@ -171,7 +176,7 @@ from mc.plots.tornado import tornado_figure
 from mc.sensitivity import sobol_indices, tornado
 
 torn = tornado(priors, "margin", n_draws=DRAWS, seed=SEED)
-tornado_figure(torn, "margin", title=f"Median margin with each input at its p10 / p90 ({DRAWS:,} draws)");"""),
+tornado_figure(torn, "margin", model=MODEL, title=f"Median margin with each input at its p10 / p90 ({DRAWS:,} draws)");"""),
     ("code", """\
 sobol = sobol_indices(priors, "margin", n_base=512, seed=SEED)
 sobol.table.sort_values("ST", ascending=False)"""),
