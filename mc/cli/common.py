@@ -186,6 +186,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 # Options naming a file the command writes; each goes through check_output_path.
 OUTPUT_OPTIONS = {"out": "--out", "plot": "--plot"}
+# Options naming a file the command reads: no output may replace one of them.
+INPUT_OPTIONS = {"priors": "PRIORS", "projection": "--projection", "data": "--data", "model": "--model"}
 
 
 def check_output_path(path: str | os.PathLike, *, option: str, force: bool = False,
@@ -230,12 +232,23 @@ def check_output_option(args: argparse.Namespace) -> None:
     if getattr(args, "out", None) is not None:
         check_output_path(args.out, option="--out", force=force, fmt=getattr(args, "format", None))
     check_plot_option(args)
+    _check_distinct_files(args)
+
+
+def _check_distinct_files(args: argparse.Namespace) -> None:
+    """No two outputs on one file, and no output on an input the command reads."""
     named = [(option, Path(getattr(args, attr))) for attr, option in OUTPUT_OPTIONS.items()
              if getattr(args, attr, None) is not None]
+    inputs = [(option, Path(value)) for attr, option in INPUT_OPTIONS.items()
+              if isinstance(value := getattr(args, attr, None), (str, os.PathLike))]
     for i, (option, path) in enumerate(named):
         for other, other_path in named[i + 1:]:
             if path.resolve() == other_path.resolve():
                 raise InputError(f"{other} {other_path}", "", f"is also the {option} file; name two different files")
+        for source, input_path in inputs:
+            if path.resolve() == input_path.resolve():
+                raise InputError(f"{option} {path}", "", f"is the {source} file this command reads; "
+                                                         f"name another output file")
 
 
 def check_plot_option(args: argparse.Namespace) -> None:

@@ -199,3 +199,18 @@ def test_overflowing_table_is_never_written(tmp_path, capsys):
 def test_overflowing_table_is_never_printed_as_json(capsys):
     code, stdout, err = run_mc(["run", "--draws", "2000", "--tokens-per-day", "1e300", "--json"], capsys)
     assert code == 2 and stdout == "" and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv", [["run", "{input}", "--out", "{input}", "--format", "csv", "--force"],
+                                  ["project", "--projection", "{input}", "--out", "{input}", "--format", "md",
+                                   "--force"]])
+def test_an_output_never_replaces_an_input(argv, tmp_path, capsys):
+    from mc.priors import PRIORS_DIR
+
+    source = PRIORS_DIR / ("base.toml" if argv[0] == "run" else "projection.toml")
+    copy = tmp_path / source.name
+    copy.write_bytes(source.read_bytes())
+    before = snapshot(tmp_path)
+    code, stdout, err = run_mc([a.replace("{input}", str(copy)) for a in argv], capsys)
+    assert_refused(code, stdout, err, f"--out {copy}", "file this command reads")
+    assert snapshot(tmp_path) == before
