@@ -2,7 +2,9 @@
 import io
 
 import numpy as np
+import pytest
 
+from mc.errors import Terminated
 from mc.priors import load_priors
 from mc.progress import progress_bar, wants_progress
 from mc.results import simulate
@@ -29,11 +31,22 @@ def test_no_terminal_gives_no_callback_and_no_output():
 
 def test_bar_is_drawn_on_a_terminal_and_reaches_the_total():
     stream = FakeTerminal()
-    with progress_bar("draws", stream=stream) as progress:
+    with progress_bar("mc run", stream=stream) as progress:
         progress(50, 200)
         progress(200, 200)
     text = stream.getvalue()
-    assert "draws" in text and "200/200" in text
+    assert "mc run" in text and "200/200" in text and "draws" in text
+
+
+def test_bar_is_erased_when_the_work_is_terminated():
+    """SIGTERM (raised as Terminated by the CLI) passes through, and the bar leaves a clean line behind."""
+    stream = FakeTerminal()
+    with pytest.raises(Terminated):
+        with progress_bar("mc run", stream=stream) as progress:
+            progress(10, 100)
+            raise Terminated(15)
+    last = stream.getvalue().rsplit("\r", 2)[-2]  # the final redraw: blanks over the bar
+    assert "mc run" in stream.getvalue() and last.strip() == ""
 
 
 def test_simulate_reports_cumulative_draws_and_same_numbers():
