@@ -171,11 +171,29 @@ def test_toy_shop_breakeven_matches_the_closed_form(capsys):
     assert rows["cups_per_day"]["breakeven_value"] == pytest.approx(cups, rel=1e-8)
 
 
-@pytest.mark.parametrize("command", [["sensitivity"], ["tails"],
-                                     ["goalseek", "--assumption", "price_cny_per_cup"]])
-def test_analysis_commands_run_on_the_coffee_shop(command, capsys):
-    assert main([*command, str(ROOT / "priors" / "toy_shop.toml"), "--draws", "4000", "--json"]) == 0
+ANALYSES = [("toy_shop", ["sensitivity"]), ("toy_shop", ["tails"]),
+            ("toy_shop", ["goalseek", "--assumption", "price_cny_per_cup"]),
+            ("doubao_extended", ["sensitivity"]), ("doubao_extended", ["tails"]),
+            ("doubao_extended", ["goalseek", "--assumption", "price_output_cny_per_m"])]
+
+
+@pytest.mark.parametrize("priors, command", ANALYSES)
+def test_analysis_commands_run_on_the_extended_model_and_the_coffee_shop(priors, command, capsys):
+    assert main([*command, str(ROOT / "priors" / f"{priors}.toml"), "--draws", "4000", "--json"]) == 0
     text = capsys.readouterr().out
     json.loads(text)
-    assert "net_margin" in text or "price_cny_per_cup" in text
-    assert "token" not in text.lower() and "gpu" not in text.lower()
+    key = load_model(priors).key_output  # net_margin, operating_margin: each command analyses it by default
+    assert key in text or command[0] == "goalseek" and command[-1] in text
+    if priors == "toy_shop":
+        assert "token" not in text.lower() and "gpu" not in text.lower()
+
+
+def test_breakeven_runs_on_the_extended_model(capsys):
+    assert main(["breakeven", str(ROOT / "priors" / "doubao_extended.toml"), "--json"]) == 0
+    rows = {r["input"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert set(rows) == set(load_model("doubao_extended").inputs)
+    row = rows["price_output_cny_per_m"]  # the operating margin rises with the output price
+    assert row["above_target_when"] == "above breakeven" and row["feasible"]
+    point = {n: r["point_value"] for n, r in rows.items()}
+    at_breakeven = load_model("doubao_extended").point({**point, "price_output_cny_per_m": row["breakeven_value"]})
+    assert abs(at_breakeven["operating_margin"]) < 1e-8
