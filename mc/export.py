@@ -71,6 +71,8 @@ def check_writable(path: str | os.PathLike, *, force: bool = False, option: str 
     where = _where(path, option)
     if path.is_dir():
         raise InputError(*where, "is a directory; name a file (e.g. a path inside it)")
+    if path.exists() and not path.is_file():  # a device, FIFO or socket: replacing it would break the system
+        raise InputError(*where, "is not a regular file (a device, pipe or socket); name a file")
     if (path.exists() or path.is_symlink()) and not force:
         raise InputError(*where, "output exists; pass --force to overwrite it")
     folder = path.parent
@@ -177,7 +179,8 @@ def check_finite(df: "pd.DataFrame", source: str | os.PathLike) -> None:
 def _row_label(df: "pd.DataFrame", row: int, column: str) -> str:
     keys = [c for c in ("scenario", "output", "input", "year", "statistic", "measure") if c in df.columns]
     record = df.iloc[row]
-    label = "/".join(str(record[k]) for k in keys if str(record[k]) not in ("nan", "None"))
+    parts = [record[k] for k in keys if str(record[k]) not in ("nan", "None")]
+    label = "/".join(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in parts)
     return f"{label} {column}" if label else f"row {row} {column}"
 
 

@@ -243,3 +243,20 @@ def test_emit_table_json_with_meta_and_out_honours_force(tmp_path, capsys):
     assert list(payload) == ["meta", "rows"] and payload["meta"] == {"seed": 5}
     assert payload["rows"][1]["mc_se"] is None  # an undefined error is null, never NaN
     assert pd.read_csv(out)["value"].tolist() == [0.1, -0.2]
+
+
+def test_a_device_or_pipe_is_never_replaced(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is not a regular file"):
+        check_writable(fifo, force=True, option="--out")
+    with pytest.raises(InputError, match="is not a regular file"):
+        check_writable("/dev/null", force=True, option="--out")
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_non_finite_label_names_the_year_as_an_integer(tmp_path):
+    table = pd.DataFrame({"year": [2025.0, np.nan], "output": ["capex_cny", "npv_cny"], "unit": ["CNY", "CNY"],
+                          "statistic": ["p50", "p50"], "value": [np.inf, 1.0], "mc_se": [1.0, 1.0]})
+    with pytest.raises(InputError, match="capex_cny/2025/p50 value: is inf"):
+        write_table(table, tmp_path / "t.csv")
