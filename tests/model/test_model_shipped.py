@@ -197,3 +197,20 @@ def test_breakeven_runs_on_the_extended_model(capsys):
     point = {n: r["point_value"] for n, r in rows.items()}
     at_breakeven = load_model("doubao_extended").point({**point, "price_output_cny_per_m": row["breakeven_value"]})
     assert abs(at_breakeven["operating_margin"]) < 1e-8
+
+
+def test_stress_on_the_coffee_shop_changes_only_what_the_scenario_touches(tmp_path, capsys):
+    scenario = tmp_path / "rent_up.toml"
+    scenario.write_text('[meta]\nname = "rent_up"\ndescription = "rent doubles"\n\n'
+                        '[assumptions.rent_cny_per_month]\nfamily = "fixed"\nvalue = 50000\nunit = "CNY/month"\n'
+                        'source = "test"\nwhy = "the landlord"\n')
+    assert main(["stress", "--priors", str(ROOT / "priors" / "toy_shop.toml"), str(scenario),
+                 "--draws", "4000", "--json"]) == 0
+    rows = {(r["scenario"], r["output"], r["statistic"]): r for r in json.loads(capsys.readouterr().out)["rows"]}
+    # common random numbers: sales do not read the rent, so every draw and statistic is unchanged
+    for stat in ("p5", "p50", "p95", "mean"):
+        assert rows[("rent_up", "sales_cny_per_year", stat)]["change"] == 0.0
+    # rent fixed at 50000 a month, above the base's 90% range (15000-40000): fixed costs rise, profit falls
+    for stat in ("p5", "p50", "p95"):
+        assert rows[("rent_up", "fixed_cny_per_year", stat)]["change"] > 0
+        assert rows[("rent_up", "net_profit_cny_per_year", stat)]["change"] < 0
