@@ -22,7 +22,6 @@ correlation block, every input outside the changed one's correlated group.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -149,25 +148,17 @@ def _draw_stream_block(priors: Priors, seed: int, block: Block, method: str) -> 
 
 
 def map_blocks(fn: Callable[[Block], object], n_draws: int, *, workers: int = 1,
-               chunk_size: int = STREAM_BLOCK) -> Iterator:
+               chunk_size: int = STREAM_BLOCK, executor=None) -> Iterator:
     """Apply ``fn`` to each chunk (see :func:`blocks`) in order, on up to ``workers`` threads.
 
     numpy's generators and ufuncs release the GIL, so threads run the blocks
     in parallel; results come back in block order whatever the scheduling.
+    With an `executor` (or one set by :func:`mc.executor.using`, e.g. a Dask
+    cluster) the chunks run there instead, still yielded in block order.
     """
-    todo = blocks(n_draws, chunk_size)
-    if workers <= 1:
-        yield from map(fn, todo)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        window = workers * 2  # bounded look-ahead keeps memory to a few blocks
-        pending = [pool.submit(fn, b) for b in todo[:window]]
-        for i in range(len(todo)):
-            result = pending[i].result()
-            pending[i] = None
-            if i + window < len(todo):
-                pending.append(pool.submit(fn, todo[i + window]))
-            yield result
+    from mc.executor import executor_for
+
+    yield from executor_for(workers, executor).map(fn, blocks(n_draws, chunk_size))
 
 
 def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
