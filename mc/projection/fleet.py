@@ -20,8 +20,9 @@ books half a year's charge in its sixth.
 
 Purchases: at the start of each year the fleet is topped up to the year's
 peak requirement; the shortfall against the surviving vintages is bought new.
-Nothing is sold when volume falls.  The fleet starts empty: the start year
-buys its whole requirement (no legacy fleet).
+Nothing is sold when volume falls.  By default the fleet starts empty: the
+start year buys its whole requirement; :func:`legacy_fleet` describes a fleet
+already in service (used by the valuation).
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def in_service(age_years, depreciation_years):
     return depreciation_fraction(age_years, depreciation_years) > 0
 
 
-def vintage_fleet(required_gpu_equivalents, flops_multiple, depreciation_years):
+def vintage_fleet(required_gpu_equivalents, flops_multiple, depreciation_years, legacy_capacity=None):
     """GPUs bought each year and GPUs in service, topping up to each year's requirement.
 
     Parameters
@@ -72,6 +73,10 @@ def vintage_fleet(required_gpu_equivalents, flops_multiple, depreciation_years):
     flops_multiple : ndarray (n_draws, n_years)
         FLOPS of a GPU bought that year over a start-year GPU, ``(1 + g)^k``.
     depreciation_years : ndarray (n_draws,)
+    legacy_capacity : ndarray (n_draws, n_years), optional
+        Start-year GPU equivalents of a fleet already in service before the
+        start year, per year (see :func:`legacy_fleet`); purchases cover only
+        the need above it.  Its GPUs are not counted in ``fleet_gpus``.
 
     Returns
     -------
@@ -92,9 +97,37 @@ def vintage_fleet(required_gpu_equivalents, flops_multiple, depreciation_years):
             alive = in_service(year - vintage, d)
             surviving_gpus += bought[:, vintage] * alive
             surviving_capacity += bought[:, vintage] * mult[:, vintage] * alive
+        if legacy_capacity is not None:
+            surviving_capacity += legacy_capacity[:, year]
         bought[:, year] = np.maximum(need[:, year] - surviving_capacity, 0.0) / mult[:, year]
         fleet[:, year] = surviving_gpus + bought[:, year]
     return bought, fleet
+
+
+def legacy_fleet(start_gpus, remaining_years, cost_per_gpu_cny, depreciation_years, n_years: int):
+    """A fleet already in service at the start: GPUs in service and depreciation charge per year.
+
+    The start fleet is one vintage of the start-year GPU (same FLOPS, price
+    and power) with ``R`` years of depreciation left.  It serves while it is
+    being depreciated: in year ``k`` its charge is ``cost / D * clip(R - k, 0, 1)``
+    and it is in service when ``R - k > 0``.  Its book value at the start is
+    ``cost * R / D``; nothing is bought for it (the cash was spent before the start).
+
+    Parameters
+    ----------
+    start_gpus, remaining_years, cost_per_gpu_cny, depreciation_years : ndarray (n_draws,)
+    n_years : int
+
+    Returns
+    -------
+    (gpus_in_service, depreciation_cny) : ndarrays (n_draws, n_years)
+    """
+    k = np.arange(n_years)
+    left = np.clip(np.asarray(remaining_years, dtype=float)[:, None] - k, 0.0, 1.0)
+    gpus = np.asarray(start_gpus, dtype=float)[:, None]
+    yearly_charge = gpus * np.asarray(cost_per_gpu_cny, dtype=float)[:, None] / np.asarray(
+        depreciation_years, dtype=float)[:, None]
+    return gpus * (left > 0), yearly_charge * left
 
 
 def depreciation_by_year(capex_cny, depreciation_years):

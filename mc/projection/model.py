@@ -12,6 +12,7 @@ Sobol run uses one sequence over all of them).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping, Sequence
 
@@ -104,12 +105,36 @@ def project(priors: Priors, projection_priors: Priors, years: Sequence[int], n_d
     return _dataset(yearly, npv, x, years, projection_priors, meta)
 
 
-def evaluate_paths(x: Mapping[str, np.ndarray], volume: np.ndarray, *, power: bool, model) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class StartFleet:
+    """GPUs in service before the start year (one vintage of the start-year GPU).
+
+    Attributes
+    ----------
+    gpus, remaining_years : ndarray (n_draws,)
+        GPUs in service at the start and their years of depreciation left.
+    retire_excess : bool
+        GPUs beyond the horizon's largest need are retired (written off, no
+        proceeds) at the start; when False such a draw is refused.
+    origin : str
+        Where the start fleet was declared, for the refusal message.
+    """
+
+    gpus: np.ndarray
+    remaining_years: np.ndarray
+    retire_excess: bool = False
+    origin: str = "start fleet"
+
+
+def evaluate_paths(x: Mapping[str, np.ndarray], volume: np.ndarray, *, power: bool, model,
+                   start_fleet: StartFleet | None = None) -> dict[str, np.ndarray]:
     """Every yearly output from per-path inputs ``x`` (shape (n,)) and volume paths (n, n_years).
 
     Each year's revenue, compute and GPU need come from the base priors' model
     file (its ``revenue_cny_per_year``, ``required_eflops`` and ``gpus``) at that
     year's volume and price; the fleet, vintages and cash flows are the projection's own.
+    With `start_fleet`, the GPUs already in service cover need first; they add
+    to ``fleet_gpus``, ``depreciation_cny`` and power, never to capex.
     """
     n_years = volume.shape[1]
     k = np.arange(n_years)
@@ -119,9 +144,12 @@ def evaluate_paths(x: Mapping[str, np.ndarray], volume: np.ndarray, *, power: bo
     revenue, eflops = year["revenue_cny_per_year"], year["required_eflops"]
     need = year["gpus"]  # in start-year GPU equivalents
     flops_multiple = (1.0 + col["flops_per_cny_improvement"]) ** k
-    bought, in_service = fleet.vintage_fleet(need, flops_multiple, x["depreciation_years"])
+    legacy_gpus, legacy_charge = _legacy(start_fleet, need, x)
+    bought, in_service = fleet.vintage_fleet(need, flops_multiple, x["depreciation_years"],
+                                             legacy_capacity=legacy_gpus)
+    in_service = in_service + legacy_gpus
     capex = bought * col["gpu_price_cny"]
-    depreciation = fleet.depreciation_by_year(capex, x["depreciation_years"])
+    depreciation = fleet.depreciation_by_year(capex, x["depreciation_years"]) + legacy_charge
     out = {"tokens_per_day": volume, "price_cny_per_m_tokens": price, "revenue_cny": revenue,
            "required_eflops": eflops, "gpus_purchased": bought, "fleet_gpus": in_service,
            "capex_cny": capex, "depreciation_cny": depreciation,
@@ -133,6 +161,24 @@ def evaluate_paths(x: Mapping[str, np.ndarray], volume: np.ndarray, *, power: bo
         out["margin_after_power"] = 1.0 - (depreciation + power_cny) / revenue
     out["cash_flow_cny"] = revenue - capex - power_cny
     return out
+
+
+def _legacy(start_fleet: StartFleet | None, need: np.ndarray, x) -> tuple[np.ndarray, np.ndarray]:
+    """GPUs of the start fleet in service and their depreciation per year (zeros without one)."""
+    if start_fleet is None:
+        return np.zeros_like(need), np.zeros_like(need)
+    gpus = np.asarray(start_fleet.gpus, dtype=float)
+    most = need.max(axis=1)
+    excess = gpus > most
+    if np.any(excess) and not start_fleet.retire_excess:
+        i = int(np.argmax(excess))
+        raise InputError(start_fleet.origin, "start_fleet_gpus",
+                         f"{gpus[i]:.4g} GPUs exceed the horizon's largest need ({most[i]:.4g}) in "
+                         f"{excess.mean():.2%} of draws and cannot be retired; lower it or set "
+                         f"retire_excess_start_fleet = true")
+    gpus = np.minimum(gpus, most) if start_fleet.retire_excess else gpus
+    return fleet.legacy_fleet(gpus, start_fleet.remaining_years, x["gpu_price_cny"], x["depreciation_years"],
+                              need.shape[1])
 
 
 def _checked_paths(paths, n_draws: int, n_years: int) -> np.ndarray:

@@ -9,7 +9,9 @@ import pytest
 from mc.priors import load_priors
 from mc.projection import (growth_volume_paths, load_projection_priors, path_rank_correlation, project,
                            summarise_projection)
-from mc.report import REPORT_PRINTED, reproduce
+from mc.report import at_volumes as reproduce
+
+REPORT_CAPEX_YI_AT_1E14 = 214.44  # the report's printed GPU capex per year at 100万亿 tokens/day (DESIGN.md)
 
 YEARS = range(2025, 2031)
 
@@ -18,7 +20,7 @@ def test_flat_volume_depreciation_equals_report_capex(report_priors, fixed_proje
     ds = project(report_priors, fixed_projection(), YEARS, 4, seed=1)
     report_capex = reproduce(report_priors).loc[0, "capex_cny_per_year"]  # at 1e14 tokens/day
     np.testing.assert_allclose(ds["depreciation_cny"].values, report_capex, rtol=1e-12)
-    assert round(float(ds["depreciation_cny"][0, -1]) / 1e8, 2) == float(REPORT_PRINTED[1e14]["capex_cny_per_year"])
+    assert round(float(ds["depreciation_cny"][0, -1]) / 1e8, 2) == REPORT_CAPEX_YI_AT_1E14
     # the whole fleet is bought in the start year (empty fleet before), nothing until it retires after 6 years
     np.testing.assert_allclose(ds["capex_cny"][0].values, [report_capex * 6, 0, 0, 0, 0, 0], rtol=1e-12)
     np.testing.assert_allclose(ds["fleet_gpus"].values, reproduce(report_priors).loc[0, "gpus"], rtol=1e-12)
