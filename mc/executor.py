@@ -103,7 +103,7 @@ def _call(key: str, payload: bytes, item):
     try:
         return fn(item)
     except InputError as exc:  # InputError does not unpickle (its args are the message); rebuild on the client
-        return _InputFailure(exc.source, exc.field, exc.problem)
+        return _InputFailure((exc.source, exc.field, exc.problem))
 
 
 class _InputFailure(tuple):

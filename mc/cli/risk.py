@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, iso_date, \
     positive_float, positive_int, table_records, _json_default
+from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.display import display_path, fmt, scaled, unit
 
 
@@ -51,6 +52,7 @@ def register(subparsers) -> None:
                                           "path; none = all shipped) with the same seed and tabulate the changes.")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     p.add_argument("--priors", help="base priors TOML (default priors/base.toml)")
+    add_cluster_option(p)
     _add_run_options(p, handle_stress, draws=100_000)
 
     p = _analysis_parser(subparsers, "sensitivity", "rank correlation, tornado and Sobol indices per input",
@@ -113,12 +115,16 @@ def handle_stress(args: argparse.Namespace) -> int:
     from mc.scenarios import load_scenarios, stress
 
     check_output_option(args)
+    check_cluster_option(args)
     model = load_priors(args.priors or default_priors_path()).model
     scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
     priors = _priors(args)
     from mc.progress import progress_bar
 
-    with progress_bar("mc stress", quiet=args.quiet or args.json, unit="runs") as progress:
+    # on a cluster, every run's blocks go to the workers (mc.executor.using inside cluster_from_args);
+    # stress keeps each run's outputs for its paired standard errors, so those blocks come back whole
+    with cluster_from_args(args), \
+            progress_bar("mc stress", quiet=args.quiet or args.json, unit="runs") as progress:
         table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress)
     emit_table(table, args, screen=render_stress(table, scenarios, priors, args))
     return 0
@@ -267,16 +273,17 @@ def handle_breakeven(args: argparse.Namespace) -> int:
     out = args.output or model.key_output
     table = breakeven(priors, out, args.target)
     at_point = point_output(priors, out)
+    width = max(24, *(len(n) + 2 for n in model.inputs))
     lines = [f"mc breakeven: {display_path(priors.origin)}, model {model.name}  ({out} at the point values "
              f"{_money(out, at_point, model)} {unit(out, model)})", "",
              f"each input's value at which {out} = {args.target:g}, the others at their point values (root finding)",
-             f"{'input':<24}{'unit':<16}{'point':>12}{'breakeven':>12}{'change':>9}  {out} > {args.target:g} when"]
+             f"{'input':<{width}}{'unit':<16}{'point':>12}{'breakeven':>12}{'change':>9}  {out} > {args.target:g} when"]
     for r in table.itertuples():
         cancels = r.above_target_when.startswith("independent")
         be = "cancels" if cancels else ("none" if not r.feasible else fmt(r.breakeven_value))
         change = "" if r.change_pct != r.change_pct else f"{r.change_pct:+.1f}%"
         flag = ""
-        lines.append(f"{r.input:<24}{r.unit:<16}{fmt(r.point_value):>12}{be:>12}{change:>9}  "
+        lines.append(f"{r.input:<{width}}{r.unit:<16}{fmt(r.point_value):>12}{be:>12}{change:>9}  "
                      f"{r.above_target_when}{flag}")
     emit_table(table, args, screen="\n".join(lines))
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, \
     iso_date, positive_float, positive_int, table_records, _json_default
+from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.display import display_path, fmt, scaled, unit
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--memory-limit", type=positive_float, default=512, metavar="MIB",
                    help="above this much memory for full output arrays, compute the same table exactly "
                         "in two streaming passes (default 512 MiB, about 7 million draws)")
+    add_cluster_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle)
 
@@ -73,20 +75,26 @@ def volume_input(priors: Priors, option: str) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     check_output_option(args)  # --out and --plot: a bad path fails before the simulation
+    check_cluster_option(args)  # a malformed --cluster (or MC_CLUSTER) too
     priors = prepare_priors(args)
+    from mc.progress import progress_bar
     from mc.results import run_attrs, simulate, summarise
     from mc.streaming import output_bytes, summarise_streaming
 
     shown = table_outputs(priors)
-    if args.plot is None and output_bytes(args.draws, len(shown)) > args.memory_limit * 2**20:
-        table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
-                                    memory_limit=int(args.memory_limit * 2**20), outputs=shown)
-        return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
-    from mc.progress import progress_bar
-
-    with progress_bar("mc run", quiet=args.quiet or args.json) as progress:
-        results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
-                           keep_inputs=len(shown) > len(priors.model.outputs), progress=progress)
+    quiet = args.quiet or args.json
+    with cluster_from_args(args) as executor:
+        streamed = args.plot is None and (executor is not None or
+                                          output_bytes(args.draws, len(shown)) > args.memory_limit * 2**20)
+        if streamed:
+            with progress_bar("mc run", quiet=quiet, unit="blocks") as progress:
+                table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method,
+                                            workers=args.workers, memory_limit=int(args.memory_limit * 2**20),
+                                            outputs=shown, executor=executor, progress=progress)
+            return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
+        with progress_bar("mc run", quiet=quiet) as progress:
+            results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
+                               keep_inputs=len(shown) > len(priors.model.outputs), progress=progress)
     table = summarise(results, shown)
     if args.plot is not None:
         from mc.plots.distribution import plot_outputs
@@ -129,7 +137,7 @@ def render(table, attrs, priors: Priors) -> str:
         lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
     key = model.key_output
     p_loss = table[(table.output == key) & (table.statistic == "p_negative")]
-    if len(p_loss):
+    if len(p_loss) and p_loss.iloc[0].value > 0:  # an output that is never negative gets no such line
         row = p_loss.iloc[0]
         lines += ["", f"P({key} < 0) = {row.value:.4f} ± {row.mc_se:.4f} (Monte Carlo s.e.)"]
     if attrs["method"] != "mc":  # noqa: SIM102
