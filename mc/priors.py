@@ -122,7 +122,8 @@ class Priors:
     def with_fixed(self, name: str, value: float, source: str = "fixed by the user") -> "Priors":
         """A copy with one input fixed at `value` (validated against its domain)."""
         table = {"family": "fixed", "value": value, "source": source}
-        return self.replace(parse_assumption(name, table, source, self.quantities))
+        base_units = self.model.base_units if self.model is not None else ()
+        return self.replace(parse_assumption(name, table, source, self.quantities, base_units))
 
     @property
     def quantities(self) -> Mapping[str, Quantity]:
@@ -184,7 +185,7 @@ def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool
     if not isinstance(meta, Mapping):
         raise InputError(origin, "meta", "must be a table")
     model = model or model_of(meta, origin)
-    parsed = parse_assumption_tables(data, origin, model.inputs)
+    parsed = parse_assumption_tables(data, origin, model.inputs, base_units=model.base_units)
     if require_all:
         missing = [n for n in model.inputs if n not in parsed]
         if missing:
@@ -207,7 +208,8 @@ def model_of(meta: Mapping, origin: str) -> Model:
 
 
 def parse_assumption_tables(data: Mapping, origin: str, quantities: Mapping[str, Quantity],
-                            sections: frozenset | set = frozenset(_TOP_KEYS)) -> dict[str, Assumption]:
+                            sections: frozenset | set = frozenset(_TOP_KEYS),
+                            base_units: tuple[str, ...] = ()) -> dict[str, Assumption]:
     """Check a priors-like file's sections and parse each ``[assumptions.<name>]`` table."""
     unknown = set(data) - set(sections)
     if unknown:
@@ -215,10 +217,11 @@ def parse_assumption_tables(data: Mapping, origin: str, quantities: Mapping[str,
     tables = data.get("assumptions")
     if not isinstance(tables, Mapping) or not tables:
         raise InputError(origin, "assumptions", "no [assumptions.<name>] tables found")
-    return {name: parse_assumption(name, table, origin, quantities) for name, table in tables.items()}
+    return {name: parse_assumption(name, table, origin, quantities, base_units) for name, table in tables.items()}
 
 
-def parse_assumption(name: str, table: Any, origin: str, quantities: Mapping[str, Quantity]) -> Assumption:
+def parse_assumption(name: str, table: Any, origin: str, quantities: Mapping[str, Quantity],
+                     base_units: tuple[str, ...] = ()) -> Assumption:
     """Validate one ``[assumptions.<name>]`` table against the inputs `quantities` knows.
 
     Other file formats with their own inputs (the projection priors) pass their
@@ -233,7 +236,7 @@ def parse_assumption(name: str, table: Any, origin: str, quantities: Mapping[str
         raise InputError(origin, name, f"unknown family {family!r}; choose one of {', '.join(FAMILIES)}")
     quantity = quantities[name]
     unit = _text(table, "unit", name, origin)
-    if unit and not units_agree(unit, quantity.unit):
+    if unit and not units_agree(unit, quantity.unit, base_units):
         raise InputError(origin, name, f"unit {unit!r} does not match the model's {quantity.unit!r}")
     try:
         params, elicited = _parameters(family, table, name, origin)
@@ -251,13 +254,13 @@ def parse_assumption(name: str, table: Any, origin: str, quantities: Mapping[str
                       note=_text(table, "note", name, origin), elicited=elicited)
 
 
-def units_agree(given: str, declared: str) -> bool:
+def units_agree(given: str, declared: str, base_units: tuple[str, ...] = ()) -> bool:
     """The same string, or units equal with a factor of one (``tokens/day`` = ``token/day``)."""
     if given == declared:
         return True
     from mc.model.units import UnitError, parse_unit, registry, same_unit
 
-    reg = registry()
+    reg = registry(base_units)
     try:
         return same_unit(parse_unit(given, reg), parse_unit(declared, reg))
     except UnitError:

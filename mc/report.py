@@ -74,14 +74,14 @@ def _printed(entry: Mapping, i: int, priors: Priors, origin: str) -> Printed:
     at = entry.get("at", {})
     if not isinstance(at, Mapping) or any(k not in model.inputs for k in at):
         raise InputError(origin, f"{where}.at", "must be a table of model inputs and values")
-    _factor(model.outputs[output].unit, unit, origin, f"{where}.unit")
+    _factor(model.outputs[output].unit, unit, origin, f"{where}.unit", model.base_units)
     return Printed(output, str(value), str(unit), {k: float(v) for k, v in at.items()}, str(entry.get("source", "")))
 
 
-def _factor(declared: str, shown: str, origin: str, where: str) -> float:
+def _factor(declared: str, shown: str, origin: str, where: str, base_units: tuple[str, ...] = ()) -> float:
     from mc.model.units import UnitError, conversion_factor, parse_unit, registry
 
-    reg = registry()
+    reg = registry(base_units)
     try:
         factor = conversion_factor(parse_unit(declared, reg), parse_unit(shown, reg))
     except UnitError as exc:
@@ -111,7 +111,9 @@ def reproduce(path: str | Path | None = None) -> pd.DataFrame:
     rows = []
     for fig in printed_figures(path, priors):
         base = priors.model.point({**values, **fig.at})[fig.output]
-        shown = _in_unit(base, _factor(priors.model.outputs[fig.output].unit, fig.unit, str(path), fig.output))
+        factor = _factor(priors.model.outputs[fig.output].unit, fig.unit, str(path), fig.output,
+                         priors.model.base_units)
+        shown = _in_unit(base, factor)
         rows.append({"output": fig.output, "at": ", ".join(f"{k}={v:g}" for k, v in fig.at.items()),
                      "unit": fig.unit, "mc": shown, "printed": fig.value,
                      "matches": printed_precision_match(shown, fig.value), "mc_base": base})

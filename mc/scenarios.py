@@ -150,7 +150,7 @@ def _parse_change(name: str, table, origin: str, quantities: Mapping) -> tuple[A
             raise InputError(origin, f"{name}.{key}", f"must be a non-empty string, got {value!r}")
     if not table.get("source"):
         raise InputError(origin, name, "missing 'source': say where the scenario's value comes from")
-    assumption = parse_assumption(name, table, origin, quantities)
+    assumption = parse_assumption(name, table, origin, quantities, getattr(quantities, "base_units", ()))
     reason = why or assumption.note
     if not reason:
         raise InputError(origin, name, "missing 'why' (or 'note'): say why the scenario changes this input")

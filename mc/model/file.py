@@ -107,6 +107,7 @@ def model_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Model
                   origin=origin, constants=constants, display=display, depends=_depends(order, trees, inputs),
                   description=str(meta.get("description", "")), content=_canonical(data))
     _set_roles(model, meta, origin)
+    model.base_units = tuple(base_units)
     return model
 
 

@@ -133,12 +133,12 @@ def _convert(node: ast.AST) -> Node:
         return Compare(_CMPOPS[type(node.ops[0])], _convert(node.left), _convert(node.comparators[0]))
     if isinstance(node, ast.Call):
         return _convert_call(node)
-    raise FormulaError(f"{_describe(node)} are not allowed in a formula")
+    raise FormulaError(f"not allowed in a formula: {_describe(node)}")
 
 
 def _convert_call(node: ast.Call) -> Call:
     if not isinstance(node.func, ast.Name):
-        raise FormulaError(f"{_describe(node.func)} are not allowed in a formula")
+        raise FormulaError(f"not allowed in a formula: {_describe(node.func)}")
     name = node.func.id
     if name not in FUNCTIONS:
         raise FormulaError(f"function {name!r} is not allowed; allowed: {', '.join(FUNCTIONS)}")

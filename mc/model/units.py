@@ -30,7 +30,7 @@ EXTRA_UNITS = (
     "user = [user]",
     "request = [request]",
     "CNY = [currency_cny] = 元 = RMB = yuan",
-    "USD = [currency_usd] = US_dollar",
+    "USD = [currency_usd] = _ = US_dollar",
     "万 = 1e4",
     "亿 = 1e8",
     "万亿 = 1e12",
@@ -89,7 +89,7 @@ def same_unit(a, b) -> bool:
 
 
 def describe(unit) -> str:
-    text = f"{unit.units:~}" if str(unit.units) != "dimensionless" else "dimensionless"
+    text = str(unit.units)
     return text or "dimensionless"
 
 

@@ -1,9 +1,8 @@
 """A model's own base units (``[model] base_units``) must be known wherever its units are read again.
 
-Today mc.priors.units_agree and mc.report._factor parse units with ``registry()``, without the model's
-base units: an equal unit spelled differently in a priors file, and any [[printed]] figure of an output
-whose unit uses a model's base unit, are refused. The xfail tests below pass once they use the model's
-registry (see the report to the lead for the change).
+mc.priors.units_agree and mc.report._factor parse units with the model's registry (its base units
+included): an equal unit spelled differently in a priors file, and a [[printed]] figure of an output whose
+unit uses a model's base unit, are accepted.
 """
 import shutil
 from pathlib import Path
@@ -32,13 +31,11 @@ def test_the_same_spelling_of_a_base_unit_is_accepted(tmp_path):
     assert priors["video_s_per_user_day"].unit == "video_s/(user*day)"
 
 
-@pytest.mark.xfail(strict=True, raises=InputError, reason=BASE_UNIT_BUG)
 def test_an_equal_unit_spelled_differently_is_accepted(tmp_path):
     path = _copy_video_priors(tmp_path, ('unit = "video_s/(user*day)"', 'unit = "video_s / user / day"'))
     assert load_priors(path)["video_s_per_user_day"].distribution.params["value"] == 120
 
 
-@pytest.mark.xfail(strict=True, raises=InputError, reason=BASE_UNIT_BUG)
 def test_a_printed_figure_in_a_model_base_unit(tmp_path):
     extra = ('\n[[printed]]\noutput = "gpu_s_per_video_s"\nvalue = "1.41"\n'
              'source = "derived in models/video_generation.toml"\n')
