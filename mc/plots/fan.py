@@ -35,7 +35,14 @@ PANEL_TITLES: dict[str, tuple[str, bool]] = {
     "margin_after_power": ("Margin after power", False),
     "required_eflops": ("Compute at peak", True),
     "gpus_purchased": ("GPUs bought", True),
+    "other_opex_cny": ("Other opex", True),
+    "ebitda_cny": ("EBITDA (revenue - power - other opex)", False),
+    "ebit_cny": ("EBIT (EBITDA - depreciation)", False),
+    "tax_cny": ("Tax on positive EBIT", False),
+    "fcf_cny": ("Free cash flow (EBIT - tax + depreciation - capex)", False),
 }
+# path outputs drawn as the last panel's box, with their label
+BOX_OUTPUTS = {"npv_cny": "NPV", "ev_cny": "EV"}
 DEFAULT_OUTPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "revenue_cny", "fleet_gpus", "capex_cny",
                    "depreciation_cny", "power_cny", "cash_flow_cny", "margin", "margin_after_power")
 def fan_chart(table: pd.DataFrame, outputs: Sequence[str] | None = None, *, title: str = ""):
@@ -57,7 +64,8 @@ def fan_chart(table: pd.DataFrame, outputs: Sequence[str] | None = None, *, titl
     """
     present = set(table["output"])
     outputs = [o for o in (outputs or DEFAULT_OUTPUTS) if o in present]
-    npv = "npv_cny" in present
+    box = next((o for o in BOX_OUTPUTS if o in present), None)
+    npv = box is not None
     n_panels = len(outputs) + npv
     ncols = 3 if n_panels > 4 else max(n_panels, 1)
     nrows = math.ceil(n_panels / ncols)
@@ -68,7 +76,7 @@ def fan_chart(table: pd.DataFrame, outputs: Sequence[str] | None = None, *, titl
         for ax, output in zip(flat, outputs):
             _fan_panel(ax, table[table["output"] == output], output, bool(font))
         if npv:
-            _npv_panel(flat[len(outputs)], table[table["output"] == "npv_cny"], bool(font))
+            _npv_panel(flat[len(outputs)], table[table["output"] == box], bool(font), BOX_OUTPUTS[box])
         for ax in flat[n_panels:]:
             ax.set_visible(False)
         fig.suptitle(title, fontsize=11)
@@ -83,7 +91,7 @@ def _quantiles(rows: pd.DataFrame, divisor: float) -> pd.DataFrame:
 
 def _fan_panel(ax, rows: pd.DataFrame, output: str, cjk: bool) -> None:
     name, log = PANEL_TITLES.get(output, (output, False))
-    divisor, unit = DISPLAY_UNITS.get(output, (1.0, rows["unit"].iloc[0]))
+    divisor, unit = DISPLAY_UNITS.get(output, _money_or_raw(rows["unit"].iloc[0]))
     q = _quantiles(rows, divisor)
     years = q.index.astype(int)
     ax.fill_between(years, q["p5"], q["p95"], alpha=0.2, color="C0", lw=0, label="90% band (p5-p95)")
@@ -101,15 +109,20 @@ def _fan_panel(ax, rows: pd.DataFrame, output: str, cjk: bool) -> None:
     ax.legend(fontsize=7, loc="best")
 
 
-def _npv_panel(ax, rows: pd.DataFrame, cjk: bool) -> None:
+def _money_or_raw(unit: str) -> tuple[float, str]:
+    """Money per year in 亿元/yr; anything else as it is."""
+    return (YI, "亿元/yr") if unit == "CNY/year" else (1.0, unit)
+
+
+def _npv_panel(ax, rows: pd.DataFrame, cjk: bool, label: str = "NPV") -> None:
     stat = rows.set_index("statistic")["value"].astype(float) / YI
     box = {"med": stat["p50"], "q1": stat["p25"], "q3": stat["p75"], "whislo": stat["p5"], "whishi": stat["p95"],
-           "mean": stat["mean"], "label": "NPV"}
+           "mean": stat["mean"], "label": label}
     ax.bxp([box], orientation="horizontal", showmeans=True, showfliers=False, widths=0.5)
     ax.axvline(0, color="grey", lw=0.8)
     share = rows.set_index("statistic")["value"].get("p_negative")
-    extra = f", P(NPV < 0) = {float(share):.2f}" if share is not None else ""
-    ax.set_title(f"NPV of the path (box p25-p75, whiskers p5-p95, ▲ mean{extra})", fontsize=9)
+    extra = f", P({label} < 0) = {float(share):.2f}" if share is not None else ""
+    ax.set_title(f"{label} of the path (box p25-p75, whiskers p5-p95, ▲ mean{extra})", fontsize=9)
     ax.set_xlabel(unit_label("亿元", cjk) + " at the start year")
     ax.set_xscale("symlog", linthresh=max(abs(stat["p50"]) / 10, 1.0))
     ax.grid(alpha=0.3)
