@@ -134,7 +134,7 @@ def _write_figures(args, summary, bridge, tornado, attrs) -> None:
 def figure_title(attrs) -> str:
     """What a figure shows: priors, terminal method, convention and run."""
     return (f"{Path(attrs['priors_origin']).name} + {Path(attrs['projection_priors_origin']).name} + "
-            f"{Path(attrs['valuation_priors_origin']).name}; {attrs['terminal']} terminal value, "
+            f"{Path(attrs['valuation_priors_origin']).name}\n{attrs['terminal']} terminal value, "
             f"{attrs['convention'].split(':')[0]} discounting to {attrs['valuation_date']}\n"
             f"{attrs['n_draws']:,} draws, seed {attrs['seed']}, volume: {attrs['volume_source']}")
 

@@ -43,11 +43,16 @@ def bridge_figure(table: pd.DataFrame, *, title: str = ""):
                     label="mean" if x == 0 else None)
             ax.annotate(f"median {fmt(q['p50'])}\n[{fmt(q['p5'])}, {fmt(q['p95'])}]", (x + 0.3, centre),
                         fontsize=8, va="center")
+        lows = [(explicit if s == "pv_terminal_cny" else 0.0) + wide.loc[s, "p5"] for s in steps]
+        highs = [(explicit if s == "pv_terminal_cny" else 0.0) + wide.loc[s, "p95"] for s in steps]
+        span = max(max(abs(v) for v in lows + highs), 1.0)
+        ax.set_ylim(min(min(lows) * 1.6, -span * 0.01), max(max(highs) * 1.6, span * 0.01))
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xticks(range(len(steps)), [STEP_LABELS[s] for s in steps])
         ax.set_xlim(-0.6, len(steps) - 0.1)
         ax.set_ylabel(unit_label("亿元", bool(font)) + " at the valuation date (symlog)")
         ax.set_yscale("symlog", linthresh=max(abs(wide["p50"]).min() / 4, 1.0))
+        ax.set_ylim(min(min(lows) * 1.6, -span * 0.01), max(max(highs) * 1.6, span * 0.01))
         ax.grid(alpha=0.3, axis="y")
         ax.legend(fontsize=7, loc="best")
         ax.set_title(title, fontsize=9)
