@@ -79,7 +79,8 @@ def handle(args: argparse.Namespace) -> int:
     stress = ev_stress(setup, scenarios, args.analysis_draws) if scenarios is not None else None
     tornado = ev_tornado(setup, args.analysis_draws) if args.tornado or args.tornado_plot else None
     sobol = ev_sobol(setup, args.sobol) if args.sobol else None
-    table = combined_table(summary, bridge, stress, tornado, sobol)
+    table = combined_table(summary, bridge, stress, tornado, sobol).assign(
+        convention=args.convention, terminal=args.terminal)  # every file states how it was discounted
     _write_figures(args, summary, bridge, tornado, ds.attrs)
     if args.json and args.out is None:
         from mc.cli.common import table_records
@@ -127,7 +128,11 @@ def _write_figures(args, summary, bridge, tornado, attrs) -> None:
         save_bridge(bridge, args.bridge, title="Value bridge: " + title, force=args.force)
     if args.tornado_plot is not None:
         from mc.plots.tornado import save_tornado
-        save_tornado(tornado, "ev_cny", args.tornado_plot, force=args.force,
+        from types import SimpleNamespace
+
+        from mc.model import Display
+        in_yi = SimpleNamespace(display={"ev_cny": Display(1 / YI, "亿元")}, inputs={}, outputs={})  # EV in 亿元
+        save_tornado(tornado, "ev_cny", args.tornado_plot, force=args.force, model=in_yi,
                      title=f"Median EV ({attrs['terminal']} terminal value) with each input at p10 / p90")
 
 
@@ -201,7 +206,9 @@ def _render_analyses(stress, tornado, sobol) -> list[str]:
             lines.append(f"{r.input:<28}{fmt(r.output_at_low / YI):>12}{fmt(r.output_at_high / YI):>12}"
                          f"{fmt(r.swing / YI):>12}{fmt(r.mc_se / YI):>10}")
     if sobol is not None:
-        lines += ["", f"Sobol indices of EV (SALib, N = {sobol.n_base:,}; inputs independent; 95% CI half-width)"]
+        lines += ["", f"Sobol indices of EV (SALib, N = {sobol.n_base:,}; inputs independent; 95% CI half-width)",
+                  "  EV is heavy-tailed, so its variance (and these indices) comes from a few extreme paths; "
+                  "wide intervals mean: raise N, and read the tornado first"]
         for r in sobol.table.sort_values("ST", ascending=False).itertuples():
             lines.append(f"{r.input:<28}S1 {r.S1:6.3f}±{r.S1_conf:.3f}   ST {r.ST:6.3f}±{r.ST_conf:.3f}")
     return lines
