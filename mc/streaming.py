@@ -137,6 +137,7 @@ def _count_pass(run, evaluate, first: Mapping | None, sketches: Mapping[str, Qua
         stats = {}
         for name, sketch in binners.items():
             index, counts = sketch.histogram(values[name])
+            counts = counts.astype(np.uint32)  # half the bytes shipped back; a task holds < 2**32 draws
             stats[name] = (Moments.of_chunks(values[name]), counts, (values[name], index) if keep else None)
         return stats
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # heavy modules (scipy, pandas, xarray) load in the handler, so `mc --help` stays light
     from mc.priors import Priors
 
+CLUSTER_TASK_DRAWS = 16 * 65_536  # draws per task on a cluster: amortises the per-task overhead
 SCREEN_STATS = ("p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "mean", "sd")
 
 
@@ -79,6 +80,7 @@ def handle(args: argparse.Namespace) -> int:
     priors = prepare_priors(args)
     from mc.progress import progress_bar
     from mc.results import run_attrs, simulate, summarise
+    from mc.sampling import STREAM_BLOCK
     from mc.streaming import output_bytes, summarise_streaming
 
     shown = table_outputs(priors)
@@ -90,7 +92,8 @@ def handle(args: argparse.Namespace) -> int:
             with progress_bar("mc run", quiet=quiet, unit="blocks") as progress:
                 table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method,
                                             workers=args.workers, memory_limit=int(args.memory_limit * 2**20),
-                                            outputs=shown, executor=executor, progress=progress)
+                                            outputs=shown, executor=executor, progress=progress,
+                                            chunk_size=CLUSTER_TASK_DRAWS if executor is not None else STREAM_BLOCK)
             return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
         with progress_bar("mc run", quiet=quiet) as progress:
             results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
