@@ -5,11 +5,13 @@ import argparse
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from mc.cli.common import _json_default, add_output_options, add_sampling_options, check_output_option, \
     check_output_path, emit_table, positive_int
 from mc.display import YI, fmt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas loads in the handler, so `mc --help` stays light
+    import pandas as pd
 
 DEFAULT_DRAWS = 50_000
 SCREEN_YEARLY = ("revenue_cny", "power_cny", "other_opex_cny", "ebitda_cny", "depreciation_cny", "ebit_cny",
@@ -93,7 +95,9 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def combined_table(summary, bridge, stress, tornado, sobol) -> pd.DataFrame:
+def combined_table(summary, bridge, stress, tornado, sobol) -> "pd.DataFrame":
+    import pandas as pd
+
     """One tidy table: ``section, item, year, output, unit, statistic, value, mc_se`` (base units)."""
     parts = [summary.assign(section="projection", item="")]
     parts.append(bridge.rename(columns={"step": "output"}).assign(section="bridge", item="", unit="CNY"))
