@@ -27,6 +27,9 @@ class InputError(ValueError):
         where = f"{self.source}: {field}" if field else self.source
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self):  # pickles whole, so an error raised on a Dask worker comes back as itself
+        return (type(self), (self.source, self.field, self.problem))
+
 
 class Terminated(BaseException):
     """A termination signal (SIGTERM, SIGHUP) raised as an exception, so clean-up runs.

@@ -258,13 +258,20 @@ def units_agree(given: str, declared: str, base_units: tuple[str, ...] = ()) -> 
     """The same string, or units equal with a factor of one (``tokens/day`` = ``token/day``)."""
     if given == declared:
         return True
+    from mc.cache import digest, read_record, write_record
     from mc.model.units import UnitError, parse_unit, registry, same_unit
 
+    key = digest("unit-pair", given, declared, sorted(base_units))
+    if read_record("units", key) is not None:  # equal before: pint need not load again
+        return True
     reg = registry(base_units)
     try:
-        return same_unit(parse_unit(given, reg), parse_unit(declared, reg))
+        agree = same_unit(parse_unit(given, reg), parse_unit(declared, reg))
     except UnitError:
         return False
+    if agree:
+        write_record("units", key, {})
+    return agree
 
 
 def _parameters(family: str, table: Mapping, name: str, origin: str):

@@ -154,7 +154,7 @@ def test_public_api_labels_draws_and_outputs(priors):
     inputs = mc.draw(priors, 3000, seed=2)
     assert inputs.attrs["seed"] == 2 and inputs.attrs["n_draws"] == 3000
     assert inputs.attrs["priors_hash"] == priors.hash and inputs.attrs["mc_version"] == mc.__version__
-    assert inputs["paid_share"].dims == ("sample",) and inputs["paid_share"].attrs["unit"] == "fraction"
+    assert inputs["paid_share"].dims == ("sample",) and inputs["paid_share"].attrs["unit"] == "dimensionless"
     outputs = mc.evaluate(inputs)
     assert outputs.attrs["seed"] == 2
     full = mc.simulate(priors, 3000, seed=2)

@@ -80,29 +80,20 @@ def model_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Model
     base_units = meta.get("base_units", [])
     if not (isinstance(base_units, list) and all(isinstance(u, str) and u.isidentifier() for u in base_units)):
         raise InputError(origin, "model.base_units", "must be a list of unit names (identifiers)")
-    reg = registry(base_units)
-    inputs = {n: _input(n, t, origin, reg) for n, t in data.get("inputs", {}).items()}
-    constants = {n: _constant(n, t, origin, reg) for n, t in data.get("constants", {}).items()}
-    outputs = {n: _output_quantity(n, t, origin, reg) for n, t in data["outputs"].items()}
+    inputs = {n: _input(n, t, origin) for n, t in data.get("inputs", {}).items()}
+    constants = {n: _constant(n, t, origin) for n, t in data.get("constants", {}).items()}
+    outputs = {n: _output_quantity(n, t, origin) for n, t in data["outputs"].items()}
     _check_names(inputs, constants, outputs, origin)
     trees = {n: _parse(n, data["outputs"][n]["formula"], origin) for n in outputs}
     order = _evaluation_order(trees, inputs, constants, outputs, origin)
-    units = {**{n: parse_unit(q.unit, reg) for n, q in inputs.items()},
-             **{n: parse_unit(c.unit, reg) for n, c in constants.items()}}
-    for name in order:
-        declared = parse_unit(outputs[name].unit, reg)
-        try:
-            check_output_unit(trees[name], units, declared, reg)
-        except (UnitError, FormulaError) as exc:
-            raise InputError(origin, f"outputs.{name}", f"{trees_text(data, name)}: {exc}") from None
-        units[name] = declared
+    factors = checked_units(data, trees, order, tuple(base_units), origin)
     values = {n: c.value for n, c in constants.items()}
     try:
         compiled = {n: compile_formula(trees[n], values) for n in order}
     except FormulaError as exc:
         raise InputError(origin, "outputs", str(exc)) from None
-    display = {n: _display(n, t, origin, reg) for section in ("inputs", "outputs")
-               for n, t in data.get(section, {}).items() if "display" in t or "label" in t}
+    display = {n: Display(factors[n], _text(t, "label", n, origin) or t.get("display") or t["unit"])
+               for section in ("inputs", "outputs") for n, t in data.get(section, {}).items() if n in factors}
     model = Model(str(meta.get("name", Path(origin).stem)), inputs, outputs, _evaluator(order, compiled),
                   origin=origin, constants=constants, display=display, depends=_depends(order, trees, inputs),
                   description=str(meta.get("description", "")), content=_canonical(data))
@@ -120,6 +111,55 @@ def _set_roles(model: Model, meta: Mapping, origin: str) -> None:
     if volume is not None and volume not in model.inputs:
         raise InputError(origin, "model.volume_input", f"{volume!r} is not an input of this model")
     model.volume_input = volume
+
+
+def checked_units(data: Mapping, trees: Mapping, order: list[str], base_units: tuple[str, ...],
+                  origin: str) -> dict[str, float]:
+    """Check every unit of a model file (pint), once per file content: the display factors it implies.
+
+    A file whose units passed before (same content, same mc and pint) is not
+    checked again: the record in the cache (:mod:`mc.cache`) holds its display
+    factors, so a run does not pay for pint. Only passes are recorded.
+    """
+    from mc import __version__
+    from mc.cache import digest, read_record, write_record
+
+    key = digest("model-units", data, __version__, _pint_version())
+    record = read_record("units", key)
+    if record is not None:
+        return {n: float(v) for n, v in record["display"].items()}
+    reg = registry(base_units)
+    units = {}
+    for section in ("inputs", "constants"):
+        for name, table in data.get(section, {}).items():
+            units[name] = _parsed(table["unit"], f"{section}.{name}", origin, reg)
+    for name in order:
+        declared = _parsed(data["outputs"][name]["unit"], f"outputs.{name}", origin, reg)
+        try:
+            check_output_unit(trees[name], units, declared, reg)
+        except (UnitError, FormulaError) as exc:
+            raise InputError(origin, f"outputs.{name}", f"{trees_text(data, name)}: {exc}") from None
+        units[name] = declared
+    display = {n: _display_factor(n, t, section, origin, reg) for section in ("inputs", "outputs")
+               for n, t in data.get(section, {}).items() if "display" in t or "label" in t}
+    write_record("units", key, {"display": display})
+    return display
+
+
+def _pint_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pint")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _parsed(unit: str, where: str, origin: str, reg):
+    try:
+        return parse_unit(unit, reg)
+    except UnitError as exc:
+        raise InputError(origin, where, str(exc)) from None
 
 
 def trees_text(data: Mapping, name: str) -> str:
@@ -160,18 +200,16 @@ def _text(table: Mapping, key: str, where: str, origin: str, required: bool = Fa
     return table[key]
 
 
-def _unit(table: Mapping, where: str, origin: str, reg) -> str:
+def _unit(table: Mapping, where: str, origin: str) -> str:
     unit = _text(table, "unit", where, origin, required=True)
-    try:
-        parse_unit(unit, reg)
-    except UnitError as exc:
-        raise InputError(origin, where, str(exc)) from None
+    if not unit.strip():
+        raise InputError(origin, where, "unit must not be empty (use \"dimensionless\" for a pure number)")
     return unit
 
 
-def _input(name: str, table: Mapping, origin: str, reg) -> Quantity:
+def _input(name: str, table: Mapping, origin: str) -> Quantity:
     where = f"inputs.{name}"
-    unit = _unit(table, where, origin, reg)
+    unit = _unit(table, where, origin)
     try:
         low, high, low_open, high_open = parse_domain(table.get("domain", "(-inf, inf)"))
     except ValueError as exc:
@@ -179,21 +217,21 @@ def _input(name: str, table: Mapping, origin: str, reg) -> Quantity:
     return Quantity(name, unit, _text(table, "description", where, origin), low, high, low_open, high_open)
 
 
-def _constant(name: str, table: Mapping, origin: str, reg) -> Constant:
+def _constant(name: str, table: Mapping, origin: str) -> Constant:
     where = f"constants.{name}"
     value = table.get("value")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise InputError(origin, where, f"value must be a finite number, got {value!r}")
-    return Constant(name, float(value), _unit(table, where, origin, reg), _text(table, "source", where, origin),
+    return Constant(name, float(value), _unit(table, where, origin), _text(table, "source", where, origin),
                     _text(table, "description", where, origin))
 
 
-def _output_quantity(name: str, table: Mapping, origin: str, reg) -> Quantity:
+def _output_quantity(name: str, table: Mapping, origin: str) -> Quantity:
     where = f"outputs.{name}"
     bad_tail = table.get("bad_tail", "low")
     if bad_tail not in ("low", "high"):
         raise InputError(origin, f"{where}.bad_tail", f"must be \"low\" or \"high\", got {bad_tail!r}")
-    return Quantity(name, _unit(table, where, origin, reg), _text(table, "description", where, origin),
+    return Quantity(name, _unit(table, where, origin), _text(table, "description", where, origin),
                     bad_tail=bad_tail)
 
 
@@ -256,8 +294,8 @@ def _evaluator(order: list[str], compiled: Mapping):
     return evaluate
 
 
-def _display(name: str, table: Mapping, origin: str, reg) -> Display:
-    section = "outputs" if "formula" in table else "inputs"
+def _display_factor(name: str, table: Mapping, section: str, origin: str, reg) -> float:
+    """The factor from the declared unit to the ``display`` unit (1 when only a label is given)."""
     where = f"{section}.{name}"
     shown = _text(table, "display", where, origin) or table["unit"]
     try:
@@ -266,7 +304,7 @@ def _display(name: str, table: Mapping, origin: str, reg) -> Display:
         raise InputError(origin, f"{where}.display", str(exc)) from None
     if factor is None:
         raise InputError(origin, f"{where}.display", f"{shown!r} is not the same kind of unit as {table['unit']!r}")
-    return Display(factor, _text(table, "label", where, origin) or shown)
+    return factor
 
 
 def _canonical(data: Mapping) -> dict:
