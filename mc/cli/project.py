@@ -45,6 +45,11 @@ def handle(args: argparse.Namespace) -> int:
 
     years = year_range(args.start, args.stop)
     priors = load_priors(args.priors)
+    from mc.cli.common import check_draws
+    from mc.projection import YEARLY_OUTPUTS
+
+    check_draws(args.draws, in_memory_values=len(years) * (len(YEARLY_OUTPUTS) + 1) + 2 * len(priors.names),
+                method=args.method)
     projection_priors = load_projection_priors(args.projection)
     paths, attrs = None, {}
     if args.volume_source == "growth":

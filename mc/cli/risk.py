@@ -15,6 +15,18 @@ from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_fro
 from mc.display import display_path, fmt, scaled, unit
 
 
+def _finite(text: str) -> float:
+    import math
+
+    try:
+        value = float(text.rstrip("%").strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be finite")
+    return value
+
+
 def _probability(text: str) -> float:
     value = float(text)
     if not 0 < value < 1:
@@ -71,7 +83,9 @@ def register(subparsers) -> None:
                          "output whose statistic hits the target (default the model's key output)")
     p.add_argument("--assumption", required=True, help="input to solve for, e.g. price_cny_per_m_tokens")
     p.add_argument("--statistic", default="p50", help="p1..p99, mean, sd or p_negative (default p50)")
-    p.add_argument("--target", type=float, default=0.0, help="target value in base units (default 0)")
+    p.add_argument("--target", type=_finite, default=0.0,
+                   help="target in the unit the screen shows for the output (e.g. %% for margin, 亿元/yr for "
+                        "revenue; a probability for p_negative); default 0")
     p.add_argument("--lo", type=float, help="lower end of the search interval")
     p.add_argument("--hi", type=float, help="upper end of the search interval")
     p.add_argument("--mode", choices=("fix", "scale"), default="fix",
@@ -85,6 +99,22 @@ def register(subparsers) -> None:
     p.add_argument("--target", type=float, default=0.0, help="target value in the output's base unit (default 0)")
     add_output_options(p)
     p.set_defaults(handler=handle_breakeven)
+
+
+def _check_memory(args: argparse.Namespace, values_per_draw) -> None:
+    """Refuse a draw count whose arrays cannot fit in memory, before any work.
+
+    `values_per_draw(model)` is how many float64 values the command holds per draw.
+    """
+    from mc.cli.common import check_draws
+    from mc.priors import default_priors_path, load_priors
+
+    model = load_priors(args.priors or default_priors_path()).model
+    check_draws(args.draws, in_memory_values=values_per_draw(model), method=args.method)
+
+
+def _all_values(model) -> int:
+    return len(model.inputs) + len(model.outputs)
 
 
 def _priors(args: argparse.Namespace):
@@ -118,6 +148,7 @@ def handle_stress(args: argparse.Namespace) -> int:
     check_cluster_option(args)
     model = load_priors(args.priors or default_priors_path()).model
     scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
+    _check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
     priors = _priors(args)
     from mc.progress import progress_bar
 
@@ -161,6 +192,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
 
     check_output_option(args)  # --out and --plot
+    _check_memory(args, _all_values)
     from mc.progress import progress_bar
 
     priors = _priors(args)
@@ -217,6 +249,7 @@ def handle_tails(args: argparse.Namespace) -> int:
     from mc.tails import bad_side, tail_drivers, tail_expectations
 
     check_output_option(args)
+    _check_memory(args, _all_values)
     priors = _priors(args)
     results = simulate(priors, args.draws, seed=args.seed, method=args.method)
     drivers = tail_drivers(results, priors, args.output, tail=args.tail)
@@ -249,18 +282,30 @@ def handle_goalseek(args: argparse.Namespace) -> int:
     from mc.goalseek import goal_seek
 
     check_output_option(args)
+    _check_memory(args, _all_values)
     priors = _priors(args)
-    r = goal_seek(priors, args.assumption, args.output, args.statistic, args.target, lo=args.lo, hi=args.hi,
+    model, shown = priors.model, args.statistic not in ("p_negative",)
+    target = _from_screen(args.output, args.target, model) if shown else args.target
+    r = goal_seek(priors, args.assumption, args.output, args.statistic, target, lo=args.lo, hi=args.hi,
                   n_draws=args.draws, seed=args.seed, method=args.method, mode=args.mode, n_batches=args.batches)
     verb = "fixed at" if r.mode == "fix" else "with its draws scaled to median"
+    target_text = f"{args.target:g} {unit(r.output, model)}" if shown else f"{args.target:g}"
+    achieved = _money(r.output, r.achieved, model) if shown else f"{r.achieved:.4g}"
     screen = "\n".join([
         _header("goalseek", priors, args), "",
-        f"{r.statistic} of {r.output} = {r.target:g} when {r.assumption} is {verb} "
-        f"{fmt(r.value)} ± {fmt(r.mc_se)} {r.unit}",
-        f"  (searched [{fmt(r.lo)}, {fmt(r.hi)}]; statistic there {r.achieved:.4g}; other inputs share their draws "
-        f"across trials; ± is the batch-means standard error over {r.n_batches} batches)"])
+        f"{r.statistic} of {r.output} = {target_text} when {r.assumption} is {verb} "
+        f"{fmt(scaled(r.assumption, r.value, model))} ± {fmt(scaled(r.assumption, r.mc_se, model))} "
+        f"{unit(r.assumption, model)}",
+        f"  (searched [{fmt(r.lo)}, {fmt(r.hi)}] {r.unit}; statistic there {achieved}; other inputs share their "
+        f"draws across trials; ± is the batch-means standard error over {r.n_batches} batches)"])
     emit_table(r.to_frame(), args, screen=screen)
     return 0
+
+
+def _from_screen(output: str, value: float, model) -> float:
+    """A value typed in the output's screen unit (e.g. 10 for 10%) in its base unit (0.1)."""
+    on_screen = scaled(output, 1.0, model)
+    return value / on_screen if on_screen else value
 
 
 def handle_breakeven(args: argparse.Namespace) -> int:

@@ -76,6 +76,12 @@ def volume_input(priors: Priors, option: str) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     check_output_option(args)  # --out and --plot: a bad path fails before the simulation
+    if args.plot is not None:  # a figure needs every draw in memory; the table alone can stream
+        from mc.cli.common import check_draws
+        from mc.priors import default_priors_path, load_priors
+
+        model = load_priors(args.priors or default_priors_path()).model
+        check_draws(args.draws, in_memory_values=len(model.inputs) + len(model.outputs), method=args.method)
     check_cluster_option(args)  # a malformed --cluster (or MC_CLUSTER) too
     priors = prepare_priors(args)
     from mc.progress import progress_bar

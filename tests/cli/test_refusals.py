@@ -216,9 +216,8 @@ def test_an_output_never_replaces_an_input(argv, tmp_path, capsys):
     assert snapshot(tmp_path) == before
 
 
-# Commands that hold every draw in memory must call mc.cli.common.check_draws(n, in_memory_values=...)
-# before working. Not yet wired in run.py (with --plot), risk.py and project.py: strict xfail, so the
-# marker has to go when the calls land. The machine is made small (64 KiB) so the runs stay tiny.
+# Commands that hold every draw in memory call mc.cli.common.check_draws(n, in_memory_values=...)
+# before working. The machine is made small (64 KiB) so the runs stay tiny.
 IN_MEMORY_COMMANDS = {
     "run_with_plot": ["run", "--draws", "20000", "--plot", "{tmp}/f.png"],
     "stress": ["stress", "price_war", "--draws", "20000", "--out", "{tmp}/t.csv"],
@@ -229,7 +228,6 @@ IN_MEMORY_COMMANDS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="handlers do not call check_draws(in_memory_values=...) yet")
 @pytest.mark.parametrize("command", sorted(IN_MEMORY_COMMANDS))
 def test_in_memory_commands_refuse_draws_beyond_memory(command, tmp_path, capsys, monkeypatch):
     import mc.cli.common

@@ -87,6 +87,21 @@ def test_goalseek_cli(run_mc, tmp_path):
     assert "batch-means" in stdout
 
 
+def test_goalseek_target_is_in_the_unit_the_screen_shows(run_mc, tmp_path):
+    # the screen shows the margin in %: --target 10 means a 10% median margin, the same as the API's 0.1
+    from mc.goalseek import goal_seek
+    from mc.priors import load_priors
+
+    out = tmp_path / "gs.csv"
+    code, stdout, stderr = run_mc("goalseek", "--assumption", "price_cny_per_m_tokens", "--target", "10",
+                                  "--draws", "20000", "--out", out)
+    assert code == 0, stderr
+    row = pd.read_csv(out).iloc[0]
+    api = goal_seek(load_priors(), "price_cny_per_m_tokens", "margin", "p50", 0.10, n_draws=20000, seed=20241218)
+    assert row.target == pytest.approx(0.10) and row.value == pytest.approx(api.value, rel=1e-9)
+    assert "= 10 %" in stdout
+
+
 def test_goalseek_unbracketed_is_one_line(run_mc):
     code, stdout, stderr = run_mc("goalseek", "priors/guosen_2024.toml", "--assumption", "price_cny_per_m_tokens",
                                   "--lo", "2", "--hi", "3", "--draws", "100")
