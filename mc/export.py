@@ -11,7 +11,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from mc.errors import InputError
 
@@ -184,19 +184,52 @@ def _row_label(df: "pd.DataFrame", row: int, column: str) -> str:
     return f"{label} {column}" if label else f"row {row} {column}"
 
 
-def _writer(fmt: str) -> Callable[["pd.DataFrame", Path], None]:
+def _writer(fmt: str, meta: dict | None, report=None) -> Callable[["pd.DataFrame", Path], None]:
     if fmt == "csv":
         return lambda df, p: df.to_csv(p, index=False)
     if fmt == "parquet":
-        return lambda df, p: df.to_parquet(p, index=False, engine="pyarrow")
+        return lambda df, p: _write_parquet(df, p, meta)
     if fmt == "xlsx":
-        return lambda df, p: df.to_excel(p, index=False, engine="openpyxl")
-    return lambda df, p: p.write_text(df.to_markdown(index=False) + "\n", encoding="utf-8")
+        from mc.workbook import write_workbook
+
+        return lambda df, p: write_workbook(df, p, meta=meta, report=report)
+    from mc.provenance import markdown_header
+
+    header = markdown_header(meta) if meta else ""
+    return lambda df, p: p.write_text(header + df.to_markdown(index=False) + "\n", encoding="utf-8")
+
+
+def _write_parquet(df: "pd.DataFrame", path: Path, meta: dict | None) -> None:
+    """Parquet with the provenance in the schema's key-value metadata (``mc.<key>``; see :mod:`mc.provenance`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if meta:
+        from mc.provenance import parquet_metadata
+
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **parquet_metadata(meta)})
+    pq.write_table(table, path)
+
+
+def table_meta(df: "pd.DataFrame", meta: Mapping | None) -> dict | None:
+    """The provenance to write with `df`: `meta` if given, else the table's own ``attrs`` (e.g. from mc.summarise)."""
+    if meta is not None:
+        return dict(meta)
+    return dict(df.attrs) if getattr(df, "attrs", None) else None
+
+
+def sidecar_paths(path: str | os.PathLike, fmt: str, meta: Mapping | None) -> list[Path]:
+    """Files written beside the table: a CSV's provenance sidecar ``FILE.csv.meta.json``."""
+    from mc.provenance import sidecar_path
+
+    return [sidecar_path(path)] if fmt == "csv" and meta else []
 
 
 def write_table(df: "pd.DataFrame", path: str | os.PathLike, *, fmt: str | None = None,
-                force: bool = False, option: str | None = None) -> Path:
-    """Write `df` to `path` as csv, parquet, xlsx or md, atomically.
+                force: bool = False, option: str | None = None, meta: Mapping | None = None,
+                report=None) -> Path:
+    """Write `df` to `path` as csv, parquet, xlsx or md, atomically, with its provenance.
 
     Parameters
     ----------
@@ -210,6 +243,12 @@ def write_table(df: "pd.DataFrame", path: str | os.PathLike, *, fmt: str | None 
         Overwrite an existing file.
     option : str, optional
         The command-line option that named `path`, for error messages.
+    meta : mapping, optional
+        Provenance (default ``df.attrs``), stored as :mod:`mc.provenance`
+        describes: Parquet metadata, an XLSX sheet, a Markdown header, a CSV
+        sidecar ``FILE.csv.meta.json``.
+    report : mc.workbook.Report, optional
+        For xlsx: the model (display units), priors, the command's own sheets and figures.
 
     Raises
     ------
@@ -219,8 +258,18 @@ def write_table(df: "pd.DataFrame", path: str | os.PathLike, *, fmt: str | None 
     """
     fmt = infer_format(path, fmt, option=option)
     check_finite(df, _where(path, option)[0])
-    with atomic_path(path, force=force, option=option) as tmp:
-        _writer(fmt)(df, tmp)
+    meta = table_meta(df, meta)
+    sidecars = sidecar_paths(path, fmt, meta)
+    for extra in sidecars:
+        check_writable(extra, force=force, option=option)
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_path(path, force=force, option=option))
+        for extra in sidecars:  # renamed into place only if the table is written too
+            from mc.provenance import sidecar_json
+
+            stack.enter_context(atomic_path(extra, force=force, option=option)).write_text(
+                sidecar_json(meta, path), encoding="utf-8")
+        _writer(fmt, meta, report)(df, tmp)
     return Path(path)
 
 
@@ -230,3 +279,64 @@ def write_bytes_atomic(data: bytes, path: str | os.PathLike, *, force: bool = Fa
     with atomic_path(path, force=force, option=option) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def draws_frame(ds) -> "pd.DataFrame":
+    """Every variable of a results Dataset as columns, one row per draw.
+
+    A variable with a second dim (``year``) becomes one column per coordinate,
+    ``name[2025]``; the ``sample`` dim is the row.
+    """
+    import pandas as pd
+
+    columns = {}
+    for name, var in ds.data_vars.items():
+        if var.dims == ("sample",):
+            columns[name] = var.values
+            continue
+        other = [d for d in var.dims if d != "sample"]
+        stacked = var.transpose("sample", *other).values.reshape(var.sizes["sample"], -1)
+        labels = [",".join(str(ds[d].values[i]) for d, i in zip(other, idx))
+                  for idx in _product([range(var.sizes[d]) for d in other])]
+        for j, label in enumerate(labels):
+            columns[f"{name}[{label}]"] = stacked[:, j]
+    return pd.DataFrame(columns)
+
+
+def _product(ranges):
+    import itertools
+
+    return itertools.product(*ranges)
+
+
+def write_draws(ds, path: str | os.PathLike, *, meta: Mapping | None = None, force: bool = False,
+                option: str | None = "--draws-out") -> Path:
+    """Write every draw of `ds` (inputs and outputs, base units) to .parquet or .nc, atomically.
+
+    Parquet gets one column per variable (and year) and the provenance in its
+    key-value metadata; netCDF keeps the dims and carries the provenance as
+    global attributes (and each variable's unit and role).
+    """
+    path = Path(path)
+    meta = dict(meta if meta is not None else ds.attrs)
+    with atomic_path(path, force=force, option=option) as tmp:
+        if path.suffix.lower() == ".nc":
+            from mc.provenance import record
+
+            out = ds.copy()
+            out.attrs = record(meta)
+            for var in out.data_vars.values():
+                var.attrs = {k: str(v) for k, v in var.attrs.items()}
+            out.to_netcdf(tmp, engine=_netcdf_engine())
+        else:
+            _write_parquet(draws_frame(ds), tmp, meta)
+    return path
+
+
+def _netcdf_engine() -> str:
+    import importlib.util
+
+    for engine, module in (("netcdf4", "netCDF4"), ("h5netcdf", "h5netcdf")):
+        if importlib.util.find_spec(module) is not None:
+            return engine
+    return "scipy"  # netCDF3, always there with scipy

@@ -185,7 +185,7 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 # Options naming a file the command writes; each goes through check_output_path.
-OUTPUT_OPTIONS = {"out": "--out", "plot": "--plot"}
+OUTPUT_OPTIONS = {"out": "--out", "plot": "--plot", "draws_out": "--draws-out"}
 # Options naming a file the command reads: no output may replace one of them.
 INPUT_OPTIONS = {"priors": "PRIORS", "projection": "--projection", "data": "--data", "model": "--model"}
 
@@ -216,6 +216,10 @@ def check_output_path(path: str | os.PathLike, *, option: str, force: bool = Fal
         wrong suffix).
     """
     path = check_writable(path, force=force, option=option)
+    if suffixes is None and infer_format(path, fmt, option=option) == "csv":  # and its provenance sidecar
+        from mc.provenance import sidecar_path
+
+        check_writable(sidecar_path(path), force=force, option=option)
     if suffixes is not None:
         if path.suffix.lower() not in suffixes:
             kinds = " or ".join(dict.fromkeys(suffixes.values()))
@@ -232,6 +236,8 @@ def check_output_option(args: argparse.Namespace) -> None:
     if getattr(args, "out", None) is not None:
         check_output_path(args.out, option="--out", force=force, fmt=getattr(args, "format", None))
     check_plot_option(args)
+    if getattr(args, "draws_out", None) is not None:
+        check_output_path(args.draws_out, option="--draws-out", force=force, suffixes=DRAWS_SUFFIXES)
     _check_distinct_files(args)
 
 
@@ -258,16 +264,19 @@ def check_plot_option(args: argparse.Namespace) -> None:
         check_output_path(plot, option="--plot", force=getattr(args, "force", False), suffixes={".png": "a PNG figure"})
 
 
-def emit_table(df: pd.DataFrame, args: argparse.Namespace, *, screen: str, meta: dict | None = None) -> None:
+def emit_table(df: pd.DataFrame, args: argparse.Namespace, *, screen: str, meta: dict | None = None,
+               report=None) -> None:
     """Write the table to --out (honouring --force), print JSON for --json, else print `screen`.
 
-    With `meta` the JSON is ``{"meta": meta, "rows": [...]}`` (provenance first),
-    so every command's --json --out goes through this one path. A table holding
+    With `meta` the JSON is ``{"meta": meta, "rows": [...]}`` (provenance first)
+    and the file carries it too (see :mod:`mc.provenance`), so every command's
+    --json --out goes through this one path. `report` (:class:`mc.workbook.Report`)
+    adds the command's sheets, inputs and figures to an .xlsx. A table holding
     a non-finite number is refused before anything is written.
     """
     records = table_records(df) if getattr(args, "json", False) else None
     if getattr(args, "out", None) is not None:
-        write_table(df, args.out, fmt=args.format, force=args.force, option="--out")
+        write_table(df, args.out, fmt=args.format, force=args.force, option="--out", meta=meta, report=report)
     if records is not None:
         payload = records if meta is None else {"meta": dict(meta), **records}
         print(json.dumps(payload, indent=2, default=_json_default))
@@ -303,3 +312,109 @@ def fail(source: str, field: str, problem: str) -> None:
 
 def stderr(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+# --draws-out: every input and output per draw, for a quant's own analysis.
+DRAWS_SUFFIXES = {".parquet": "Parquet", ".nc": "netCDF"}
+DEFAULT_DRAWS_OUT_LIMIT_MIB = 2048
+
+
+def add_draws_out_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--draws-out FILE.parquet|.nc`` and ``--draws-out-limit MIB``."""
+    parser.add_argument("--draws-out", type=Path, metavar="FILE",
+                        help="write every input and output per draw (.parquet or .nc), base units")
+    parser.add_argument("--draws-out-limit", type=positive_float, default=DEFAULT_DRAWS_OUT_LIMIT_MIB, metavar="MIB",
+                        help=f"refuse --draws-out above this size (default {DEFAULT_DRAWS_OUT_LIMIT_MIB} MiB)")
+
+
+def check_draws_out(args: argparse.Namespace, values_per_draw: int, n_draws: int | None = None) -> None:
+    """Refuse, before any work, a --draws-out file larger than --draws-out-limit (float64 per value)."""
+    if getattr(args, "draws_out", None) is None:
+        return
+    n_draws = args.draws if n_draws is None else n_draws
+    size = n_draws * values_per_draw * BYTES_PER_VALUE
+    limit = args.draws_out_limit * 2**20
+    if size > limit:
+        raise InputError(f"--draws-out {args.draws_out}", "", f"would write about {_size(size)} ({n_draws:,} draws x "
+                         f"{values_per_draw} values x 8 bytes), above --draws-out-limit {args.draws_out_limit:g} MiB; "
+                         f"raise the limit or use fewer --draws")
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as it ran, every option spelled out (defaults included), for provenance."""
+    import shlex
+
+    names = {"start": "--from", "stop": "--to", "overrides": "--set", "grid": "--grid", "scenario": "--scenario"}
+    words = ["mc", str(getattr(args, "command", "") or "")]
+    for key, value in vars(args).items():
+        if key in ("handler", "command", "json", "quiet") or value is None or value is False or value == []:
+            continue
+        if key in ("priors", "scenarios"):  # positionals
+            words += [str(v) for v in (value if isinstance(value, list) else [value])]
+            continue
+        option = names.get(key, "--" + key.replace("_", "-"))
+        if value is True:
+            words.append(option)
+        elif isinstance(value, list) and key in names:
+            for v in value:
+                words += [option, _word(v)]
+        else:
+            words += [option, _word(value)]
+    return " ".join(shlex.quote(w) for w in words if w)
+
+
+def _word(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(_word(v) for v in value) if all(isinstance(v, (int, float)) for v in value) \
+            else " ".join(_word(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(getattr(value, "text", None) or (value.isoformat() if isinstance(value, date) else value))
+
+
+def provenance(args: argparse.Namespace, attrs: dict, priors=None) -> dict:
+    """The run's attributes plus the command, the volume, the overrides and the percentiles tabulated."""
+    from mc.overrides import overrides_text
+
+    meta = {"command": command_line(args), **dict(attrs)}
+    volume = volume_text(args, priors)
+    if volume:
+        meta["volume"] = volume
+    if getattr(args, "overrides", None):
+        meta["overrides"] = overrides_text(args.overrides)
+    if getattr(args, "percentiles", None):
+        meta["percentiles"] = ",".join(f"{p:g}" for p in args.percentiles)
+    return meta
+
+
+def volume_text(args: argparse.Namespace, priors=None) -> str:
+    """What set the volume: --tokens-per-day, --date, or the priors' own volume input."""
+    if getattr(args, "tokens_per_day", None) is not None:
+        return f"tokens_per_day = {args.tokens_per_day:g} (--tokens-per-day)"
+    if getattr(args, "date", None) is not None:
+        return f"growth fit forecast at {args.date.isoformat()} (curve {getattr(args, 'curve', None) or 'default'})"
+    model = getattr(priors, "model", None)
+    name = getattr(model, "volume_input", None)
+    if priors is not None and name in getattr(priors, "names", ()):
+        a = priors[name]
+        return (f"{name} = {a.distribution.params['value']:g} (priors)" if a.is_fixed
+                else f"{name} ~ {a.distribution.family} (priors)")
+    return ""
+
+
+def sampled_percentiles(args: argparse.Namespace, screen: tuple = ()) -> tuple[float, ...]:
+    """The percentiles to compute: --percentiles (default mc.stats.PERCENTILES) and any the screen needs."""
+    from mc.stats import PERCENTILES
+
+    chosen = getattr(args, "percentiles", None) or PERCENTILES
+    return tuple(sorted(set(chosen) | set(screen)))
+
+
+def chosen_statistics(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The table's rows for --percentiles (and mean, sd, p_negative); unchanged without the option."""
+    chosen = getattr(args, "percentiles", None)
+    if not chosen:
+        return table
+    keep = {f"p{p:g}" for p in chosen} | {"mean", "sd", "p_negative"}
+    stat = table["statistic"].astype(str)
+    return table[~stat.str.match(r"^p\d") | stat.isin(keep)].reset_index(drop=True)

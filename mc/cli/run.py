@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 from pathlib import Path
 
-from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, \
-    iso_date, positive_float, positive_int, table_records, _json_default
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
+    check_output_option, chosen_statistics, emit_table, iso_date, positive_float, positive_int, provenance, \
+    sampled_percentiles
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.display import display_path, fmt, scaled, unit
+from mc.overrides import add_override_options
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # heavy modules (scipy, pandas, xarray) load in the handler, so `mc --help` stays light
@@ -20,7 +22,7 @@ SCREEN_STATS = ("p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "me
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("run", help="Monte Carlo of every output of a priors file's model",
+    p = subparsers.add_parser("run", allow_abbrev=False, help="Monte Carlo of every output of a priors file's model",
                               description="Sample every assumption, evaluate the priors file's model (default "
                                           "the report's: revenue, capex and margin) per draw and write "
                                           "percentiles (with Monte Carlo standard errors) of each output.")
@@ -40,6 +42,8 @@ def register(subparsers) -> None:
                    help="above this much memory for full output arrays, compute the same table exactly "
                         "in two streaming passes (default 512 MiB, about 7 million draws)")
     add_cluster_option(p)
+    add_override_options(p)
+    add_draws_out_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle)
 
@@ -48,7 +52,9 @@ def prepare_priors(args: argparse.Namespace) -> Priors:
     """The priors file with any volume override from the command line applied."""
     from mc.priors import default_priors_path, load_priors
 
-    priors = load_priors(args.priors or default_priors_path())
+    from mc.overrides import apply_overrides
+
+    priors = apply_overrides(load_priors(args.priors or default_priors_path()), getattr(args, "overrides", ()))
     date = getattr(args, "date", None)
     if args.tokens_per_day is None and date is None:
         return priors
@@ -75,13 +81,16 @@ def volume_input(priors: Priors, option: str) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    check_output_option(args)  # --out and --plot: a bad path fails before the simulation
-    if args.plot is not None:  # a figure needs every draw in memory; the table alone can stream
+    check_output_option(args)  # --out, --plot and --draws-out: a bad path fails before the simulation
+    in_memory = args.plot is not None or args.draws_out is not None  # a figure or the draws file needs every draw
+    if in_memory:
         from mc.cli.common import check_draws
         from mc.priors import default_priors_path, load_priors
 
         model = load_priors(args.priors or default_priors_path()).model
-        check_draws(args.draws, in_memory_values=len(model.inputs) + len(model.outputs), method=args.method)
+        values = len(model.inputs) + len(model.outputs)
+        check_draws_out(args, values)
+        check_draws(args.draws, in_memory_values=values, method=args.method)
     check_cluster_option(args)  # a malformed --cluster (or MC_CLUSTER) too
     priors = prepare_priors(args)
     from mc.progress import progress_bar
@@ -89,28 +98,87 @@ def handle(args: argparse.Namespace) -> int:
     from mc.sampling import STREAM_BLOCK
     from mc.streaming import output_bytes, summarise_streaming
 
-    shown = table_outputs(priors)
+    shown, percentiles = table_outputs(priors), sampled_percentiles(args)
     quiet = args.quiet or args.json
     with cluster_from_args(args) as executor:
-        streamed = args.plot is None and (executor is not None or
-                                          output_bytes(args.draws, len(shown)) > args.memory_limit * 2**20)
+        streamed = not in_memory and (executor is not None or
+                                      output_bytes(args.draws, len(shown)) > args.memory_limit * 2**20)
         if streamed:
             with progress_bar("mc run", quiet=quiet, unit="blocks") as progress:
                 table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method,
                                             workers=args.workers, memory_limit=int(args.memory_limit * 2**20),
                                             outputs=shown, executor=executor, progress=progress,
+                                            percentiles=percentiles,
                                             chunk_size=CLUSTER_TASK_DRAWS if executor is not None else STREAM_BLOCK)
+            table = with_aggregates(table, priors.model)
             return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
         with progress_bar("mc run", quiet=quiet) as progress:
             results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
-                               keep_inputs=len(shown) > len(priors.model.outputs), progress=progress)
-    table = summarise(results, shown)
+                               keep_inputs=in_memory or len(shown) > len(priors.model.outputs), progress=progress)
+    table = with_aggregates(summarise(results, shown, percentiles=percentiles), priors.model, results)
+    meta = provenance(args, results.attrs, priors)
+    if args.draws_out is not None:
+        from mc.export import write_draws
+
+        write_draws(results, args.draws_out, meta=meta, force=args.force)
     if args.plot is not None:
         from mc.plots.distribution import plot_outputs
 
         plot_outputs(results, args.plot, outputs=priors.model.headline, as_of=priors.meta.get("as_of"),
                      force=args.force, model=priors.model)
     return _emit(args, table, results.attrs, priors)
+
+
+def model_aggregates(model) -> dict[str, tuple[str, str]]:
+    """``{output: (numerator, denominator)}``: outputs that are ratios, reported also as E[num] / E[den].
+
+    Read from ``model.aggregates`` (a model file's ``aggregate_of = [num, den]`` on an output); {} if none.
+    """
+    declared = getattr(model, "aggregates", None) or {}
+    return {o: tuple(pair) for o, pair in declared.items()
+            if o in model.outputs and all(n in model.outputs for n in pair)}
+
+
+def aggregate_ratio(numerator, denominator) -> tuple[float, float]:
+    """E[num] / E[den] over paired draws, with its delta-method standard error.
+
+    The ratio of means R = mean(N) / mean(D) has, to first order,
+    se(R) = sd(N - R D) / (sqrt(n) |mean(D)|) (the linearised residual of the ratio estimator).
+    """
+    import numpy as np
+
+    n_values, d_values = np.asarray(numerator, float), np.asarray(denominator, float)
+    mean_d = d_values.mean()
+    ratio = n_values.mean() / mean_d
+    se = float(np.std(n_values - ratio * d_values, ddof=1) / (math.sqrt(n_values.size) * abs(mean_d)))
+    return float(ratio), se
+
+
+def with_aggregates(table, model, results=None):
+    """The table with an ``aggregate`` row (E[num] / E[den]) for each declared ratio output.
+
+    With the draws (`results`) the s.e. is the delta method's; from a streamed
+    table only the means and their errors are known, so the s.e. is the bound
+    (se_N + |R| se_D) / |E[D]|, which holds for any correlation of N and D.
+    """
+    import pandas as pd
+
+    rows = []
+    for output, (num, den) in model_aggregates(model).items():
+        if output not in set(table["output"]):
+            continue
+        if results is not None and num in results and den in results:
+            ratio, se = aggregate_ratio(results[num].values, results[den].values)
+        else:
+            means = table[table["statistic"] == "mean"].set_index("output")
+            if num not in means.index or den not in means.index:
+                continue
+            ratio = means.loc[num, "value"] / means.loc[den, "value"]
+            se = (means.loc[num, "mc_se"] + abs(ratio) * means.loc[den, "mc_se"]) / abs(means.loc[den, "value"])
+        unit_ = table.loc[table["output"] == output, "unit"].iloc[0]
+        rows.append({"output": output, "unit": unit_, "statistic": "aggregate", "value": float(ratio),
+                     "mc_se": float(se)})
+    return table if not rows else pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
 def table_outputs(priors: Priors) -> list[str]:
@@ -121,34 +189,38 @@ def table_outputs(priors: Priors) -> list[str]:
 
 
 def _emit(args: argparse.Namespace, table, attrs, priors: Priors) -> int:
-    if args.json:
-        payload = {"meta": dict(attrs), **table_records(table)}
-        if args.out is not None:
-            emit_table(table, argparse.Namespace(**{**vars(args), "json": False, "quiet": True}), screen="")
-        print(json.dumps(payload, indent=2, default=_json_default))
-        return 0
-    emit_table(table, args, screen=render(table, attrs, priors))
+    from mc.workbook import Report
+
+    meta = provenance(args, attrs, priors)
+    report = Report(model=priors.model, priors=[priors], figures=[args.plot] if args.plot is not None else [])
+    emit_table(chosen_statistics(table, args), args, screen=render(table, attrs, priors, args), meta=meta,
+               report=report)
+    if args.draws_out is not None and not (args.quiet or args.json):
+        print(f"wrote {args.draws_out}")
     return 0
 
 
-def render(table, attrs, priors: Priors) -> str:
+def render(table, attrs, priors: Priors, args: argparse.Namespace | None = None) -> str:
     """The table in display units (亿元, 万 GPUs, %), one output per line."""
     from mc.results import wide
 
-    values = wide(table)
+    chosen = getattr(args, "percentiles", None)
+    stats = SCREEN_STATS if not chosen else (*(f"p{p:g}" for p in chosen), "mean", "sd")
+    values = wide(table[table["statistic"] != "aggregate"])
     model = priors.model
     lines = [f"mc run: {display_path(attrs['priors_origin'])}, model {model.name}  ({attrs['n_draws']:,} draws, "
              f"method {attrs['method']}, seed {attrs['seed']}{_volume_text(priors)})", ""]
     width = max([21] + [len(o) + 1 for o in values.index])
-    lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in SCREEN_STATS))
+    lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in stats))
     for output, row in values.iterrows():
-        cells = "".join(f"{fmt(scaled(output, row[s], model)):>10}" for s in SCREEN_STATS)
+        cells = "".join(f"{fmt(scaled(output, row[s], model)):>10}" for s in stats)
         lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
     key = model.key_output
     p_loss = table[(table.output == key) & (table.statistic == "p_negative")]
     if len(p_loss) and p_loss.iloc[0].value > 0:  # an output that is never negative gets no such line
         row = p_loss.iloc[0]
         lines += ["", f"P({key} < 0) = {row.value:.4f} ± {row.mc_se:.4f} (Monte Carlo s.e.)"]
+    lines += aggregate_lines(table, model)
     if attrs["method"] != "mc":  # noqa: SIM102
         lines.append("standard errors assume independent draws: conservative for lhs and sobol")
     if priors.correlation.pairs:
@@ -156,6 +228,21 @@ def render(table, attrs, priors: Priors) -> str:
 
         lines += render_achieved(priors, attrs)
     return "\n".join(lines)
+
+
+def aggregate_lines(table, model) -> list[str]:
+    """``aggregate margin E[profit]/E[revenue] = ...`` beside the mean of the per-draw ratio, labelled."""
+    lines = []
+    for output, (num, den) in model_aggregates(model).items():
+        rows = table[table["output"] == output].set_index("statistic")
+        if "aggregate" not in rows.index:
+            continue
+        agg, mean = rows.loc["aggregate"], rows.loc["mean"]
+        shown = unit(output, model)
+        lines.append(f"aggregate {output} E[{num}]/E[{den}] = {fmt(scaled(output, agg.value, model))} ± "
+                     f"{fmt(scaled(output, agg.mc_se, model))} {shown} (ratio of means); mean of per-draw {output} "
+                     f"= {fmt(scaled(output, mean.value, model))} {shown}")
+    return lines
 
 
 def _volume_text(priors: Priors) -> str:
