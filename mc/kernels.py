@@ -83,6 +83,29 @@ def exp_affine(z, mu, sigma, out):
 
 
 @_jit
+def count_bins(x, low, scale, nbins, hist, index):
+    """Fused pass 1 of mc.stats.QuantileSketch: bin counts added to ``hist``, values below zero counted.
+
+    The bin of ``v`` is ``clip((v - low) * scale, 0, nbins - 1)`` truncated, and
+    ``nbins`` for NaN, exactly as ``QuantileSketch.bin_index``; the bins are left
+    in ``index`` when it has room for them (else pass an empty array). Branch-free
+    binning, then counting: faster than one loop that does both.
+    """
+    n = x.size
+    top = float(nbins - 1)
+    bins = index if index.size == n else np.empty(n, np.uint16)
+    n_negative = 0
+    for i in range(n):
+        v = x[i]
+        n_negative += v < 0
+        t = min(max((v - low) * scale, 0.0), top)
+        bins[i] = np.uint16(t) if t == t else np.uint16(nbins)
+    for i in range(n):
+        hist[bins[i]] += 1
+    return n_negative
+
+
+@_jit
 def lhs_from_raw(raw, jitter, out):
     """LHS uniforms ``(perm - jitter) / n`` with numpy's Fisher-Yates shuffle replayed from raw draws.
 

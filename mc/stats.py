@@ -123,6 +123,32 @@ class QuantileSketch:
             index[np.isnan(t)] = self.nbins
         return index
 
+    def count_into(self, x: np.ndarray, hist: np.ndarray, *, want_index: bool = False
+                   ) -> tuple[np.ndarray | None, int]:
+        """Fused pass 1 over one chunk: add its bin counts to `hist` and count its negative values.
+
+        One compiled pass (:func:`mc.kernels.count_bins`) once the kernels are
+        loaded, else numpy; both give the same counts and indices. `hist` is any
+        int64 array of ``nbins + 1`` counts (e.g. one per worker thread).
+
+        Returns
+        -------
+        (index, n_negative)
+            The bin index of each value (uint16) if `want_index`, else None, and
+            how many values are below zero.
+        """
+        from mc.fastppf import compiled
+
+        kernels = compiled(x.size)
+        if kernels is None:
+            index = self.bin_index(x)
+            hist += np.bincount(index, minlength=self.nbins + 1)
+            return (index if want_index else None), int(np.count_nonzero(x < 0))
+        index = np.empty(x.size if want_index else 0, dtype=np.uint16)
+        n_negative = kernels.count_bins(np.ascontiguousarray(x, dtype=float), self.low, self.scale,
+                                        self.nbins, hist, index)
+        return (index if want_index else None), int(n_negative)
+
     def histogram(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bin indices and bin counts of one chunk (pure: safe on worker threads)."""
         index = self.bin_index(x)
@@ -177,6 +203,31 @@ class QuantileSketch:
         return dict(zip(self.ranks.tolist(), kept[position].tolist()))
 
 
+def pack_counts(counts: np.ndarray) -> tuple[str, np.ndarray, np.ndarray | None]:
+    """Bin counts in the smaller of two compact forms, for shipping from a worker.
+
+    ``("sparse", bins, counts)`` lists only the non-empty bins (uint32 each);
+    ``("dense", counts, None)`` keeps every bin in the narrowest unsigned type
+    that holds the largest count. :func:`unpack_counts` restores them exactly.
+    """
+    nonzero = np.flatnonzero(counts)
+    peak = int(counts.max()) if counts.size else 0
+    dense_type = np.uint16 if peak < 2**16 else (np.uint32 if peak < 2**32 else np.uint64)
+    if nonzero.size * 8 < counts.size * np.dtype(dense_type).itemsize:
+        return "sparse", nonzero.astype(np.uint32), counts[nonzero].astype(np.uint32 if peak < 2**32 else np.uint64)
+    return "dense", counts.astype(dense_type), None
+
+
+def unpack_counts(packed: tuple, size: int) -> np.ndarray:
+    """The int64 bin counts (`size` bins) from :func:`pack_counts`."""
+    kind, first, second = packed
+    if kind == "dense":
+        return first.astype(np.int64)
+    counts = np.zeros(size, dtype=np.int64)
+    counts[first] = second
+    return counts
+
+
 @dataclass(frozen=True)
 class Moments:
     """Count, mean and central moment sums of some values, mergeable across chunks.
@@ -196,8 +247,12 @@ class Moments:
     maximum: float
 
     @classmethod
-    def of(cls, x: np.ndarray) -> "Moments":
-        """The moments of one chunk, in a few passes over cache-resident data."""
+    def of(cls, x: np.ndarray, n_negative: int | None = None) -> "Moments":
+        """The moments of one chunk, in a few passes over cache-resident data.
+
+        `n_negative`, when given, is the count of values below zero already
+        gathered by a fused pass (:meth:`QuantileSketch.count_into`).
+        """
         n = x.size
         if n == 0:
             return cls(0, 0.0, 0.0, 0.0, 0.0, 0, np.inf, -np.inf)
@@ -208,7 +263,24 @@ class Moments:
         c *= c2
         m3 = float(c.sum())
         c2 *= c2
-        return cls(n, mean, m2, m3, float(c2.sum()), int(np.count_nonzero(x < 0)), float(x.min()), float(x.max()))
+        if n_negative is None:
+            n_negative = int(np.count_nonzero(x < 0))
+        return cls(n, mean, m2, m3, float(c2.sum()), int(n_negative), float(x.min()), float(x.max()))
+
+    @classmethod
+    def constant(cls, n: int, value: float) -> "Moments":
+        """The moments of `n` copies of `value`, as far as any table reads them (see :meth:`with_se`)."""
+        value = float(value)
+        return cls(int(n), value, 0.0, 0.0, 0.0, int(n) if value < 0 else 0, value, value)
+
+    @classmethod
+    def merged(cls, parts) -> "Moments":
+        """:meth:`merge` over `parts` in order (one per stream block: the bits do not depend on chunking)."""
+        parts = iter(parts)
+        total = next(parts)
+        for part in parts:
+            total = total.merge(part)
+        return total
 
     @classmethod
     def of_chunks(cls, x: np.ndarray) -> "Moments":
@@ -281,6 +353,31 @@ def summary_from(moments: Moments, percentiles, quantiles: Callable[[np.ndarray]
 
 
 def summary_with_se(values: np.ndarray, percentiles=PERCENTILES) -> dict[str, tuple[float, float]]:
-    """Every statistic of :data:`STATISTICS` as ``{name: (value, standard error)}``."""
+    """Every statistic of :data:`STATISTICS` as ``{name: (value, standard error)}``.
+
+    A constant array is recognised in two quick passes and costs nothing more;
+    a long one is summarised in one fused pass per chunk (moments, negatives and
+    histogram while the chunk is in cache, then one selection pass): the same
+    bits as :meth:`Moments.of_chunks` and :func:`quantiles_with_se`.
+    """
     x = np.asarray(values, dtype=float).ravel()
-    return summary_from(Moments.of_chunks(x), percentiles, lambda probs: quantiles_with_se(x, probs))
+    if x.size and x.min() == x.max():  # NaN never compares equal, so it takes the general path
+        return summary_from(Moments.constant(x.size, x.min()), percentiles, None)
+    if x.size <= _PARTITION_MAX:
+        return summary_from(Moments.of_chunks(x), percentiles, lambda probs: quantiles_with_se(x, probs))
+    probs = np.asarray(percentiles, dtype=float) / 100
+    sketch = QuantileSketch(np.sort(x[:: max(1, x.size // _PILOT_SIZE)]), x.size, probs)
+    parts, stored = [], []
+    for s in range(0, x.size, CHUNK):
+        chunk = x[s:s + CHUNK]
+        index, n_negative = sketch.count_into(chunk, sketch.hist, want_index=True)
+        parts.append(Moments.of(chunk, n_negative))
+        stored.append((chunk, index))
+    moments = Moments.merged(parts)
+    if moments.minimum == moments.maximum:
+        return summary_from(moments, percentiles, None)
+    sketch.plan()
+    for chunk, index in stored:
+        sketch.select(chunk, index)
+    return summary_from(moments, percentiles,
+                        lambda p: quantiles_from_order_statistics(x.size, p, sketch.order_statistics()))

@@ -20,6 +20,7 @@ price is drawing everything twice.
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -29,7 +30,8 @@ from mc.errors import InputError
 from mc.priors import Priors
 from mc.results import evaluate_block, summary_table
 from mc.sampling import STREAM_BLOCK, Block, blocks
-from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, quantiles_from_order_statistics, summary_from
+from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, pack_counts, quantiles_from_order_statistics, \
+    summary_from, unpack_counts
 
 if STREAM_BLOCK != CHUNK:  # moments merge per CHUNK in memory and per block here
     raise ImportError("mc.stats.CHUNK must equal mc.sampling.STREAM_BLOCK for exact agreement")
@@ -86,19 +88,53 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
     local = isinstance(run, ThreadExecutor)
     chunks = blocks(n_draws, chunk_size)
     ticker = _Ticker(progress, 2 * len(chunks))
-    evaluate = _block_evaluator(priors, seed, method, names)
-    first = evaluate(blocks(n_draws)[0])
-    sketches = {n: QuantileSketch(np.sort(first[n]), n_draws, probs) for n in names}
-    keep = local and output_bytes(n_draws, len(names)) <= memory_limit
+    first = _block_evaluator(priors, seed, method, names)(blocks(n_draws)[0])
+    constant = constant_outputs(priors, names, first)
+    drawn = [n for n in names if n not in constant]  # outputs that vary: the only ones gathered and selected
+    evaluate = _block_evaluator(priors, seed, method, drawn)
+    sketches = {n: QuantileSketch(np.sort(first[n]), n_draws, probs) for n in drawn}
+    keep = local and output_bytes(n_draws, len(drawn)) <= memory_limit
     reuse = first if local and chunks[0].size == first[names[0]].size else None
-    moments, stored = _count_pass(run, evaluate, reuse, sketches, chunks, keep, ticker)
-    varying = [n for n in names if moments[n].minimum != moments[n].maximum]
+    moments, stored = _count_pass(run, evaluate, reuse, sketches, chunks, keep, ticker, local)
+    moments.update({n: Moments.constant(n_draws, value) for n, value in constant.items()})
+    varying = [n for n in drawn if moments[n].minimum != moments[n].maximum]
     for name in varying:
         sketches[name].plan()
     _select_pass(run, evaluate, {n: sketches[n] for n in varying}, chunks, stored, ticker)
     return summary_table({name: summary_from(moments[name], percentiles,
-                                             _sketch_quantiles(sketches[name], moments[name].n))
+                                             _sketch_quantiles(sketches.get(name), moments[name].n))
                           for name in names}, {n: model.quantity(n).unit for n in names})
+
+
+def constant_outputs(priors: Priors, names: Iterable[str], first: Mapping[str, np.ndarray] | None = None
+                     ) -> dict[str, float]:
+    """The outputs (or inputs) among `names` that are constant in every run of these priors, with their value.
+
+    An output is constant when every input it depends on
+    (:meth:`mc.model.Model.inputs_of`) is fixed; a fixed input is constant. Their
+    statistics need no pass over the draws. `first`, the values of a first block,
+    supplies the values (and confirms they are constant); without it the model
+    is evaluated once at the fixed inputs.
+    """
+    model, fixed = priors.model, {n for n in priors.names if priors[n].is_fixed}
+    found = [n for n in names if n in fixed or (n in model.outputs and model.inputs_of(n) <= fixed)]
+    if first is None and found:
+        from mc.results import evaluate_block
+        from mc.sampling import Block
+
+        first = evaluate_block(priors, 0, Block(0, 0, 1))
+    out = {}
+    for name in found:
+        x = np.asarray(first[name], dtype=float)
+        if x.size and x.min() == x.max():
+            out[name] = float(x.min())
+    return out
+
+
+def stored_output_bytes(priors: Priors, n_draws: int, outputs: Iterable[str]) -> int:
+    """Memory a run really stores for `outputs`: constant outputs are not counted (see :func:`constant_outputs`)."""
+    names = list(outputs)
+    return output_bytes(n_draws, len(names) - len(constant_outputs(priors, names)))
 
 
 class _Ticker:
@@ -128,29 +164,65 @@ def _light(sketch: QuantileSketch) -> QuantileSketch:
 
 
 def _count_pass(run, evaluate, first: Mapping | None, sketches: Mapping[str, QuantileSketch], chunks: list,
-                keep: bool, tick) -> tuple[dict[str, Moments], list | None]:
-    """Pass 1: exact moments merged in block order, and every output's histogram."""
+                keep: bool, tick, local: bool) -> tuple[dict[str, Moments], list | None]:
+    """Pass 1: exact moments merged per stream block in order, and every output's histogram.
+
+    One fused pass per output and stream block (:meth:`QuantileSketch.count_into`).
+    On threads, counts go straight into one histogram per thread, summed at the
+    end (integer sums: any order gives the same counts); on a cluster each task
+    returns its counts in a compact form (:func:`mc.stats.pack_counts`).
+    """
     binners = {name: _light(sketch) for name, sketch in sketches.items()}
+    per_thread = _PerThread(lambda: {n: np.zeros(s.nbins + 1, np.int64) for n, s in binners.items()}) \
+        if local else None  # (a cluster pickles `work`: it must not hold a thread-local)
 
     def work(block: Block):
         values = first if (first is not None and block.index == 0) else evaluate(block)
+        hists = per_thread.get() if local else {n: np.zeros(s.nbins + 1, np.int64) for n, s in binners.items()}
         stats = {}
         for name, sketch in binners.items():
-            index, counts = sketch.histogram(values[name])
-            counts = counts.astype(np.uint32)  # half the bytes shipped back; a task holds < 2**32 draws
-            stats[name] = (Moments.of_chunks(values[name]), counts, (values[name], index) if keep else None)
+            x = values[name]
+            parts, indices = [], []
+            for s in range(0, x.size, CHUNK):
+                index, n_negative = sketch.count_into(x[s:s + CHUNK], hists[name], want_index=keep)
+                parts.append(Moments.of(x[s:s + CHUNK], n_negative))
+                indices.append(index)
+            kept = (x, indices[0] if len(indices) == 1 else np.concatenate(indices)) if keep else None
+            stats[name] = (parts, None if local else pack_counts(hists[name]), kept)
         return stats
 
-    moments: dict[str, Moments] = {}
+    parts: dict[str, list] = {name: [] for name in sketches}
     stored: list | None = [] if keep else None
     for stats in run.map(work, chunks):
-        for name, (block_moments, counts, kept) in stats.items():
-            moments[name] = moments[name].merge(block_moments) if name in moments else block_moments
-            sketches[name].add(counts)
+        for name, (block_parts, counts, _) in stats.items():
+            parts[name] += block_parts
+            if counts is not None:
+                sketches[name].add(unpack_counts(counts, sketches[name].nbins + 1))
         if keep:
             stored.append({name: s[2] for name, s in stats.items()})
         tick()
-    return moments, stored
+    for hists in per_thread.values() if local else []:
+        for name, counts in hists.items():
+            sketches[name].add(counts)
+    return {name: Moments.merged(p) for name, p in parts.items()}, stored
+
+
+class _PerThread:
+    """One value per thread, made on first use, all listed afterwards."""
+
+    def __init__(self, make):
+        self.make, self.local, self.made, self.lock = make, threading.local(), [], threading.Lock()
+
+    def get(self):
+        value = getattr(self.local, "value", None)
+        if value is None:
+            value = self.local.value = self.make()
+            with self.lock:
+                self.made.append(value)
+        return value
+
+    def values(self) -> list:
+        return list(self.made)
 
 
 def _select_pass(run, evaluate, sketches: Mapping[str, QuantileSketch], chunks: list,
@@ -175,5 +247,5 @@ def _select_pass(run, evaluate, sketches: Mapping[str, QuantileSketch], chunks: 
         tick()
 
 
-def _sketch_quantiles(sketch: QuantileSketch, n: int):
+def _sketch_quantiles(sketch: QuantileSketch | None, n: int):
     return lambda probs: quantiles_from_order_statistics(n, probs, sketch.order_statistics())

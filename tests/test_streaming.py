@@ -87,3 +87,69 @@ def test_mc_run_streams_above_the_memory_limit_with_the_same_table(capsys):
     assert main(args + ["--memory-limit", "0.01"]) == 0  # 0.01 MiB: far below 9 outputs x 66k draws x 8 B
     streamed = json.loads(capsys.readouterr().out)
     assert streamed["rows"] == in_memory["rows"] and streamed["meta"]["n_draws"] == STREAM_BLOCK + 500
+
+
+# --- fused statistics (issue 15.2): compiled and numpy passes, compact counts, constant outputs ---
+
+@pytest.mark.parametrize("compiled", ["0", "1"])
+def test_fused_count_equals_numpy_histogram(monkeypatch, compiled):
+    """QuantileSketch.count_into (compiled kernel or numpy) gives bin_index's bins, bincount's counts and x < 0's count."""
+    monkeypatch.setenv("MC_COMPILED", compiled)
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.normal(size=STREAM_BLOCK), [np.nan, np.inf, -np.inf, 0.0, -0.0]])
+    sketch = QuantileSketch(np.sort(x[:5000]), x.size, np.asarray(PERCENTILES) / 100)
+    hist = np.zeros(sketch.nbins + 1, dtype=np.int64)
+    index, n_negative = sketch.count_into(x, hist, want_index=True)
+    np.testing.assert_array_equal(index, sketch.bin_index(x))
+    np.testing.assert_array_equal(hist, np.bincount(sketch.bin_index(x), minlength=sketch.nbins + 1))
+    assert n_negative == np.count_nonzero(x < 0) and sketch.count_into(x, hist)[0] is None
+
+
+def test_fused_and_unfused_tables_are_equal(priors, monkeypatch):
+    """The compiled fused pass and the numpy pass give the same table, in memory and streamed, bit for bit."""
+    monkeypatch.setenv("MC_COMPILED", "0")
+    unfused = summarise(simulate(priors, 5 * STREAM_BLOCK + 9, seed=8, keep_inputs=False))
+    monkeypatch.setenv("MC_COMPILED", "1")
+    fused = summarise(simulate(priors, 5 * STREAM_BLOCK + 9, seed=8, keep_inputs=False))
+    streamed = summarise_streaming(priors, 5 * STREAM_BLOCK + 9, seed=8, workers=2, memory_limit=0)
+    assert fused.equals(unfused) and streamed.equals(unfused)
+
+
+@pytest.mark.parametrize("chunk", [2 * STREAM_BLOCK, 3 * STREAM_BLOCK])
+def test_streaming_table_is_the_same_for_any_chunk_size(priors, chunk):
+    """Moments merge per stream block whatever the task size, so the table never depends on chunking."""
+    expected = summarise_streaming(priors, N, seed=6)
+    assert summarise_streaming(priors, N, seed=6, chunk_size=chunk, workers=2, memory_limit=0).equals(expected)
+
+
+@pytest.mark.parametrize("counts", [np.zeros(10, np.int64), np.r_[np.zeros(5000, np.int64), 7, 2**40],
+                                    np.arange(4097, dtype=np.int64), np.full(300, 2**17, np.int64)])
+def test_packed_counts_round_trip(counts):
+    """Per-task histograms ship compactly (only non-empty bins, or the narrowest type) and unpack exactly."""
+    from mc.stats import pack_counts, unpack_counts
+
+    packed = pack_counts(counts)
+    np.testing.assert_array_equal(unpack_counts(packed, counts.size), counts)
+    assert sum(a.nbytes for a in packed[1:] if a is not None) <= counts.nbytes
+
+
+def test_sparse_counts_are_small():
+    """A histogram with 3 non-empty bins of 65,536 ships as 3 bins, not 65,536."""
+    from mc.stats import pack_counts
+
+    counts = np.zeros(65_536, np.int64)
+    counts[[5, 70, 9000]] = [1, 2, 3]
+    kind, bins, values = pack_counts(counts)
+    assert kind == "sparse" and bins.tolist() == [5, 70, 9000] and values.tolist() == [1, 2, 3]
+
+
+def test_constant_outputs_are_known_without_draws(priors):
+    """tokens_per_s depends only on the fixed tokens_per_day: constant, skipped, and counted as no memory."""
+    from mc.streaming import constant_outputs, output_bytes, stored_output_bytes
+
+    names = list(priors.model.outputs)
+    constant = constant_outputs(priors, names + ["tokens_per_day", "paid_share"])
+    assert constant == {"tokens_per_s": 1e14 / 86_400, "tokens_per_day": 1e14}
+    assert stored_output_bytes(priors, 1000, names) == output_bytes(1000, len(names) - 1)
+    table = summarise_streaming(priors, 2000, seed=2, outputs=["tokens_per_s"])
+    assert table.value.tolist()[:9] == [1e14 / 86_400] * 9 and table.mc_se.eq(0).all()
