@@ -14,9 +14,16 @@ from functools import cached_property, lru_cache
 from typing import Callable, Mapping
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
 
 from mc import fastppf
+
+
+def _stats():
+    """scipy.stats, imported on first use (about a second): a plain run of solved priors never needs it."""
+    import scipy.stats
+
+    return scipy.stats
 
 
 class ParameterError(ValueError):
@@ -92,6 +99,8 @@ def _solve_numeric(make: Callable[[float, float], object], names: tuple[str, str
             return np.asarray(dist.ppf(probs)) - np.asarray(values)
 
         scale = max(abs(values[0]), abs(values[1]), 1e-12)
+        from scipy import optimize
+
         sol = optimize.least_squares(lambda x: residual(x) / scale, np.log(start(probs, values)),
                                      method="lm", xtol=1e-14, ftol=1e-14)
         _require(bool(np.all(np.abs(residual(sol.x)) <= 1e-6 * scale)),
@@ -243,31 +252,31 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("fixed", ("value",), lambda p: None, lambda p: _Fixed(p["value"]),
            lambda rng, p, n: np.full(n, float(p["value"]))),
     Family("normal", ("mean", "sd"), lambda p: _positive(p, "sd"),
-           lambda p: stats.norm(p["mean"], p["sd"]),
+           lambda p: _stats().norm(p["mean"], p["sd"]),
            lambda rng, p, n: rng.normal(p["mean"], p["sd"], n), _solve_normal),
     Family("lognormal", ("median", "sigma"), lambda p: _positive(p, "median", "sigma"),
-           lambda p: stats.lognorm(p["sigma"], scale=p["median"]),
+           lambda p: _stats().lognorm(p["sigma"], scale=p["median"]),
            lambda rng, p, n: fastppf.lognormal_sample(rng, math.log(p["median"]), p["sigma"], n), _solve_lognormal),
     Family("beta", ("alpha", "beta"), lambda p: _positive(p, "alpha", "beta"),
-           lambda p: stats.beta(p["alpha"], p["beta"]),
+           lambda p: _stats().beta(p["alpha"], p["beta"]),
            lambda rng, p, n: _sample_beta(rng, p["alpha"], p["beta"], n),
-           _solve_numeric(lambda a, b: stats.beta(a, b), ("alpha", "beta"), _beta_start)),
+           _solve_numeric(lambda a, b: _stats().beta(a, b), ("alpha", "beta"), _beta_start)),
     Family("gamma", ("shape", "scale"), lambda p: _positive(p, "shape", "scale"),
-           lambda p: stats.gamma(p["shape"], scale=p["scale"]),
+           lambda p: _stats().gamma(p["shape"], scale=p["scale"]),
            lambda rng, p, n: rng.gamma(p["shape"], p["scale"], n),
-           _solve_numeric(lambda k, s: stats.gamma(k, scale=s), ("shape", "scale"), _gamma_start)),
+           _solve_numeric(lambda k, s: _stats().gamma(k, scale=s), ("shape", "scale"), _gamma_start)),
     Family("uniform", ("low", "high"), _ordered,
-           lambda p: stats.uniform(p["low"], p["high"] - p["low"]),
+           lambda p: _stats().uniform(p["low"], p["high"] - p["low"]),
            lambda rng, p, n: rng.uniform(p["low"], p["high"], n), _solve_uniform),
     Family("loguniform", ("low", "high"), lambda p: (_positive(p, "low"), _ordered(p)),
-           lambda p: stats.loguniform(p["low"], p["high"]),
+           lambda p: _stats().loguniform(p["low"], p["high"]),
            lambda rng, p, n: np.exp(rng.uniform(math.log(p["low"]), math.log(p["high"]), n)),
            _solve_loguniform),
     Family("triangular", ("low", "mode", "high"), _check_mode,
-           lambda p: stats.triang((p["mode"] - p["low"]) / (p["high"] - p["low"]), p["low"], p["high"] - p["low"]),
+           lambda p: _stats().triang((p["mode"] - p["low"]) / (p["high"] - p["low"]), p["low"], p["high"] - p["low"]),
            lambda rng, p, n: rng.triangular(p["low"], p["mode"], p["high"], n)),
     Family("pert", ("low", "mode", "high"), lambda p: (_check_mode(p), _positive(p, "lamb")),
-           lambda p: stats.beta(*_pert_ab(p), loc=p["low"], scale=p["high"] - p["low"]),
+           lambda p: _stats().beta(*_pert_ab(p), loc=p["low"], scale=p["high"] - p["low"]),
            lambda rng, p, n: p["low"] + (p["high"] - p["low"]) * _sample_beta(rng, *_pert_ab(p), n),
            optional={"lamb": 4.0}),
     Family("choice", ("values", "weights"), _check_choice,
@@ -389,4 +398,29 @@ def solve_quantiles(family: str, quantiles: Mapping[float, float]) -> dict:
     for p in (p1, p2):
         _require(0 < p < 1, f"percentile {100 * p:g} must be between 0 and 100")
     _require(v1 < v2, f"p{100 * p2:g} ({v2:g}) must be above p{100 * p1:g} ({v1:g})")
-    return {k: float(v) for k, v in fam.solve((p1, p2), (v1, v2)).items()}
+    if family in _CLOSED_FORM_SOLVERS:
+        return {k: float(v) for k, v in fam.solve((p1, p2), (v1, v2)).items()}
+    return _cached_numeric_solution(family, (p1, p2), (v1, v2))
+
+
+_CLOSED_FORM_SOLVERS = ("normal", "lognormal", "uniform", "loguniform")
+
+
+def _cached_numeric_solution(family: str, probs: tuple, values: tuple) -> dict:
+    """A numeric solve (beta, gamma: scipy.stats and a least-squares fit) once per input, then from the cache.
+
+    The record (:mod:`mc.cache`, keyed by family, probabilities, values and the
+    scipy version) holds the solved parameters as JSON floats, which round-trip
+    exactly, so a cached load gives the same distribution bit for bit.
+    """
+    import scipy
+
+    from mc.cache import digest, read_record, write_record
+
+    key = digest("solve_quantiles", family, [float(p) for p in probs], [float(v) for v in values], scipy.__version__)
+    record = read_record("solved", key)
+    if record is not None and isinstance(record.get("params"), dict):
+        return {k: float(v) for k, v in record["params"].items()}
+    params = {k: float(v) for k, v in FAMILIES[family].solve(probs, values).items()}
+    write_record("solved", key, {"params": params})
+    return params

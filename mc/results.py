@@ -9,11 +9,9 @@ standard error.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
-import pandas as pd
-import xarray as xr
 
 from mc import __version__
 from mc.errors import InputError
@@ -21,6 +19,10 @@ from mc.model import Model, nonfinite_error
 from mc.priors import Priors
 from mc.sampling import STREAM_BLOCK, draw_block, map_blocks
 from mc.stats import PERCENTILES, summary_with_se
+
+if TYPE_CHECKING:  # pandas and xarray load on first use (each takes about a second to import)
+    import pandas as pd
+    import xarray as xr
 
 SAMPLE_DIM = "sample"
 
@@ -67,21 +69,61 @@ def simulate(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc",
     xarray.Dataset
         One variable per output (and input), dim ``sample``.
     """
+    arrays = simulate_arrays(priors, n_draws, seed=seed, method=method, workers=workers, keep_inputs=keep_inputs,
+                             progress=progress, chunk_size=chunk_size)
+    return to_dataset(arrays, run_attrs(priors, n_draws, seed, method), priors.model)
+
+
+def simulate_arrays(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
+                    keep_inputs: bool = True, progress: Callable[[int, int], None] | None = None,
+                    chunk_size: int = STREAM_BLOCK) -> dict[str, np.ndarray]:
+    """:func:`simulate` as plain arrays ``{name: values}``, without importing xarray.
+
+    Outputs (and inputs) constant in every run of these priors
+    (:func:`constant_outputs`) are read-only broadcast views of one
+    value: they take no memory. Parameters as :func:`simulate`.
+    """
     model = priors.model
     names = list(model.outputs) + (list(model.inputs) if keep_inputs else [])
-    arrays = {n: np.empty(n_draws) for n in names}
+    constant = constant_outputs(priors, names)
+    arrays = {n: np.empty(n_draws) for n in names if n not in constant}
 
     def work(block):
         return block, evaluate_block(priors, seed, block, method)
 
     done = 0
     for block, values in map_blocks(work, n_draws, workers=workers, chunk_size=chunk_size):
-        for n in names:
+        for n in arrays:
             arrays[n][block.start:block.stop] = values[n]
         done += block.stop - block.start
         if progress is not None:
             progress(done, n_draws)
-    return to_dataset(arrays, run_attrs(priors, n_draws, seed, method), model)
+    arrays.update({n: np.broadcast_to(np.float64(v), (n_draws,)) for n, v in constant.items()})
+    return {n: arrays[n] for n in names}
+
+
+def constant_outputs(priors: Priors, names: Iterable[str], first: Mapping[str, np.ndarray] | None = None
+                     ) -> dict[str, float]:
+    """The outputs (or inputs) among `names` that are constant in every run of these priors, with their value.
+
+    An output is constant when every input it depends on
+    (:meth:`mc.model.Model.inputs_of`) is fixed; a fixed input is constant. Their
+    statistics need no pass over the draws. `first`, the values of a first block,
+    supplies the values (and confirms they are constant); without it the model
+    is evaluated once at the fixed inputs.
+    """
+    model, fixed = priors.model, {n for n in priors.names if priors[n].is_fixed}
+    found = [n for n in names if n in fixed or (n in model.outputs and model.inputs_of(n) <= fixed)]
+    if first is None and found:
+        from mc.sampling import Block
+
+        first = evaluate_block(priors, 0, Block(0, 0, 1))
+    out = {}
+    for name in found:
+        x = np.asarray(first[name], dtype=float)
+        if x.size and x.min() == x.max():
+            out[name] = float(x.min())
+    return out
 
 
 def evaluate_block(priors: Priors, seed: int, block, method: str = "mc") -> dict[str, np.ndarray]:
@@ -95,9 +137,11 @@ def evaluate_block(priors: Priors, seed: int, block, method: str = "mc") -> dict
     """
     inputs = draw_block(priors, seed, block, method)
     outputs = priors.model.evaluate(inputs)
-    error = nonfinite_error(priors.model, inputs, outputs, priors.origin)
-    if error is not None:
-        raise error
+    # a finite sum means every value is finite (one fast pass); otherwise find and name the culprit
+    if not all(np.isfinite(np.add.reduce(v, axis=None)) for v in outputs.values()):
+        error = nonfinite_error(priors.model, inputs, outputs, priors.origin)
+        if error is not None:
+            raise error
     return {**inputs, **outputs}
 
 
@@ -136,6 +180,8 @@ def evaluate(inputs: xr.Dataset | Mapping[str, np.ndarray], model: Model | None 
 
 def to_dataset(arrays: Mapping[str, np.ndarray], attrs: Mapping, model: Model) -> xr.Dataset:
     """Label plain arrays with units and roles along dim ``sample``."""
+    import xarray as xr
+
     data_vars = {}
     for name, values in arrays.items():
         q = model.quantity(name)
@@ -179,6 +225,8 @@ def summary_table(stats: Mapping[str, Mapping[str, tuple[float, float]]],
         unit = units.get(name, "")
         rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
                  for stat, (value, se) in by_stat.items()]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 

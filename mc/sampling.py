@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
-from scipy.stats import qmc
 
 from mc.fastppf import compiled
 from mc.priors import Priors
@@ -84,6 +83,8 @@ def sobol_dimensions(priors: Priors) -> dict[str, int]:
 
 
 def _uniforms(priors: Priors, seed: int, block: Block, method: str) -> dict[str, np.ndarray]:
+    from scipy.stats import qmc  # only lhs and sobol need it (scipy.stats takes about a second to import)
+
     names = priors.uncertain
     if method == "sobol":
         dims = sobol_dimensions(priors)
@@ -111,6 +112,8 @@ def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
     """
     kernels = compiled(size)
     if kernels is None:
+        from scipy.stats import qmc
+
         return qmc.LatinHypercube(1, rng=rng).random(size)[:, 0]
     rng = np.random.Generator(np.random.PCG64(rng.bit_generator.seed_seq.spawn(1)[0]))  # as scipy's engine does
     jitter, out = rng.random(size), np.empty(size)

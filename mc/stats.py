@@ -360,7 +360,8 @@ def summary_with_se(values: np.ndarray, percentiles=PERCENTILES) -> dict[str, tu
     histogram while the chunk is in cache, then one selection pass): the same
     bits as :meth:`Moments.of_chunks` and :func:`quantiles_with_se`.
     """
-    x = np.asarray(values, dtype=float).ravel()
+    x = np.asarray(values, dtype=float)
+    x = x if x.ndim == 1 else x.ravel()  # (a 1-D broadcast constant stays a view)
     if x.size and x.min() == x.max():  # NaN never compares equal, so it takes the general path
         return summary_from(Moments.constant(x.size, x.min()), percentiles, None)
     if x.size <= _PARTITION_MAX:

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from mc.errors import InputError
 from mc.priors import Priors
-from mc.results import evaluate_block, summary_table
+from mc.results import constant_outputs, evaluate_block, summary_table
 from mc.sampling import STREAM_BLOCK, Block, blocks
 from mc.stats import CHUNK, PERCENTILES, Moments, QuantileSketch, pack_counts, quantiles_from_order_statistics, \
     summary_from, unpack_counts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 if STREAM_BLOCK != CHUNK:  # moments merge per CHUNK in memory and per block here
     raise ImportError("mc.stats.CHUNK must equal mc.sampling.STREAM_BLOCK for exact agreement")
@@ -104,31 +106,6 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
     return summary_table({name: summary_from(moments[name], percentiles,
                                              _sketch_quantiles(sketches.get(name), moments[name].n))
                           for name in names}, {n: model.quantity(n).unit for n in names})
-
-
-def constant_outputs(priors: Priors, names: Iterable[str], first: Mapping[str, np.ndarray] | None = None
-                     ) -> dict[str, float]:
-    """The outputs (or inputs) among `names` that are constant in every run of these priors, with their value.
-
-    An output is constant when every input it depends on
-    (:meth:`mc.model.Model.inputs_of`) is fixed; a fixed input is constant. Their
-    statistics need no pass over the draws. `first`, the values of a first block,
-    supplies the values (and confirms they are constant); without it the model
-    is evaluated once at the fixed inputs.
-    """
-    model, fixed = priors.model, {n for n in priors.names if priors[n].is_fixed}
-    found = [n for n in names if n in fixed or (n in model.outputs and model.inputs_of(n) <= fixed)]
-    if first is None and found:
-        from mc.results import evaluate_block
-        from mc.sampling import Block
-
-        first = evaluate_block(priors, 0, Block(0, 0, 1))
-    out = {}
-    for name in found:
-        x = np.asarray(first[name], dtype=float)
-        if x.size and x.min() == x.max():
-            out[name] = float(x.min())
-    return out
 
 
 def stored_output_bytes(priors: Priors, n_draws: int, outputs: Iterable[str]) -> int:
