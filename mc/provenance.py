@@ -65,7 +65,7 @@ def parquet_metadata(meta: Mapping[str, Any]) -> dict[bytes, bytes]:
 def markdown_header(meta: Mapping[str, Any], title: str = "") -> str:
     """A header block for a Markdown table file: a title line and a two-column provenance table."""
     fields = record(meta)
-    lines = [f"# {title or fields.get('command', 'mc')}", "", "| provenance | |", "|---|---|"]
+    lines = [f"# {title or ' '.join(fields.get('command', 'mc').split()[:2])}", "", "| provenance | |", "|---|---|"]
     lines += [f"| {label(k)} | {v.replace('|', '/')} |" for k, v in fields.items()]
     return "\n".join(lines) + "\n\n"
 

@@ -172,7 +172,8 @@ def write_workbook(table: "pd.DataFrame", path: str | Path, *, meta: Mapping[str
     for name, frame in report.sheets.items():
         _frame_sheet(book.create_sheet(_sheet_name(name)), frame)
     if report.priors:
-        _frame_sheet(book.create_sheet("Inputs"), inputs_frame(report.priors, report.model))
+        _frame_sheet(book.create_sheet("Inputs"), inputs_frame(report.priors, report.model),
+                     row_groups=[("p5", "p50", "p95")])
     if meta:
         _provenance_sheet(book.create_sheet("Provenance"), meta)
     if report.figures:
@@ -227,13 +228,26 @@ def _summary_sheet(ws, frame: "pd.DataFrame", statistics: Sequence[str]) -> None
     _fit_widths(ws, frame, numeric_width=11)
 
 
-def _frame_sheet(ws, frame: "pd.DataFrame", *, formats: bool = True) -> None:
-    """A plain table: bold frozen header, widths to fit, numbers with about four significant digits."""
+def _frame_sheet(ws, frame: "pd.DataFrame", *, formats: bool = True,
+                 row_groups: Sequence[Sequence[str]] = ()) -> None:
+    """A plain table: bold frozen header, widths to fit, numbers with about four significant digits.
+
+    Columns in one of `row_groups` (e.g. an input's p5, p50, p95) share a format chosen per row.
+    """
     _header(ws, frame.columns)
+    grouped = {c for group in row_groups for c in group}
     for record_ in frame.itertuples(index=False):
         ws.append([_cell_value(v) for v in record_])
+        cells = dict(zip(frame.columns, ws[ws.max_row]))
+        for group in row_groups if formats else ():
+            fmt = number_format([cells[c].value for c in group if c in cells])
+            for c in group:
+                if c in cells:
+                    cells[c].number_format = fmt
     if formats:
         for j, column in enumerate(frame.columns, start=1):
+            if column in grouped:
+                continue
             if frame[column].dtype.kind == "f":
                 fmt = number_format(frame[column].abs().tolist())
                 for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):

@@ -9,10 +9,12 @@ import argparse
 import json
 from pathlib import Path
 
-from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, iso_date, \
-    positive_float, positive_int, table_records, _json_default
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
+    check_output_option, emit_table, iso_date, positive_float, positive_int, provenance, table_records, \
+    _json_default
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.display import display_path, fmt, scaled, unit
+from mc.overrides import add_override_options
 
 
 def _finite(text: str) -> float:
@@ -44,40 +46,49 @@ def _add_volume(p: argparse.ArgumentParser) -> None:
 
 def _analysis_parser(subparsers, name: str, help_: str, output_help: str) -> argparse.ArgumentParser:
     """A subcommand on one priors file and one output (its own options follow)."""
-    p = subparsers.add_parser(name, help=help_)
+    p = subparsers.add_parser(name, help=help_, allow_abbrev=False)
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
     p.add_argument("--output", default=None, help=output_help)
     return p
 
 
-def _add_run_options(p: argparse.ArgumentParser, handler, *, draws: int) -> None:
-    """Volume, sampling and output options shared by every simulating subcommand, and its handler."""
+def _add_run_options(p: argparse.ArgumentParser, handler, *, draws: int, percentiles: bool = False,
+                     draws_out: bool = False) -> None:
+    """Volume, sampling, override and output options shared by every simulating subcommand, and its handler."""
     _add_volume(p)
     add_sampling_options(p, draws=draws)
+    add_override_options(p, percentiles=percentiles)
+    if draws_out:
+        add_draws_out_option(p)
     add_output_options(p)
     p.set_defaults(handler=handler)
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("stress", help="base vs stress scenarios with common random numbers",
-                              description="Run the base priors and each scenario (priors/scenarios/<name>.toml or a "
-                                          "path; none = all shipped) with the same seed and tabulate the changes.")
-    p.add_argument("scenarios", nargs="*", metavar="SCENARIO")
-    p.add_argument("--priors", help="base priors TOML (default priors/base.toml)")
+                              allow_abbrev=False,
+                              description="Run the base priors (PRIORS, default priors/base.toml) and each scenario "
+                                          "(priors/scenarios/<name>.toml or a path; none = all shipped) with the same "
+                                          "seed and tabulate the changes. The first name is the priors file when it "
+                                          "is a priors file (it has [assumptions] and no scenario `why`).")
+    p.add_argument("scenarios", nargs="*", metavar="[PRIORS] SCENARIO")
+    p.add_argument("--priors", dest="priors_option", help="deprecated: give the priors file first instead")
+    p.add_argument("--plot", type=Path, help="write the median, 50%% and 90%% intervals per scenario (PNG)")
     add_cluster_option(p)
-    _add_run_options(p, handle_stress, draws=100_000)
+    _add_run_options(p, handle_stress, draws=100_000, percentiles=True)
 
     p = _analysis_parser(subparsers, "sensitivity", "rank correlation, tornado and Sobol indices per input",
                          "output analysed (default the model's key output, e.g. margin)")
     p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol indices")
     p.add_argument("--plot", type=Path, help="write the tornado chart as PNG here")
-    _add_run_options(p, handle_sensitivity, draws=50_000)
+    _add_run_options(p, handle_sensitivity, draws=50_000, draws_out=True)
 
     p = _analysis_parser(subparsers, "tails", "inputs in an output's bad tail, and its CVaR",
                          "output whose tail (default the model's key output, e.g. margin)")
     p.add_argument("--tail", type=_probability, default=0.1, help="share of worst draws (default 0.1)")
-    _add_run_options(p, handle_tails, draws=200_000)
+    p.add_argument("--plot", type=Path, help="write the output's histogram and CDF (PNG)")
+    _add_run_options(p, handle_tails, draws=200_000, draws_out=True)
 
     p = _analysis_parser(subparsers, "goalseek", "solve for an assumption at which a statistic hits a target",
                          "output whose statistic hits the target (default the model's key output)")
@@ -93,7 +104,7 @@ def register(subparsers) -> None:
     p.add_argument("--batches", type=positive_int, default=10, help="batches for the standard error (default 10)")
     _add_run_options(p, handle_goalseek, draws=100_000)
 
-    p = subparsers.add_parser("breakeven", help="each input's value at which an output (default margin) is 0")
+    p = subparsers.add_parser("breakeven", allow_abbrev=False, help="each input's value at which an output (default margin) is 0")
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/guosen_2024.toml; medians if uncertain)")
     p.add_argument("--output", default=None, help="output solved for (default the model's key output, e.g. margin)")
     p.add_argument("--target", type=float, default=0.0, help="target value in the output's base unit (default 0)")
@@ -140,15 +151,64 @@ def _money(output: str, value: float, model=None) -> str:
     return fmt(scaled(output, value, model))
 
 
+def _split_stress_names(args: argparse.Namespace) -> None:
+    """``mc stress [PRIORS] [SCENARIO ...]``: sets ``args.priors`` and ``args.scenarios``; --priors still works."""
+    names = list(args.scenarios)
+    args.priors = None
+    if args.priors_option is not None:
+        from mc.cli.common import stderr
+
+        stderr("mc stress: --priors is deprecated; give the priors file first: mc stress PRIORS [SCENARIO ...]")
+        args.priors = args.priors_option
+    elif names and _is_priors_file(names[0]):
+        args.priors = names.pop(0)
+    args.scenarios = names
+
+
+def _is_priors_file(name: str) -> bool:
+    """A priors file (not a scenario): a TOML file with [assumptions] and no scenario `why` in them."""
+    from mc.priors import read_toml
+
+    path = Path(name)
+    if path.suffix.lower() != ".toml" or not path.is_file():
+        return False
+    tables = read_toml(path).get("assumptions")
+    return isinstance(tables, dict) and not any(isinstance(t, dict) and "why" in t for t in tables.values())
+
+
+def _table_percentiles(args: argparse.Namespace, function, command: str):
+    """Keyword arguments passing --percentiles to `function` when it takes them; else the defaults must cover them."""
+    import inspect
+
+    from mc.stats import PERCENTILES
+
+    chosen = getattr(args, "percentiles", None)
+    if not chosen:
+        return {}
+    if "percentiles" in inspect.signature(function).parameters:
+        from mc.cli.common import sampled_percentiles
+
+        return {"percentiles": sampled_percentiles(args, (5, 25, 50, 75, 95))}
+    missing = [p for p in chosen if p not in PERCENTILES]
+    if missing:
+        from mc.errors import InputError
+
+        raise InputError("--percentiles", f"{missing[0]:g}", f"mc {command} tabulates only "
+                         f"{','.join(f'{p:g}' for p in PERCENTILES)} (choose among them)")
+    return {}
+
+
 def handle_stress(args: argparse.Namespace) -> int:
     from mc.priors import default_priors_path, load_priors
-    from mc.scenarios import load_scenarios, stress
+    from mc.scenarios import load_scenarios, scenario_changes, stress
 
+    _split_stress_names(args)
     check_output_option(args)
     check_cluster_option(args)
     model = load_priors(args.priors or default_priors_path()).model
     scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
     _check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
+    extra = _table_percentiles(args, stress, "stress")
     priors = _priors(args)
     from mc.progress import progress_bar
 
@@ -156,9 +216,43 @@ def handle_stress(args: argparse.Namespace) -> int:
     # stress keeps each run's outputs for its paired standard errors, so those blocks come back whole
     with cluster_from_args(args), \
             progress_bar("mc stress", quiet=args.quiet or args.json, unit="runs") as progress:
-        table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress)
-    emit_table(table, args, screen=render_stress(table, scenarios, priors, args))
+        table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress,
+                       **extra)
+    meta = provenance(args, _attrs(priors, args), priors)
+    if args.plot is not None:
+        _stress_plot(table, priors, args, meta)
+    from mc.cli.common import chosen_statistics
+    from mc.workbook import Report
+
+    report = Report(model=model, priors=[priors], sheets={"Scenarios": scenario_changes(scenarios)},
+                    figures=[args.plot] if args.plot is not None else [])
+    emit_table(chosen_statistics(table, args), args, screen=render_stress(table, scenarios, priors, args),
+               meta=meta, report=report)
+    _say_wrote(args, args.plot)
     return 0
+
+
+def _attrs(priors, args: argparse.Namespace) -> dict:
+    from mc.results import run_attrs
+
+    return run_attrs(priors, args.draws, args.seed, args.method)
+
+
+def _say_wrote(args: argparse.Namespace, *paths) -> None:
+    for path in paths:
+        if path is not None and not (args.quiet or args.json):
+            print(f"wrote {path}")
+
+
+def _stress_plot(table, priors, args: argparse.Namespace, meta: dict) -> None:
+    """Median, 50% and 90% intervals of the key output per scenario (as analyses/stress.py draws them)."""
+    from mc.plots.distribution import interval_figure, run_title
+    from mc.plots.style import save_png
+
+    key = priors.model.key_output
+    title = (f"{key} under each stress scenario (base = {Path(priors.origin).name})\n"
+             + run_title(meta, as_of=priors.meta.get("as_of"), volume="common random numbers"))
+    save_png(interval_figure(table, key, "scenario", title=title, model=priors.model), args.plot, force=args.force)
 
 
 def render_stress(table, scenarios, priors, args) -> str:
@@ -191,8 +285,9 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     from mc.results import simulate
     from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
 
-    check_output_option(args)  # --out and --plot
+    check_output_option(args)  # --out, --plot and --draws-out
     _check_memory(args, _all_values)
+    _check_sobol_and_draws_out(args)
     from mc.progress import progress_bar
 
     priors = _priors(args)
@@ -214,10 +309,36 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         title = (f"Tornado: median {args.output}, each input at p10 / p90\n{Path(priors.origin).name}"
                  f"{' as of ' + str(as_of) if as_of else ''}, {args.draws:,} draws, seed {args.seed}")
         save_tornado(torn, args.output, args.plot, title=title, force=args.force, model=priors.model)
-    emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args))
-    if args.plot is not None and not (args.json or args.quiet):
-        print(f"wrote {args.plot}")
+    meta = _write_draws(args, results, priors)
+    from mc.workbook import Report
+
+    report = Report(model=priors.model, priors=[priors], sheets={"Sensitivity": table},
+                    figures=[args.plot] if args.plot is not None else [])
+    emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args), meta=meta, report=report)
+    _say_wrote(args, args.plot, args.draws_out)
     return 0
+
+
+def _check_sobol_and_draws_out(args: argparse.Namespace) -> None:
+    """--sobol-n runs N(d+2) model evaluations held in memory; --draws-out must fit its size limit."""
+    from mc.cli.common import check_draws
+    from mc.priors import default_priors_path, load_priors
+
+    model = load_priors(args.priors or default_priors_path()).model
+    d = len(model.inputs)
+    if not getattr(args, "no_sobol", True):
+        check_draws(args.sobol_n * (d + 2), option="--sobol-n", in_memory_values=d + 1)
+    check_draws_out(args, _all_values(model))
+
+
+def _write_draws(args: argparse.Namespace, results, priors) -> dict:
+    """The provenance of this run; with --draws-out, every draw written with it."""
+    meta = provenance(args, results.attrs, priors)
+    if getattr(args, "draws_out", None) is not None:
+        from mc.export import write_draws
+
+        write_draws(results, args.draws_out, meta=meta, force=args.force)
+    return meta
 
 
 def render_sensitivity(rank, torn, sobol, priors, args) -> str:
@@ -250,16 +371,28 @@ def handle_tails(args: argparse.Namespace) -> int:
 
     check_output_option(args)
     _check_memory(args, _all_values)
+    _check_sobol_and_draws_out(args)
     priors = _priors(args)
     results = simulate(priors, args.draws, seed=args.seed, method=args.method)
     drivers = tail_drivers(results, priors, args.output, tail=args.tail)
     model = priors.model
     cvar = tail_expectations(results, tuple(dict.fromkeys((args.output, *model.headline))), tail=args.tail,
                              model=model)
+    meta = _write_draws(args, results, priors)
+    if args.plot is not None:
+        from mc.plots.distribution import plot_outputs
+
+        plot_outputs(results, args.plot, outputs=[args.output], as_of=priors.meta.get("as_of"), force=args.force,
+                     model=model)
+    from mc.workbook import Report
+
+    report = Report(model=model, priors=[priors], sheets={"Tail drivers": drivers, "CVaR": cvar},
+                    figures=[args.plot] if args.plot is not None else [])
     if args.json:
         if args.out is not None:
-            write_table(drivers, args.out, fmt=args.format, force=args.force)
-        payload = {"drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
+            write_table(drivers, args.out, fmt=args.format, force=args.force, option="--out", meta=meta,
+                        report=report)
+        payload = {"meta": meta, "drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
     side = "lowest" if bad_side(args.output, model) == "low" else "highest"
@@ -274,7 +407,8 @@ def handle_tails(args: argparse.Namespace) -> int:
         lines.append(f"  {r.output:<22} VaR {_money(r.output, r.var, model):>9}  "
                      f"CVaR {_money(r.output, r.cvar, model):>9} ± {_money(r.output, r.mc_se, model)} "
                      f"{unit(r.output, model)}")
-    emit_table(drivers, args, screen="\n".join(lines))
+    emit_table(drivers, args, screen="\n".join(lines), meta=meta, report=report)
+    _say_wrote(args, args.plot, args.draws_out)
     return 0
 
 
@@ -298,7 +432,10 @@ def handle_goalseek(args: argparse.Namespace) -> int:
         f"{unit(r.assumption, model)}",
         f"  (searched [{fmt(r.lo)}, {fmt(r.hi)}] {r.unit}; statistic there {achieved}; other inputs share their "
         f"draws across trials; ± is the batch-means standard error over {r.n_batches} batches)"])
-    emit_table(r.to_frame(), args, screen=screen)
+    from mc.workbook import Report
+
+    emit_table(r.to_frame(), args, screen=screen, meta=provenance(args, _attrs(priors, args), priors),
+               report=Report(model=model, priors=[priors]))
     return 0
 
 
@@ -330,5 +467,9 @@ def handle_breakeven(args: argparse.Namespace) -> int:
         flag = ""
         lines.append(f"{r.input:<{width}}{r.unit:<16}{fmt(r.point_value):>12}{be:>12}{change:>9}  "
                      f"{r.above_target_when}{flag}")
-    emit_table(table, args, screen="\n".join(lines))
+    from mc import __version__
+
+    attrs = {"priors_origin": priors.origin, "priors_hash": priors.hash, "model": model.name,
+             "model_origin": model.origin, "model_hash": model.hash, "mc_version": __version__}
+    emit_table(table, args, screen="\n".join(lines), meta=provenance(args, attrs, priors))
     return 0
