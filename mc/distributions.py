@@ -287,6 +287,18 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
 )}
 
 
+_SUPPORTS = {  # closed supports of the continuous families, as scipy.stats gives them (no import needed)
+    "normal": lambda p: (-math.inf, math.inf),
+    "lognormal": lambda p: (0.0, math.inf),
+    "gamma": lambda p: (0.0, math.inf),
+    "beta": lambda p: (0.0, 1.0),
+    "uniform": lambda p: (float(p["low"]), float(p["low"]) + (float(p["high"]) - float(p["low"]))),
+    "loguniform": lambda p: (float(p["low"]), float(p["high"])),
+    "triangular": lambda p: (float(p["low"]), float(p["low"]) + (float(p["high"]) - float(p["low"]))),
+    "pert": lambda p: (float(p["low"]), float(p["low"]) + (float(p["high"]) - float(p["low"]))),
+}
+
+
 @dataclass(frozen=True)
 class Distribution:
     """One family with its parameters and optional truncation bounds.
@@ -358,7 +370,8 @@ class Distribution:
 
     def support(self) -> tuple[float, float]:
         """The closed interval holding all the mass (after truncation)."""
-        lo, hi = (float(v) for v in self.frozen.support())
+        known = _SUPPORTS.get(self.family)
+        lo, hi = known(self.params) if known else (float(v) for v in self.frozen.support())
         if self.lower is not None:
             lo = max(lo, self.lower)
         if self.upper is not None:

@@ -182,3 +182,17 @@ def test_lognormal_solver_on_asymmetric_intervals(quantiles):
     # and the distribution mc samples is that one: its ppf agrees with scipy's
     dist = Distribution("lognormal", params)
     np.testing.assert_allclose(dist.ppf(np.array([p1, p2])), [v1, v2], rtol=1e-12)
+
+
+def test_closed_form_supports_equal_scipy():
+    """Distribution.support() answers without scipy.stats for the continuous families, with scipy's values."""
+    from mc.distributions import _SUPPORTS, Distribution
+
+    cases = {"normal": {"mean": 1, "sd": 2}, "lognormal": {"median": 3, "sigma": 0.5},
+             "gamma": {"shape": 2, "scale": 3}, "beta": {"alpha": 2, "beta": 5}, "uniform": {"low": 0.1, "high": 0.7},
+             "loguniform": {"low": 0.1, "high": 7}, "triangular": {"low": 0.1, "mode": 0.2, "high": 0.7},
+             "pert": {"low": 0.1, "mode": 0.2, "high": 0.7}}
+    assert set(cases) == set(_SUPPORTS)
+    for family, params in cases.items():
+        d = Distribution(family, params)
+        assert d.support() == tuple(float(v) for v in d.frozen.support()), family
