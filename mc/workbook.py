@@ -170,7 +170,11 @@ def write_workbook(table: "pd.DataFrame", path: str | Path, *, meta: Mapping[str
         summary, statistics = summary_frame(long, report.model)
         _summary_sheet(book.create_sheet(SUMMARY_SHEET), summary, statistics)
     for name, frame in report.sheets.items():
-        _frame_sheet(book.create_sheet(_sheet_name(name)), frame)
+        statistics = [c for c in frame.columns if f"{c} s.e." in frame.columns]
+        if "unit" in frame.columns and statistics:  # a pivot like the Summary's: formatted row by row
+            _summary_sheet(book.create_sheet(_sheet_name(name)), frame, statistics)
+        else:
+            _frame_sheet(book.create_sheet(_sheet_name(name)), frame)
     if report.priors:
         _frame_sheet(book.create_sheet("Inputs"), inputs_frame(report.priors, report.model),
                      row_groups=[("p5", "p50", "p95")])
@@ -198,7 +202,9 @@ def _header(ws, columns: Sequence[str]) -> None:
 
 
 def _cell_value(value):
-    if value is None:
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None

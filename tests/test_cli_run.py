@@ -20,11 +20,15 @@ def test_default_run_prints_a_readable_table(cli):
 def test_every_format_writes_the_long_table(tmp_path, suffix, capsys):
     out = tmp_path / f"table.{suffix}"
     assert main(["run", "--draws", "5000", "--out", str(out), "--quiet"]) == 0
-    assert out.exists() and list(tmp_path.iterdir()) == [out]  # no temporary file left
+    sidecar = [tmp_path / "table.csv.meta.json"] if suffix == "csv" else []  # CSV provenance beside the table
+    assert out.exists() and sorted(tmp_path.iterdir()) == sorted([out, *sidecar])  # no temporary file left
     if suffix == "md":
-        assert out.read_text().startswith("| output")
+        text = out.read_text()
+        assert text.startswith("# mc run") and "| seed | 20241218 |" in text and "\n| output" in text
         return
-    df = {"csv": pd.read_csv, "parquet": pd.read_parquet, "xlsx": pd.read_excel}[suffix](out)
+    read = {"csv": pd.read_csv, "parquet": pd.read_parquet,
+            "xlsx": lambda path: pd.read_excel(path, sheet_name="Data")}[suffix]  # the long sheet, base units
+    df = read(out)
     assert list(df.columns) == ["output", "unit", "statistic", "value", "mc_se"]
     assert set(df["statistic"]) == set(STATISTICS)
     revenue = df[(df.output == "revenue_cny_per_year") & (df.statistic == "p50")]["value"].iloc[0]

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from mc.cli.common import _json_default, add_output_options, add_sampling_options, check_output_option, \
-    emit_table, table_records
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
+    check_output_option, chosen_statistics, emit_table, positive_float, provenance, sampled_percentiles
 from mc.display import DISPLAY_UNITS, YI, fmt
-from mc.export import write_table
+from mc.overrides import add_override_options
 
 DEFAULT_DRAWS = 50_000
 SCREEN_OUTPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "revenue_cny", "fleet_gpus", "gpus_purchased",
@@ -17,7 +16,7 @@ SCREEN_OUTPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "revenue_cny", "fl
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "project", help="multi-year projection: fleet and capex by vintage, price erosion, power, NPV",
+        "project", allow_abbrev=False, help="multi-year projection: fleet and capex by vintage, price erosion, power, NPV",
         description="Project each year's revenue, GPU fleet (bought by vintage, depreciated straight-line), "
                     "capex, depreciation, power cost and margins, and the NPV of the path's cash flows. "
                     "Economic inputs come from PRIORS (drawn once per path), the rest from --projection.")
@@ -28,29 +27,60 @@ def register(subparsers) -> None:
     p.add_argument("--volume-source", "--date-source", dest="volume_source", choices=("prior", "growth"),
                    default="prior", help="volume paths from the projection priors or from the growth fit "
                                          "(posterior predictive at each mid-year; default prior)")
+    p.add_argument("--tokens-per-day", type=positive_float,
+                   help="fix the start year's average daily tokens (start_tokens_per_day); later years grow from it "
+                        "as the projection priors say (with --volume-source prior)")
+    p.add_argument("--date", help="not used here: a projection covers whole years (--from/--to); for volumes from "
+                                  "the growth fit use --volume-source growth (its forecast at each mid-year)")
     p.add_argument("--curve", default=None, help="growth curve for --volume-source growth")
     p.add_argument("--data", help="token usage CSV for --volume-source growth")
     p.add_argument("--plot", type=Path, help="write a fan chart PNG here")
     add_sampling_options(p, draws=DEFAULT_DRAWS)
+    add_override_options(p)
+    add_draws_out_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle)
+
+
+def check_volume_options(args: argparse.Namespace) -> None:
+    """--date has no meaning for a projection; --tokens-per-day sets the prior path's start."""
+    from mc.errors import InputError
+
+    if getattr(args, "date", None) is not None:
+        raise InputError("--date", args.date, "a projection covers whole years (--from/--to); for volumes from the "
+                         "growth fit use --volume-source growth (its forecast at each mid-year)")
+    if getattr(args, "tokens_per_day", None) is not None and args.volume_source == "growth":
+        raise InputError("--tokens-per-day", f"{args.tokens_per_day:g}", "sets the prior volume path's start; "
+                         "it cannot be combined with --volume-source growth")
+
+
+def load_inputs(args: argparse.Namespace):
+    """The base and projection priors with --set and --tokens-per-day applied (validated before any work)."""
+    from mc.overrides import Override, apply_to_first
+    from mc.priors import load_priors
+    from mc.projection import load_projection_priors
+
+    overrides = list(getattr(args, "overrides", []))
+    if getattr(args, "tokens_per_day", None) is not None:
+        overrides.append(Override("start_tokens_per_day", None, args.tokens_per_day,
+                                  f"start_tokens_per_day={args.tokens_per_day:g} (--tokens-per-day)"))
+    return apply_to_first([load_priors(args.priors), load_projection_priors(args.projection)], overrides)
 
 
 def handle(args: argparse.Namespace) -> int:
     # Everything a user can get wrong is checked before the (seconds-long) simulation.
     check_output_option(args)
-    from mc.priors import load_priors
-    from mc.projection import (growth_volume_paths, load_projection_priors, project, summarise_projection,
-                               year_range)
+    check_volume_options(args)
+    from mc.projection import growth_volume_paths, project, summarise_projection, year_range
 
     years = year_range(args.start, args.stop)
-    priors = load_priors(args.priors)
+    priors, projection_priors = load_inputs(args)
     from mc.cli.common import check_draws
     from mc.projection import YEARLY_OUTPUTS
 
-    check_draws(args.draws, in_memory_values=len(years) * (len(YEARLY_OUTPUTS) + 1) + 2 * len(priors.names),
-                method=args.method)
-    projection_priors = load_projection_priors(args.projection)
+    values = len(years) * (len(YEARLY_OUTPUTS) + 1) + 2 * len(priors.names)
+    check_draws_out(args, values)
+    check_draws(args.draws, in_memory_values=values, method=args.method)
     paths, attrs = None, {}
     if args.volume_source == "growth":
         paths, rank_corr = growth_volume_paths(years, args.draws, seed=args.seed, curve=args.curve,
@@ -59,18 +89,31 @@ def handle(args: argparse.Namespace) -> int:
                  "volume_path_min_rank_correlation": rank_corr}
     ds = project(priors, projection_priors, years, args.draws, seed=args.seed, method=args.method,
                  volume_paths=paths, attrs=attrs)
-    table = summarise_projection(ds)
+    table = summarise_projection(ds, percentiles=sampled_percentiles(args, (5, 25, 50, 75, 95)))
+    meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, priors)
     if args.plot is not None:
         _write_plot(table, ds.attrs, args)
-    if args.json:
-        if args.out is not None:
-            write_table(table, args.out, fmt=args.format, force=args.force)
-        print(json.dumps({"meta": dict(ds.attrs), **table_records(table)}, indent=2, default=_json_default))
-        return 0
-    emit_table(table, args, screen=render(table, ds.attrs))
-    if args.plot is not None and not args.quiet:
-        print(f"wrote {args.plot}")
+    if args.draws_out is not None:
+        from mc.export import write_draws
+
+        write_draws(ds, args.draws_out, meta=meta, force=args.force)
+    emit_table(chosen_statistics(table, args), args, screen=render(table, ds.attrs), meta=meta,
+               report=workbook_report(chosen_statistics(table, args), priors, projection_priors, args))
+    for path in (args.plot, args.draws_out):
+        if path is not None and not (args.quiet or args.json):
+            print(f"wrote {path}")
     return 0
+
+
+def workbook_report(table, priors, projection_priors, args: argparse.Namespace):
+    """Summary: the whole-path rows (NPV); Projection by year: each output per year, display units."""
+    from mc.workbook import Report, summary_frame
+
+    yearly = table[table["year"].notna()]
+    by_year, _ = summary_frame(yearly)
+    return Report(model=None, priors=[priors, projection_priors], summary=table[table["year"].isna()],
+                  sheets={"Projection by year": by_year},
+                  figures=[args.plot] if getattr(args, "plot", None) is not None else [])
 
 
 def _write_plot(table, attrs, args: argparse.Namespace) -> None:

@@ -251,7 +251,8 @@ def _stress_plot(table, priors, args: argparse.Namespace, meta: dict) -> None:
 
     key = priors.model.key_output
     title = (f"{key} under each stress scenario (base = {Path(priors.origin).name})\n"
-             + run_title(meta, as_of=priors.meta.get("as_of"), volume="common random numbers"))
+             + run_title(meta, as_of=priors.meta.get("as_of"), volume="common random numbers")
+             + (f"\n--set {meta['overrides']}" if meta.get("overrides") else ""))
     save_png(interval_figure(table, key, "scenario", title=title, model=priors.model), args.plot, force=args.force)
 
 

@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
+from mc.overrides import add_override_options
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, positive_int
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("sweep", help="runs over a grid of input values (and scenarios), common random numbers",
+    p = subparsers.add_parser("sweep", allow_abbrev=False, help="runs over a grid of input values (and scenarios), common random numbers",
                               description="Fix each --grid input at each of its values (the product of every grid, "
                                           "crossed with the base and each named scenario), run every cell with the "
                                           "same seed and write one tidy table and a line or heatmap figure.")
@@ -25,6 +26,7 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
                    help="threads per cell when not on a cluster (same numbers for any value)")
     add_sampling_options(p, draws=100_000)
+    add_override_options(p)
     add_cluster_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle)
@@ -38,8 +40,13 @@ def handle(args: argparse.Namespace) -> int:
 
     check_output_option(args)
     check_cluster_option(args)
-    priors = load_priors(args.priors or default_priors_path())
+    from mc.cli.common import chosen_statistics, provenance
+    from mc.cli.risk import _table_percentiles
+    from mc.overrides import apply_overrides
+
+    priors = apply_overrides(load_priors(args.priors or default_priors_path()), args.overrides)
     model = priors.model
+    extra = _table_percentiles(args, sweep, "sweep")
     output = args.output or model.key_output
     if output not in model.outputs:
         raise InputError("--output", output, f"not an output of model {model.name}; choose from "
@@ -53,11 +60,16 @@ def handle(args: argparse.Namespace) -> int:
     with cluster_from_args(args) as executor, \
             progress_bar("mc sweep", quiet=args.quiet or args.json, unit="cells") as progress:
         table = sweep(priors, grids, args.draws, scenarios=scenarios, seed=args.seed, method=args.method,
-                      workers=args.workers, executor=executor, progress=progress)
+                      workers=args.workers, executor=executor, progress=progress, **extra)
     if args.plot is not None:
         plot_sweep(table, grids, output, args.statistic, args.plot, unit=model.quantity(output).unit,
                    force=args.force)
-    emit_table(table, args, screen=render(table, grids, output, args))
+    from mc.results import run_attrs
+    from mc.workbook import Report
+
+    meta = provenance(args, run_attrs(priors, args.draws, args.seed, args.method), priors)
+    emit_table(chosen_statistics(table, args), args, screen=render(table, grids, output, args), meta=meta,
+               report=Report(model=model, priors=[priors], figures=[args.plot] if args.plot is not None else []))
     if args.plot is not None and not (args.json or args.quiet):
         print(f"wrote {args.plot}")
     return 0

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from mc.cli.common import _json_default, add_output_options, add_sampling_options, check_output_option, \
+from mc.cli.common import add_output_options, add_sampling_options, check_output_option, \
     check_output_path, emit_table, positive_int
 from mc.display import YI, fmt
+from mc.overrides import add_override_options
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas loads in the handler, so `mc --help` stays light
@@ -22,7 +22,7 @@ _PNG = {".png": "a PNG figure"}
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "value", help="enterprise value: free cash flow, start fleet, Gordon and exit-multiple terminal values",
+        "value", allow_abbrev=False, help="enterprise value: free cash flow, start fleet, Gordon and exit-multiple terminal values",
         description="Value the projected business: free cash flow per year (revenue - power - other opex - tax "
                     "+ depreciation - capex) with a fleet already in service at the start, a terminal value by "
                     "Gordon growth and by exit multiple, and EV = PV(explicit FCF) + PV(terminal value) as a "
@@ -46,6 +46,7 @@ def register(subparsers) -> None:
     p.add_argument("--bridge", type=Path, help="value bridge PNG (PV explicit -> PV terminal -> EV, with bands)")
     p.add_argument("--tornado-plot", type=Path, help="tornado PNG of median EV (implies --tornado)")
     add_sampling_options(p, draws=DEFAULT_DRAWS)
+    add_override_options(p)
     add_output_options(p)
     p.set_defaults(handler=handle)
 
@@ -70,25 +71,36 @@ def handle(args: argparse.Namespace) -> int:
     from mc.valuation import load_valuation_priors
     from mc.valuation.analysis import ValuationSetup, bridge_table, ev_sobol, ev_stress, ev_tornado
 
+    from mc.cli.common import chosen_statistics, provenance, sampled_percentiles
+    from mc.overrides import apply_to_first
+
     years = year_range(args.start, args.stop)
-    priors = load_priors(args.priors)
-    setup = ValuationSetup(priors, load_projection_priors(args.projection), load_valuation_priors(args.valuation),
-                           years, seed=args.seed, method=args.method, convention=args.convention,
+    import dataclasses
+
+    loaded_valuation = load_valuation_priors(args.valuation)
+    priors, projection_priors, valuation_inputs = apply_to_first(
+        [load_priors(args.priors), load_projection_priors(args.projection), loaded_valuation.priors], args.overrides)
+    valuation_priors = dataclasses.replace(loaded_valuation, priors=valuation_inputs)
+    setup = ValuationSetup(priors, projection_priors, valuation_priors, years, seed=args.seed, method=args.method, convention=args.convention,
                            terminal=args.terminal)
     scenarios = load_scenarios(args.stress, quantities=priors.model.inputs) if args.stress is not None else None
     ds = setup.run(args.draws)
-    summary, bridge = summarise_projection(ds), bridge_table(ds)
+    summary = summarise_projection(ds, percentiles=sampled_percentiles(args, (5, 25, 50, 75, 95)))
+    bridge = bridge_table(ds)
     stress = ev_stress(setup, scenarios, args.analysis_draws) if scenarios is not None else None
     tornado = ev_tornado(setup, args.analysis_draws) if args.tornado or args.tornado_plot else None
     sobol = ev_sobol(setup, args.sobol) if args.sobol else None
-    table = combined_table(summary, bridge, stress, tornado, sobol).assign(
+    table = combined_table(chosen_statistics(summary, args), bridge, stress, tornado, sobol).assign(
         convention=args.convention, terminal=args.terminal)  # every file states how it was discounted
     _write_figures(args, summary, bridge, tornado, ds.attrs)
-    if args.json and args.out is None:
-        from mc.cli.common import table_records
-        print(json.dumps({"meta": dict(ds.attrs), **table_records(table)}, indent=2, default=_json_default))
-        return 0
-    emit_table(table, args, screen=render(summary, bridge, stress, tornado, sobol, ds), meta=dict(ds.attrs))
+    meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, priors)
+    from mc.cli.project import workbook_report
+
+    report = workbook_report(chosen_statistics(summary, args), priors, projection_priors, args)
+    report.priors = [priors, projection_priors, valuation_inputs]
+    report.sheets = {"Valuation": bridge, **report.sheets}
+    report.figures = [getattr(args, a) for a in FIGURES if getattr(args, a) is not None]
+    emit_table(table, args, screen=render(summary, bridge, stress, tornado, sobol, ds), meta=meta, report=report)
     for attr, option in FIGURES.items():
         if getattr(args, attr) is not None and not args.quiet and not args.json:
             print(f"wrote {getattr(args, attr)}")
