@@ -24,7 +24,19 @@ except SystemExit:
     pass
 print("loaded:" + ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
 """
-COMMANDS = {"help": ["--help"], "reproduce": ["reproduce"], "run": ["run", "--draws", "20000", "--quiet"]}
+COMMANDS = {"help": ["--help"], "reproduce": ["reproduce"], "run": ["run", "--draws", "20000", "--quiet"],
+            "run_1e6": ["run", "--draws", "1e6", "--quiet"]}
+# what `mc run --draws 1e6` costs without pandas and xarray: mc.results.simulate_arrays and mc.stats.summary_with_se
+LIGHT_RUN = """
+import sys
+from mc.priors import load_priors
+from mc.results import simulate_arrays
+from mc.stats import summary_with_se
+priors = load_priors()
+arrays = simulate_arrays(priors, 1_000_000, workers=2, keep_inputs=False)
+table = {name: summary_with_se(arrays[name]) for name in priors.model.outputs}
+print(",".join(m for m in ("pandas", "xarray", "scipy.stats", "numba", "dask") if m in sys.modules))
+"""
 
 
 def run_probe(args: list[str]) -> str:
@@ -52,6 +64,11 @@ def main(argv=None) -> int:
         emit("time", f"mc_{name}", seconds)
         emit("ratio", f"mc_{name}/import_numpy_scipy_stats", seconds / base)
         emit("value", f"mc_{name}_loads", run_probe(cli_args) or "-")
+    light = best_time(python("-c", LIGHT_RUN), repeats)
+    emit("time", "light_run_1e6", light)
+    emit("ratio", "light_run_1e6/import_numpy_scipy_stats", light / base)
+    loaded = subprocess.run([sys.executable, "-c", LIGHT_RUN], capture_output=True, text=True, check=True)
+    emit("value", "light_run_1e6_loads", loaded.stdout.strip() or "-")
     return 0
 
 

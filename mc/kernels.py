@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 COMPILED_MIN = 4096  # values per call from which the compiled kernels are used
-COMPILE_AFTER = 2_000_000  # values a process draws the numpy way before importing numba
+COMPILE_AFTER = 40_000_000  # see mc.fastppf.COMPILE_AFTER
 _jit = numba.njit(cache=True, nogil=True)  # nogil: worker threads run blocks in parallel
 
 
