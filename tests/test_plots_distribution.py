@@ -52,7 +52,8 @@ def test_reference_line_reports_the_share_of_draws_below_it(results):
 def test_title_says_what_and_as_of_when(results):
     title = run_title(results.attrs, as_of="2024-12-18", volume="at 1e14 tokens/day")
     assert "base.toml" in title and "as of 2024-12-18" in title and "20,000 draws" in title and "seed 11" in title
-    fig = distribution_figure(results, ["margin"], as_of="2024-12-18")
+    with_inputs = simulate(load_priors(), 2_000, seed=11)  # the volume is an input: the title reads it
+    fig = distribution_figure(with_inputs, ["margin"], as_of="2024-12-18")
     assert "Margin" in fig._suptitle.get_text() and "at 1e14 tokens/day" in fig._suptitle.get_text()
 
 

@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
 from mc.display import fmt, scaled
 from mc.display import unit as display_unit
-from mc.plots.style import cjk_font, font_context, save_png, unit_label  # noqa: F401 (re-exported); selects the Agg backend
+from mc.plots.style import cjk_font, font_context, plain_number, save_png, unit_label  # noqa: F401 (re-exported); selects the Agg backend
 
 DEFAULT_OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
 MARKERS = ((0.05, "p5", "#C44E52"), (0.50, "p50", "black"), (0.95, "p95", "#C44E52"))
 HIST_RANGE = (0.005, 0.995)  # histogram span; the tails beyond are counted, not drawn
+LOG_RATIO = 10.0  # p99.5 / p50 (or p50 / p0.5) above which a positive output is drawn on a log axis
 TITLES = {"revenue_cny_per_year": "Revenue per year", "capex_cny_per_year": "GPU capex per year",
           "profit_cny_per_year": "Profit per year (revenue - capex)", "margin": "Margin (revenue - capex) / revenue",
           "gpus": "GPUs needed", "required_eflops": "Compute needed at peak",
@@ -44,14 +46,18 @@ def run_title(attrs: Mapping, *, as_of: str | None = None, volume: str | None = 
     return ", ".join(parts)
 
 
-def volume_text(dataset) -> str | None:
-    """"at 1e14 tokens/day" when the volume is fixed, "tokens/day drawn" when it varies."""
+def volume_text(dataset, date=None) -> str | None:
+    """"at 1e14 tokens/day" when the volume is fixed, "tokens/day drawn" when it varies.
+
+    With `date` (the ``--date`` of the run) the drawn volume is named as the growth fit's forecast there.
+    """
     if "tokens_per_day" not in dataset:
-        return None
+        return f"tokens/day from the growth fit at {date}" if date else None
     values = np.asarray(dataset["tokens_per_day"], dtype=float)
     if np.ptp(values) == 0:
         return f"at {_sci(values[0])} tokens/day"
-    return f"tokens/day drawn (median {_sci(float(np.median(values)))})"
+    where = f" from the growth fit at {date}" if date else ""
+    return f"tokens/day drawn{where} (median {_sci(float(np.median(values)))})"
 
 
 def _sci(value: float) -> str:
@@ -64,6 +70,47 @@ def _display(output: str, values: np.ndarray, cjk: bool, model=None) -> tuple[np
     return scaled(output, values, model), unit_label(display_unit(output, model), cjk) or "base unit"
 
 
+def long_tailed(values: np.ndarray) -> bool:
+    """True when a positive output spans more than a decade on either side of its median (p0.5-p99.5).
+
+    Such an output (revenue or capex with the volume drawn from the growth fit) is squashed into a
+    few bins on a linear axis; on a log axis its body and tail both show.
+    """
+    values = values[np.isfinite(values)]
+    if values.size == 0 or float(values.min()) <= 0:
+        return False
+    lo, mid, hi = np.quantile(values, (HIST_RANGE[0], 0.5, HIST_RANGE[1]))
+    return bool(hi / mid > LOG_RATIO or mid / lo > LOG_RATIO)
+
+
+def _readable_axis(ax, log: bool) -> None:
+    """At most ~6 plain-number ticks on the x axis, log or linear."""
+    if log:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(mticker.LogLocator(base=10, numticks=8))
+        ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+    else:
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(plain_number))
+
+
+def _axis_fraction(x: float, lo: float, hi: float, log: bool) -> float:
+    """Where `x` sits between the axis limits, 0 (left) to 1 (right), on the axis' own scale."""
+    if log:
+        x, lo, hi = np.log10(max(x, lo)), np.log10(lo), np.log10(hi)
+    return float((x - lo) / (hi - lo)) if hi > lo else 0.5
+
+
+def _histogram(ax_hist, values: np.ndarray, lo: float, hi: float, log: bool, unit: str) -> None:
+    if log:  # log-spaced bins; the height is the share of draws in each bin, which reads on any scale
+        bins = np.geomspace(lo, hi, 61)
+        ax_hist.hist(values, bins=bins, weights=np.full(values.size, 1 / values.size), color="#4C72B0", alpha=0.75)
+        ax_hist.set_ylabel("share of draws per bin", fontsize=8)
+    else:
+        ax_hist.hist(values, bins=80, range=(lo, hi), density=True, color="#4C72B0", alpha=0.75)
+        ax_hist.set_ylabel(f"density (per {unit})", fontsize=8)
+
+
 def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, reference: float | None,
               model=None) -> None:
     """Histogram with percentile markers (left) and the empirical CDF (right) of one output."""
@@ -71,8 +118,9 @@ def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, referenc
     lo, hi = np.quantile(values, HIST_RANGE)
     if lo == hi:  # a constant output: widen so the bar shows
         lo, hi = lo - 0.5 * (abs(lo) or 1), hi + 0.5 * (abs(hi) or 1)
+    log = long_tailed(values)
     outside = np.mean((values < lo) | (values > hi))
-    ax_hist.hist(values, bins=80, range=(lo, hi), density=True, color="#4C72B0", alpha=0.75)
+    _histogram(ax_hist, values, lo, hi, log, unit)
     marks = np.quantile(values, [p for p, _, _ in MARKERS])
     for (_, name, colour), x in zip(MARKERS, marks):
         ax_hist.axvline(x, color=colour, lw=1.4, ls="--" if name != "p50" else "-",
@@ -88,30 +136,48 @@ def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, referenc
     name = TITLES.get(output, output)
     tail = f"; {100 * outside:.1f}% of draws beyond the axis" if outside > 0.0 else ""
     ax_hist.set_title(f"{name}: histogram (p0.5-p99.5{tail})", fontsize=9)
-    ax_hist.set_xlabel(f"{output} ({unit})")
-    ax_hist.set_ylabel(f"density (per {unit})", fontsize=8)
+    scale = ", log scale" if log else ""
     ax_hist.legend(fontsize=7, loc="best")
     ordered = np.sort(values)
     step = max(len(ordered) // 4000, 1)  # a CDF needs a few thousand points, not every draw
     ax_cdf.plot(ordered[::step], (np.arange(len(ordered)) / len(ordered))[::step], color="#4C72B0")
-    ax_cdf.set_xlim(lo, hi)
+    for ax in (ax_hist, ax_cdf):
+        _readable_axis(ax, log)
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel(f"{output} ({unit}{scale})")
+        ax.grid(alpha=0.3)
     for (p, name_p, colour), x in zip(MARKERS, marks):
         ax_cdf.plot([x], [p], "o", color=colour, ms=4)
-        ax_cdf.annotate(f"{name_p} {fmt(float(x))}", (x, p), xytext=(5, -3), textcoords="offset points", fontsize=7)
+        right = _axis_fraction(float(x), lo, hi, log) > 0.7  # a label near the right edge goes to the left
+        ax_cdf.annotate(f"{name_p} {fmt(float(x))}", (x, p), xytext=(-5 if right else 5, -3),
+                        textcoords="offset points", fontsize=7, ha="right" if right else "left",
+                        annotation_clip=False)
     if float(np.min(raw)) < 0:
         below = float(np.mean(raw < 0))
         ax_cdf.axvline(0, color="grey", lw=0.8)
         ax_cdf.set_title(f"{name}: cumulative probability; P(< 0) = {below:.3f}", fontsize=9)
     else:
         ax_cdf.set_title(f"{name}: cumulative probability", fontsize=9)
-    ax_cdf.set_xlabel(f"{output} ({unit})")
     ax_cdf.set_ylabel("P(value ≤ x)", fontsize=8)
-    for ax in (ax_hist, ax_cdf):
-        ax.grid(alpha=0.3)
+
+
+def model_of(attrs: Mapping):
+    """The model a run's ``attrs`` name (``model_origin``), for its display units; None if it cannot be read."""
+    origin = attrs.get("model_origin")
+    if not origin or not Path(str(origin)).is_file():
+        return None
+    from mc.errors import InputError
+    from mc.model import load_model
+
+    try:
+        return load_model(str(origin))
+    except InputError:
+        return None
 
 
 def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, title: str | None = None,
-                        as_of: str | None = None, reference: Mapping[str, float] | None = None, model=None):
+                        as_of: str | None = None, reference: Mapping[str, float] | None = None, model=None,
+                        date=None):
     """A figure with one row per output: histogram with p5/p50/p95 markers, and CDF.
 
     Parameters
@@ -129,20 +195,29 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
         A point value to mark (base units), e.g. the report's figure, with the
         share of draws below it.
     model : Model, optional
-        Display units of its file (亿元, %, ...); default the table in :mod:`mc.display`.
+        Display units of its file (亿元, %, ...); default the model the dataset's attrs name.
+    date : str or datetime.date, optional
+        The date whose volume was drawn (``mc run --date``); the default title names it.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Notes
+    -----
+    A positive output whose p99.5 or p0.5 is more than ten times from its median (:func:`long_tailed`)
+    is drawn on a log x axis with log-spaced bins.
     """
     missing = [o for o in outputs if o not in dataset]
     if missing:
         raise KeyError(f"not in the results: {', '.join(missing)}")
     font = cjk_font()
     attrs = getattr(dataset, "attrs", {})
+    model = model if model is not None else model_of(attrs)
     if title is None:
         what = "Distribution of " + ", ".join(TITLES.get(o, o).split(" (")[0] for o in outputs)
-        title = f"{what}\n{run_title(attrs, as_of=as_of, volume=volume_text(dataset))}"
+        what += f" at {date}" if date else ""
+        title = f"{what}\n{run_title(attrs, as_of=as_of, volume=volume_text(dataset, date))}"
     with font_context():
         fig, axes = plt.subplots(len(outputs), 2, figsize=(12, 3.4 * len(outputs) + 0.8), squeeze=False)
         for (ax_hist, ax_cdf), output in zip(axes, outputs):
@@ -154,7 +229,7 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
 
 
 def plot_distribution(dataset, output: str, path: str | Path, *, title: str | None = None,
-                      as_of: str | None = None, force: bool = False) -> Path:
+                      as_of: str | None = None, force: bool = False, date=None) -> Path:
     """Histogram (p5/p50/p95 marked) and CDF of one output, written as a PNG.
 
     Parameters
@@ -164,7 +239,7 @@ def plot_distribution(dataset, output: str, path: str | Path, *, title: str | No
         The variable, e.g. ``"margin"``.
     path : path-like
         PNG destination; refused if it exists unless `force`.
-    title, as_of : str, optional
+    title, as_of, date : optional
         As :func:`distribution_figure`.
     force : bool
         Overwrite an existing file.
@@ -173,17 +248,19 @@ def plot_distribution(dataset, output: str, path: str | Path, *, title: str | No
     -------
     pathlib.Path
     """
-    return save_png(distribution_figure(dataset, [output], title=title, as_of=as_of), path, force=force)
+    return save_png(distribution_figure(dataset, [output], title=title, as_of=as_of, date=date), path, force=force)
 
 
 def plot_outputs(dataset, path: str | Path, *, outputs: Sequence[str] = DEFAULT_OUTPUTS,
                  title: str | None = None, as_of: str | None = None, reference: Mapping[str, float] | None = None,
-                 force: bool = False, model=None) -> Path:
+                 force: bool = False, model=None, date=None) -> Path:
     """Revenue, capex and margin (or `outputs`), one row each, written as a PNG.
 
-    Arguments as :func:`distribution_figure`; `path` and `force` as :func:`plot_distribution`.
+    Arguments as :func:`distribution_figure` (`date`: the ``--date`` whose volume was drawn);
+    `path` and `force` as :func:`plot_distribution`.
     """
-    fig = distribution_figure(dataset, outputs, title=title, as_of=as_of, reference=reference, model=model)
+    fig = distribution_figure(dataset, outputs, title=title, as_of=as_of, reference=reference, model=model,
+                              date=date)
     return save_png(fig, path, force=force)
 
 

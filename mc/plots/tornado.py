@@ -4,49 +4,120 @@ Drawn from the table of :func:`mc.sensitivity.tornado`, so a saved table can be
 re-plotted. Bars are sorted by swing (largest on top), start at the base
 median (vertical line) and end at the median with the input at p10 (blue) or
 p90 (orange). Money is shown in 亿元, margins in %.
+
+Inputs whose swing is within Monte Carlo noise (zero, or below twice the
+table's ``mc_se``) are listed in grey at the bottom under one label instead of
+as empty rows. A discrete input (a ``choice`` or ``empirical`` family) is
+marked "discrete": its p10 and p90 are two of its values, not a continuous
+range, so its bar is a jump between two cases.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Collection
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib import ticker as mticker
+from matplotlib.patches import Patch
 
 from mc.display import fmt, scaled, unit
-from mc.plots.style import cjk_font, save_png, unit_label  # selects the Agg backend before any figure exists
+from mc.plots.style import cjk_font, font_context, plain_number, save_png, unit_label  # selects the Agg backend
 
-def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=None):
+DISCRETE_FAMILIES = frozenset({"choice", "empirical"})
+NOISE_SE = 2.0  # a swing below this many standard errors of the medians is shown as "no visible effect"
+
+
+def discrete_inputs(priors) -> list[str]:
+    """Names of the uncertain inputs of `priors` whose distribution is discrete (choice, empirical).
+
+    Pass the result as ``discrete=`` to :func:`tornado_figure` / :func:`save_tornado`.
+    """
+    return [name for name in priors.uncertain if priors[name].distribution.family in DISCRETE_FAMILIES]
+
+
+def _split_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Rows with a visible swing, and the names of inputs whose swing is zero or within noise."""
+    se = table["mc_se"].astype(float) if "mc_se" in table else 0.0
+    flat = (table["swing"].astype(float) <= NOISE_SE * se) | (table["swing"].astype(float) == 0.0)
+    return table[~flat], list(table.loc[flat, "input"])
+
+
+def _input_label(r, model, cjk: bool, discrete: Collection[str]) -> str:
+    u = unit(r.input, model) or r.unit
+    low, high = fmt(scaled(r.input, r.input_low, model)), fmt(scaled(r.input, r.input_high, model))
+    kind = "discrete: " if r.input in discrete else ""
+    return f"{r.input}\n{kind}p10 {low} / p90 {high} ({unit_label(u, cjk)})"
+
+
+def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=None,
+                   discrete: Collection[str] | None = None):
     """A matplotlib Figure of the tornado table (columns as :func:`mc.sensitivity.tornado`).
 
-    `model` gives the display units of its file (亿元, %); default the table in :mod:`mc.display`.
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``input, unit, input_low, input_high, output_at_low, output_at_high, base, swing``
+        and optionally ``mc_se`` and ``family``.
+    output : str
+        The output whose median the table holds.
+    title : str
+    model : Model, optional
+        Display units of its file (亿元, %); default the table in :mod:`mc.display`.
+    discrete : collection of str, optional
+        Inputs to label as discrete (see :func:`discrete_inputs`); default those whose ``family``
+        column, when present, is choice or empirical.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
-    font = cjk_font()
-    out_unit = unit(output, model)
-    rows = table.iloc[::-1]  # barh draws bottom-up; largest swing on top
+    if discrete is None:
+        discrete = set(table.loc[table["family"].isin(DISCRETE_FAMILIES), "input"]) if "family" in table else set()
+    cjk = cjk_font() is not None
+    out_unit = unit_label(unit(output, model), cjk)
+    shown, flat = _split_rows(table)
+    rows = shown.iloc[::-1]  # barh draws bottom-up; largest swing on top
     base = scaled(output, float(table["base"].iloc[0]), model)
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.8), dpi=120)
-    for y, r in enumerate(rows.itertuples()):
-        lo, hi = scaled(output, r.output_at_low, model), scaled(output, r.output_at_high, model)
-        ax.barh(y, lo - base, left=base, color="#4C72B0", height=0.6, label="input at p10" if y == 0 else None)
-        ax.barh(y, hi - base, left=base, color="#DD8452", height=0.6, label="input at p90" if y == 0 else None)
-    labels = []
-    for r in rows.itertuples():
-        u = unit(r.input, model) or r.unit
-        labels.append(f"{r.input}\np10 {fmt(scaled(r.input, r.input_low, model))} / "
-                      f"p90 {fmt(scaled(r.input, r.input_high, model))} ({unit_label(u, bool(font))})")
-    ax.set_yticks(range(len(rows)), labels, fontsize=8)
-    ax.axvline(base, color="black", lw=1, label=f"base median {fmt(base)} {unit_label(out_unit, bool(font))}")
-    ax.set_xlabel(f"median {output} ({unit_label(out_unit, bool(font)) or 'base unit'})")
-    ax.set_title(title or f"Tornado: median {output} with each input at its p10 / p90")
-    ax.legend(loc="lower right", fontsize=8)
-    if font:
-        for text in [ax.title, ax.xaxis.label, *ax.get_yticklabels(), *ax.get_legend().get_texts()]:
-            text.set_fontfamily([font, "DejaVu Sans"])
-    fig.tight_layout()
+    offset = 1 if flat else 0
+    with font_context():
+        fig, ax = plt.subplots(figsize=(9, 0.55 * (len(rows) + offset) + 2.4), dpi=120)
+        for y, r in enumerate(rows.itertuples(), start=offset):
+            lo, hi = scaled(output, r.output_at_low, model), scaled(output, r.output_at_high, model)
+            hatch = "//" if r.input in discrete else None
+            ax.barh(y, lo - base, left=base, color="#4C72B0", height=0.6, hatch=hatch, edgecolor="white",
+                    label="input at p10" if y == offset else None)
+            ax.barh(y, hi - base, left=base, color="#DD8452", height=0.6, hatch=hatch, edgecolor="white",
+                    label="input at p90" if y == offset else None)
+        labels = [_input_label(r, model, cjk, discrete) for r in rows.itertuples()]
+        if flat:
+            labels.insert(0, _flat_label(flat))
+        ax.set_yticks(range(len(labels)), labels, fontsize=8)
+        if flat:
+            ax.get_yticklabels()[0].set_color("grey")
+        ax.set_ylim(-0.6, len(labels) - 0.4)
+        ax.axvline(base, color="black", lw=1, label=f"base median {fmt(base)} {out_unit}")
+        handles, names = ax.get_legend_handles_labels()
+        if any(r.input in discrete for r in rows.itertuples()):
+            handles.append(Patch(facecolor="#999999", hatch="//", edgecolor="white"))
+            names.append("discrete input (hatched): a jump between two of its values")
+        ax.set_xlabel(f"median {output} ({out_unit or 'base unit'})")
+        ax.set_title(title or f"Tornado: median {output} with each input at its p10 / p90", fontsize=10)
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=7))
+        ax.xaxis.set_major_formatter(mticker.FuncFormatter(plain_number))
+        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1, 1))
     return fig
 
 
+def _flat_label(names: list[str]) -> str:
+    """One grey row naming the inputs with no visible swing, wrapped a few names a line."""
+    lines = [", ".join(names[i:i + 2]) for i in range(0, len(names), 2)]
+    return "no visible effect (swing zero or\nwithin Monte Carlo noise): " + ",\n".join(lines)
+
+
 def save_tornado(table: pd.DataFrame, output: str, path: str | Path, *, title: str = "",
-                 force: bool = False, model=None) -> Path:
-    """Render the tornado chart and write it as a PNG, atomically."""
-    return save_png(tornado_figure(table, output, title=title, model=model), path, force=force, dpi=120)
+                 force: bool = False, model=None, discrete: Collection[str] | None = None) -> Path:
+    """Render the tornado chart and write it as a PNG, atomically (arguments as :func:`tornado_figure`)."""
+    fig = tornado_figure(table, output, title=title, model=model, discrete=discrete)
+    return save_png(fig, path, force=force, dpi=120)
