@@ -228,8 +228,9 @@ def _summary_sheet(ws, frame: "pd.DataFrame", statistics: Sequence[str]) -> None
         for s in statistics:
             probability = s in PROBABILITY_STATISTICS
             cells[s].number_format = "0.0000" if probability else value_format
-            cells[f"{s} s.e."].number_format = "0.0000" if probability else se_format
-            cells[f"{s} s.e."].font = se_font
+            if f"{s} s.e." in cells:  # a statistic without any standard error has no s.e. column
+                cells[f"{s} s.e."].number_format = "0.0000" if probability else se_format
+                cells[f"{s} s.e."].font = se_font
     ws.freeze_panes = ws.cell(row=2, column=n_keys + 1)
     _fit_widths(ws, frame, numeric_width=11)
 

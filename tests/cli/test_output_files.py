@@ -87,8 +87,8 @@ SIGNAL_IN_WRITER = textwrap.dedent("""
 
     real_writer = export._writer
 
-    def writer_then_signal(fmt):
-        write = real_writer(fmt)
+    def writer_then_signal(fmt, *extra):  # extra: the provenance and workbook report
+        write = real_writer(fmt, *extra)
         def write_and_signal(df, path):
             write(df, path)
             assert path.exists() and path.name.endswith(".tmp")
