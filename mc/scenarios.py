@@ -171,7 +171,8 @@ def load_scenarios(refs: Sequence[str] | None = None, quantities: Mapping | None
 
 
 def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed: int = 0, method: str = "mc",
-           workers: int = 1, outputs: Iterable[str] | None = None, progress=None) -> pd.DataFrame:
+           workers: int = 1, outputs: Iterable[str] | None = None, progress=None,
+           percentiles=None) -> pd.DataFrame:
     """Run the base and every scenario with common random numbers.
 
     Parameters
@@ -183,6 +184,8 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
         As :func:`mc.results.simulate`; the same seed for every run.
     outputs : iterable of str, optional
         Outputs to tabulate (default all).
+    percentiles : sequence of float, optional
+        The percentiles of the table (default :data:`mc.stats.PERCENTILES`).
     progress : callable, optional
         Called as ``progress(runs_done, runs)`` after each run (see :func:`mc.progress.progress_bar`).
 
@@ -198,7 +201,7 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
     tables, base_run = [], None
     for done, (name, p) in enumerate(runs, start=1):
         run = simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=False)
-        table = summarise(run, outputs)
+        table = summarise(run, outputs) if percentiles is None else summarise(run, outputs, percentiles)
         base_run = run if base_run is None else base_run
         paired = [paired_change_se(base_run[o].values, run[o].values, s) for o, s in zip(table.output, table.statistic)]
         tables.append(table.assign(scenario=name, change_se=paired))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mc.errors import InputError
+from mc.stats import PERCENTILES
 from mc.priors import Priors
 from mc.stats import STATISTICS
 
@@ -81,7 +82,7 @@ def sweep_cells(priors: Priors, grids: Sequence[Grid], scenarios: Sequence = ())
 
 def sweep(priors: Priors, grids: Sequence[Grid], n_draws: int, *, scenarios: Sequence = (), seed: int = 0,
           method: str = "mc", workers: int = 1, outputs: Iterable[str] | None = None, executor=None,
-          progress=None) -> pd.DataFrame:
+          progress=None, percentiles=PERCENTILES) -> pd.DataFrame:
     """Run every cell with common random numbers; one tidy table.
 
     Parameters
@@ -95,6 +96,8 @@ def sweep(priors: Priors, grids: Sequence[Grid], n_draws: int, *, scenarios: Seq
         Crossed with the grid (the base priors always come first as ``base``).
     outputs : iterable of str, optional
         Default every output of the model.
+    percentiles : sequence of float
+        The percentiles of each cell's table (default :data:`mc.stats.PERCENTILES`).
     executor : optional
         A :mod:`mc.executor` executor (e.g. a Dask cluster); default threads.
     progress : callable, optional
@@ -112,7 +115,7 @@ def sweep(priors: Priors, grids: Sequence[Grid], n_draws: int, *, scenarios: Seq
     tables = []
     for done, (labels, cell) in enumerate(cells, start=1):
         table = summarise_streaming(cell, n_draws, seed=seed, method=method, workers=workers, outputs=outputs,
-                                    executor=executor)
+                                    executor=executor, percentiles=percentiles)
         for i, (key, value) in enumerate(labels.items()):
             table.insert(i, key, value)
         tables.append(table)

@@ -76,7 +76,8 @@ class Model:
         self._content = dict(content) if content is not None else {"name": name}
         self.headline: tuple[str, ...] = tuple(self.outputs)[-3:]  # outputs shown first: figures, stress tables
         self.volume_input: str | None = "tokens_per_day" if "tokens_per_day" in self.inputs else None
-        self.base_units: tuple[str, ...] = ()  # the file's own base units (e.g. "cup"), for parsing its units
+        self.base_units: tuple[str, ...] = ()
+        self.aggregates: dict[str, tuple[str, str]] = {}  # ratio output -> (numerator, denominator) outputs  # the file's own base units (e.g. "cup"), for parsing its units
 
     def __repr__(self) -> str:
         return f"Model({self.name!r}, inputs={list(self.inputs)}, outputs={list(self.outputs)})"

@@ -25,6 +25,7 @@
     display = "亿 CNY/year"         # optional: the unit the screen shows
     label = "亿元/yr"               # optional: its label (default: display)
     bad_tail = "low"                # optional: which end is bad for tail analysis ("high" for costs)
+    aggregate_of = ["profit", "revenue"]  # optional, for a ratio: also report E[profit] / E[revenue]
 
 Every problem raises :class:`mc.errors.InputError` naming the file, the
 ``inputs.X``/``outputs.X``/``constants.X`` entry and what is wrong.
@@ -49,7 +50,7 @@ _KEYS = {
     "model": {"name", "description", "source", "base_units", "headline", "volume_input"},
     "inputs": {"unit", "domain", "description", "display", "label", "source"},
     "constants": {"value", "unit", "source", "description"},
-    "outputs": {"formula", "unit", "description", "display", "label", "bad_tail"},
+    "outputs": {"formula", "unit", "description", "display", "label", "bad_tail", "aggregate_of"},
 }
 
 
@@ -98,8 +99,18 @@ def model_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Model
                   origin=origin, constants=constants, display=display, depends=_depends(order, trees, inputs),
                   description=str(meta.get("description", "")), content=_canonical(data))
     _set_roles(model, meta, origin)
+    model.aggregates = {n: _aggregate(n, t["aggregate_of"], model, origin)
+                        for n, t in data["outputs"].items() if "aggregate_of" in t}
     model.base_units = tuple(base_units)
     return model
+
+
+def _aggregate(name: str, pair: Any, model: Model, origin: str) -> tuple[str, str]:
+    """``aggregate_of = [numerator, denominator]``: the output is also reported as E[num] / E[den]."""
+    if not (isinstance(pair, list) and len(pair) == 2 and all(p in model.outputs for p in pair)):
+        raise InputError(origin, f"outputs.{name}.aggregate_of", "must be [numerator, denominator], two outputs of "
+                         f"this model, got {pair!r}")
+    return pair[0], pair[1]
 
 
 def _set_roles(model: Model, meta: Mapping, origin: str) -> None:
@@ -111,6 +122,7 @@ def _set_roles(model: Model, meta: Mapping, origin: str) -> None:
     if volume is not None and volume not in model.inputs:
         raise InputError(origin, "model.volume_input", f"{volume!r} is not an input of this model")
     model.volume_input = volume
+
 
 
 def checked_units(data: Mapping, trees: Mapping, order: list[str], base_units: tuple[str, ...],
