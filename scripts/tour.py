@@ -43,10 +43,11 @@ class Command:
     tail: int | None = None          # only the last lines (the README says so after the command)
     head: int | None = None          # only the first lines, then "..."
     expect_error: bool = False       # a refusal shown on purpose: stderr, nonzero exit
+    writes: tuple[str, ...] = ()     # files the command writes in the repository root, removed before and after
 
     def shown(self) -> str:
         """The ``$`` line as printed in the README."""
-        note = f"   (last lines)" if self.tail else ""
+        note = "   (last lines)" if self.tail else ""
         return f"$ {self.line}{note}"
 
 
@@ -67,7 +68,7 @@ TOUR: dict[str, Block] = {
     "run": Block(_c("mc run"), fast=True),
     "run-date": Block(_c("mc run --date 2025-12-31 --draws 50000")),  # growth fit (PyMC)
     "stress": Block(_c("mc stress"), fast=True),
-    "sensitivity": Block(_c("mc sensitivity --plot tornado.png --force")),
+    "sensitivity": Block(_c("mc sensitivity --plot tornado.png", writes=("tornado.png",))),
     "growth": Block((Command("mc fit"), Command("mc forecast --date 2025-12-31"),
                      Command("mc backtest priors/token_usage.csv --until 2024-07-31 --curve gompertz"))),
     "project": Block(_c("mc project")),
@@ -76,7 +77,7 @@ TOUR: dict[str, Block] = {
     "cluster": Block((Command("mc run --draws 1000000 --cluster local:2"),
                       Command("mc run --draws 1000 --cluster tcp://127.0.0.1:1", expect_error=True))),
     "sweep": Block(_c("mc sweep --grid price_cny_per_m_tokens=0.5:3:6 --scenario price_war --draws 65536 "
-                      "--out sweep.csv --plot sweep.png --force", head=9)),
+                      "--out sweep.csv --plot sweep.png", head=9, writes=("sweep.csv", "sweep.png"))),
     "reproduce-video": Block(_c("mc reproduce priors/video_generation.toml"), fast=True),
     "reproduce-provider": Block(_c("mc reproduce priors/provider_rental.toml"), fast=True),
 }
@@ -88,7 +89,13 @@ def run_command(command: Command, cwd: Path = ROOT) -> str:
     env.pop("MC_CLUSTER", None)  # the tour runs in one process unless a command says otherwise
     words = shlex.split(command.line)
     exe = [sys.executable, "-m", "mc", *words[1:]] if words[0] == "mc" else words
-    res = subprocess.run(exe, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
+    for name in command.writes:
+        (cwd / name).unlink(missing_ok=True)
+    try:
+        res = subprocess.run(exe, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
+    finally:
+        for name in command.writes:
+            (cwd / name).unlink(missing_ok=True)
     if command.expect_error != (res.returncode != 0):
         raise RuntimeError(f"{command.line}: exit {res.returncode}\n{res.stderr[-2000:]}")
     text = res.stderr if command.expect_error else res.stdout
