@@ -19,9 +19,7 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never a window
+from mc.plots.style import cjk_font, font_context, plain_number, save_png, unit_label  # first: picks the backend
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -30,7 +28,6 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from mc.display import DISPLAY_UNITS, YI, fmt  # noqa: E402
-from mc.plots.style import cjk_font, font_context, plain_number, save_png, unit_label  # noqa: E402
 
 # output -> (panel title, log scale); divisors and units come from mc.display
 PANEL_TITLES: dict[str, tuple[str, bool]] = {

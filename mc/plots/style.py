@@ -13,9 +13,12 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+import os
+
 import matplotlib
 
-matplotlib.use("Agg")  # files only; never a window
+if "inline" not in os.environ.get("MPLBACKEND", ""):  # a Jupyter kernel keeps its inline backend: figures show
+    matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
