@@ -14,7 +14,7 @@ import numpy as np
 
 from _common import main, n_draws, say
 from mc.plots.distribution import run_title
-from mc.plots.tornado import tornado_figure
+from mc.plots.tornado import discrete_inputs, tornado_figure
 from mc.priors import load_priors
 from mc.results import simulate
 from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
@@ -43,7 +43,7 @@ def study(args, out) -> None:
         out.table(table, stem)
     run = run_title(results.attrs, as_of=priors.meta.get("as_of"), volume="at 1e14 tokens/day")
     fig = tornado_figure(torn, args.output, title=f"Tornado: median {args.output} with each input at its "
-                                                  f"p10 / p90\n{run}")
+                                                  f"p10 / p90\n{run}", discrete=discrete_inputs(priors))
     fig.axes[0].title.set_fontsize(9)  # the run line is long; the risk module's default size clips it
     out.figure(fig, "tornado")
     out.figure(sobol_figure(sobol, args.output, run), "sobol")
