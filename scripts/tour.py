@@ -77,7 +77,8 @@ TOUR: dict[str, Block] = {
     "cluster": Block((Command("mc run --draws 1000000 --cluster local:2"),
                       Command("mc run --draws 1000 --cluster tcp://127.0.0.1:1", expect_error=True))),
     "sweep": Block(_c("mc sweep --grid price_cny_per_m_tokens=0.5:3:6 --scenario price_war --draws 65536 "
-                      "--out sweep.csv --plot sweep.png", head=9, writes=("sweep.csv", "sweep.csv.meta.json", "sweep.png"))),
+                      "--out sweep.csv --plot sweep.png", head=9,
+                      writes=("sweep.csv", "sweep.csv.meta.json", "sweep.png"))),
     "reproduce-video": Block(_c("mc reproduce priors/video_generation.toml"), fast=True),
     "reproduce-provider": Block(_c("mc reproduce priors/provider_rental.toml"), fast=True),
 }
