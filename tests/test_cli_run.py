@@ -30,7 +30,8 @@ def test_every_format_writes_the_long_table(tmp_path, suffix, capsys):
             "xlsx": lambda path: pd.read_excel(path, sheet_name="Data")}[suffix]  # the long sheet, base units
     df = read(out)
     assert list(df.columns) == ["output", "unit", "statistic", "value", "mc_se"]
-    assert set(df["statistic"]) == set(STATISTICS)
+    assert set(df["statistic"]) == set(STATISTICS) | {"aggregate"}  # the margin's E[profit]/E[revenue] row
+    assert set(df[df.statistic == "aggregate"]["output"]) == {"margin"}
     revenue = df[(df.output == "revenue_cny_per_year") & (df.statistic == "p50")]["value"].iloc[0]
     assert 1e10 < revenue < 4e10  # base units (CNY), not 亿元
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from pathlib import Path
 
@@ -98,6 +97,8 @@ def handle(args: argparse.Namespace) -> int:
     from mc.sampling import STREAM_BLOCK
     from mc.streaming import output_bytes, summarise_streaming
 
+    from mc.aggregates import with_aggregates
+
     shown, percentiles = table_outputs(priors), sampled_percentiles(args)
     quiet = args.quiet or args.json
     with cluster_from_args(args) as executor:
@@ -110,12 +111,12 @@ def handle(args: argparse.Namespace) -> int:
                                             outputs=shown, executor=executor, progress=progress,
                                             percentiles=percentiles,
                                             chunk_size=CLUSTER_TASK_DRAWS if executor is not None else STREAM_BLOCK)
-            table = with_aggregates(table, priors.model)
+            table = with_aggregates(table, priors.model)  # the same rows as in memory: from the means alone
             return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
         with progress_bar("mc run", quiet=quiet) as progress:
             results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
                                keep_inputs=in_memory or len(shown) > len(priors.model.outputs), progress=progress)
-    table = with_aggregates(summarise(results, shown, percentiles=percentiles), priors.model, results)
+    table = with_aggregates(summarise(results, shown, percentiles=percentiles), priors.model)
     meta = provenance(args, results.attrs, priors)
     if args.draws_out is not None:
         from mc.export import write_draws
@@ -127,58 +128,6 @@ def handle(args: argparse.Namespace) -> int:
         plot_outputs(results, args.plot, outputs=priors.model.headline, as_of=priors.meta.get("as_of"),
                      force=args.force, model=priors.model)
     return _emit(args, table, results.attrs, priors)
-
-
-def model_aggregates(model) -> dict[str, tuple[str, str]]:
-    """``{output: (numerator, denominator)}``: outputs that are ratios, reported also as E[num] / E[den].
-
-    Read from ``model.aggregates`` (a model file's ``aggregate_of = [num, den]`` on an output); {} if none.
-    """
-    declared = getattr(model, "aggregates", None) or {}
-    return {o: tuple(pair) for o, pair in declared.items()
-            if o in model.outputs and all(n in model.outputs for n in pair)}
-
-
-def aggregate_ratio(numerator, denominator) -> tuple[float, float]:
-    """E[num] / E[den] over paired draws, with its delta-method standard error.
-
-    The ratio of means R = mean(N) / mean(D) has, to first order,
-    se(R) = sd(N - R D) / (sqrt(n) |mean(D)|) (the linearised residual of the ratio estimator).
-    """
-    import numpy as np
-
-    n_values, d_values = np.asarray(numerator, float), np.asarray(denominator, float)
-    mean_d = d_values.mean()
-    ratio = n_values.mean() / mean_d
-    se = float(np.std(n_values - ratio * d_values, ddof=1) / (math.sqrt(n_values.size) * abs(mean_d)))
-    return float(ratio), se
-
-
-def with_aggregates(table, model, results=None):
-    """The table with an ``aggregate`` row (E[num] / E[den]) for each declared ratio output.
-
-    With the draws (`results`) the s.e. is the delta method's; from a streamed
-    table only the means and their errors are known, so the s.e. is the bound
-    (se_N + |R| se_D) / |E[D]|, which holds for any correlation of N and D.
-    """
-    import pandas as pd
-
-    rows = []
-    for output, (num, den) in model_aggregates(model).items():
-        if output not in set(table["output"]):
-            continue
-        if results is not None and num in results and den in results:
-            ratio, se = aggregate_ratio(results[num].values, results[den].values)
-        else:
-            means = table[table["statistic"] == "mean"].set_index("output")
-            if num not in means.index or den not in means.index:
-                continue
-            ratio = means.loc[num, "value"] / means.loc[den, "value"]
-            se = (means.loc[num, "mc_se"] + abs(ratio) * means.loc[den, "mc_se"]) / abs(means.loc[den, "value"])
-        unit_ = table.loc[table["output"] == output, "unit"].iloc[0]
-        rows.append({"output": output, "unit": unit_, "statistic": "aggregate", "value": float(ratio),
-                     "mc_se": float(se)})
-    return table if not rows else pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
 def table_outputs(priors: Priors) -> list[str]:
@@ -233,7 +182,7 @@ def render(table, attrs, priors: Priors, args: argparse.Namespace | None = None)
 def aggregate_lines(table, model) -> list[str]:
     """``aggregate margin E[profit]/E[revenue] = ...`` beside the mean of the per-draw ratio, labelled."""
     lines = []
-    for output, (num, den) in model_aggregates(model).items():
+    for output, (num, den) in getattr(model, "aggregates", {}).items():
         rows = table[table["output"] == output].set_index("statistic")
         if "aggregate" not in rows.index:
             continue
