@@ -95,7 +95,7 @@ def handle(args: argparse.Namespace) -> int:
     from mc.progress import progress_bar
     from mc.results import run_attrs, simulate, summarise
     from mc.sampling import STREAM_BLOCK
-    from mc.streaming import output_bytes, summarise_streaming
+    from mc.streaming import stored_output_bytes, summarise_streaming
 
     from mc.aggregates import with_aggregates
 
@@ -103,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
     quiet = args.quiet or args.json
     with cluster_from_args(args) as executor:
         streamed = not in_memory and (executor is not None or
-                                      output_bytes(args.draws, len(shown)) > args.memory_limit * 2**20)
+                                      stored_output_bytes(priors, args.draws, shown) > args.memory_limit * 2**20)
         if streamed:
             with progress_bar("mc run", quiet=quiet, unit="blocks") as progress:
                 table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method,
