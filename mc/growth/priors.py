@@ -24,11 +24,9 @@ from mc.priors import read_toml
 DEFAULT_PRIORS_PATH = Path(__file__).resolve().parents[2] / "priors" / "growth.toml"
 SHARED_SECTION = "shared"
 OBSERVATION_SECTION = "observation"
-BOUND_SECTION = "bound"
-SHARED_PARAMS = ("log10_launch_tokens_per_day", "misfit_log10", "level_diffusion_log10", "rate_diffusion_log10")
+SHARED_PARAMS = ("log10_launch_tokens_per_day", "misfit_log10")
 _DIST_PARAMS = {"normal": ("mu", "sigma"), "lognormal": ("median", "sigma_log"), "halfnormal": ("sigma",)}
 _TEXT_KEYS = ("reason", "source")
-RELATIVE_TO = ("first_row", "last_row")  # a normal prior's mu may be an offset from the series' own rows
 
 
 @dataclass(frozen=True)
@@ -40,23 +38,17 @@ class PriorSpec:
     params: Mapping[str, float]
     reason: str = ""
     source: str = ""
-    relative_to: str = ""
 
-    def from_standard_normal(self, z, xp, anchor: float = 0.0):
-        """The parameter value for a standard (half-)normal `z` (numpy or pytensor `xp`).
-
-        `anchor` is added to a normal prior with ``relative_to`` (log10 of the
-        series' first or last fitted row); it is ignored otherwise.
-        """
+    def from_standard_normal(self, z, xp):
+        """The parameter value for a standard (half-)normal `z` (numpy or pytensor `xp`)."""
         if self.dist == "normal":
-            return (anchor if self.relative_to else 0.0) + self.params["mu"] + self.params["sigma"] * z
+            return self.params["mu"] + self.params["sigma"] * z
         if self.dist == "halfnormal":
             return self.params["sigma"] * abs(z)
         return self.params["median"] * xp.exp(self.params["sigma_log"] * z)
 
     def to_dict(self) -> dict:
-        extra = {"relative_to": self.relative_to} if self.relative_to else {}
-        return {"dist": self.dist, **self.params, **extra, "reason": self.reason, "source": self.source}
+        return {"dist": self.dist, **self.params, "reason": self.reason, "source": self.source}
 
     @classmethod
     def from_dict(cls, name: str, table: Any, *, source: str) -> "PriorSpec":
@@ -66,16 +58,13 @@ class PriorSpec:
         dist = table.get("dist")
         if dist not in _DIST_PARAMS:
             raise InputError(source, f"{name}.dist", f"{dist!r} is not one of {', '.join(map(repr, _DIST_PARAMS))}")
-        expected = set(_DIST_PARAMS[dist]) | set(_TEXT_KEYS) | {"dist"} | ({"relative_to"} if dist == "normal" else set())
+        expected = set(_DIST_PARAMS[dist]) | set(_TEXT_KEYS) | {"dist"}
         unknown = sorted(set(table) - expected)
         if unknown:
             raise InputError(source, f"{name}.{unknown[0]}", f"unknown key for a {dist} prior (expected {', '.join(sorted(expected))})")
         params = {key: _positive_or_finite(source, name, key, table.get(key)) for key in _DIST_PARAMS[dist]}
         texts = {key: _text(source, name, key, table.get(key)) for key in _TEXT_KEYS}
-        relative = table.get("relative_to", "")
-        if relative and relative not in RELATIVE_TO:
-            raise InputError(source, f"{name}.relative_to", f"{relative!r} is not one of {', '.join(RELATIVE_TO)}")
-        return cls(name, dist, params, **texts, relative_to=relative)
+        return cls(name, dist, params, **texts)
 
 
 def _positive_or_finite(source: str, name: str, key: str, value: Any) -> float:
@@ -104,13 +93,9 @@ class GrowthPriors:
     shared : mapping of name to PriorSpec (launch level, observation noise)
     curves : mapping of curve name to {parameter name: PriorSpec}
     rounding_max_fraction : float
-        Lower-bound announcements ("超过X") are read as true = announced * (1 + u)
-        with u uniform on [0, rounding_max_fraction]; point figures as the truth.
+        Announcements ("超过X") are lower bounds: true = announced * (1 + u) with
+        u uniform on [0, rounding_max_fraction].
     path : str
-    observation_text : mapping, the reason and source of the rounding range
-    max_log10_tokens_per_day : float
-        The physical bound: no forecast exceeds 10 ** this many tokens a day.
-    bound_text : mapping, the bound's reason and source
     """
 
     shared: Mapping[str, PriorSpec]
@@ -118,8 +103,6 @@ class GrowthPriors:
     rounding_max_fraction: float
     path: str = "<defaults>"
     observation_text: Mapping[str, str] = field(default_factory=dict)
-    max_log10_tokens_per_day: float = 16.0
-    bound_text: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def rounding_offset_log10(self) -> float:
@@ -140,7 +123,6 @@ class GrowthPriors:
     def to_dict(self) -> dict:
         """A plain dict with the file's layout (round-trips through :func:`priors_from_dict`)."""
         out: dict = {OBSERVATION_SECTION: {"rounding_max_fraction": self.rounding_max_fraction, **self.observation_text}}
-        out[BOUND_SECTION] = {"max_log10_tokens_per_day": self.max_log10_tokens_per_day, **self.bound_text}
         out[SHARED_SECTION] = {k: v.to_dict() for k, v in self.shared.items()}
         out.update({c: {k: v.to_dict() for k, v in specs.items()} for c, specs in self.curves.items()})
         return out
@@ -175,15 +157,14 @@ def priors_from_dict(document: Mapping[str, Any], *, source: str = "<dict>") -> 
     """
     from mc.growth.curves import CURVES  # curves import PriorSpec from here
 
-    known = {OBSERVATION_SECTION, BOUND_SECTION, SHARED_SECTION, *CURVES}
+    known = {OBSERVATION_SECTION, SHARED_SECTION, *CURVES}
     for section in document:
         if section not in known:
             raise InputError(source, section, f"unknown section (expected {', '.join(sorted(known))})")
     fraction, texts = _observation(document.get(OBSERVATION_SECTION), source)
     shared = _section(document, SHARED_SECTION, SHARED_PARAMS, source)
     curves = {name: _section(document, name, curve.param_names, source) for name, curve in CURVES.items()}
-    bound, bound_texts = _bound(document.get(BOUND_SECTION), source)
-    return GrowthPriors(shared, curves, fraction, source, texts, bound, bound_texts)
+    return GrowthPriors(shared, curves, fraction, source, texts)
 
 
 def _section(document: Mapping, section: str, names: tuple[str, ...], source: str) -> dict[str, PriorSpec]:
@@ -210,20 +191,6 @@ def _observation(table: Any, source: str) -> tuple[float, dict[str, str]]:
         raise InputError(source, f"{OBSERVATION_SECTION}.rounding_max_fraction", f"must be a number in [0, 1], found {value!r}")
     texts = {k: _text(source, OBSERVATION_SECTION, k, table.get(k)) for k in _TEXT_KEYS}
     return float(value), texts
-
-
-def _bound(table: Any, source: str) -> tuple[float, dict[str, str]]:
-    keys = "max_log10_tokens_per_day, reason, source"
-    if not isinstance(table, Mapping):
-        raise InputError(source, BOUND_SECTION, f"missing section [{BOUND_SECTION}] ({keys})")
-    extra = sorted(set(table) - {"max_log10_tokens_per_day", *_TEXT_KEYS})
-    if extra:
-        raise InputError(source, f"{BOUND_SECTION}.{extra[0]}", f"unknown key (expected {keys})")
-    value = table.get("max_log10_tokens_per_day")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 30:
-        raise InputError(source, f"{BOUND_SECTION}.max_log10_tokens_per_day",
-                         f"must be a number in (0, 30) (log10 tokens per day), found {value!r}")
-    return float(value), {k: _text(source, BOUND_SECTION, k, table.get(k)) for k in _TEXT_KEYS}
 
 
 def load_growth_priors(path: str | Path | None = None) -> GrowthPriors:
