@@ -166,14 +166,25 @@ def _split_stress_names(args: argparse.Namespace) -> None:
 
 
 def _is_priors_file(name: str) -> bool:
-    """A priors file (not a scenario): a TOML file with [assumptions] and no scenario `why` in them."""
-    from mc.priors import read_toml
+    """A priors file, not a scenario: a TOML file whose assumptions cover every input of the model it feeds.
+
+    A scenario changes a few inputs (and gives each a ``why``); a priors file names them all.
+    """
+    from mc.errors import InputError
+    from mc.priors import model_of, read_toml
 
     path = Path(name)
     if path.suffix.lower() != ".toml" or not path.is_file():
         return False
-    tables = read_toml(path).get("assumptions")
-    return isinstance(tables, dict) and not any(isinstance(t, dict) and "why" in t for t in tables.values())
+    data = read_toml(path)
+    tables, meta = data.get("assumptions"), data.get("meta", {})
+    if not isinstance(tables, dict) or any(isinstance(t, dict) and "why" in t for t in tables.values()):
+        return False
+    try:
+        model = model_of(meta if isinstance(meta, dict) else {}, str(path))
+    except InputError:
+        return "model" in meta  # a priors file naming a bad model: let loading it say why
+    return set(model.inputs) <= set(tables)
 
 
 def _table_percentiles(args: argparse.Namespace, function, command: str):
