@@ -1,9 +1,10 @@
-"""Build notebooks/walkthrough.ipynb from the cells below (stored without outputs).
+"""Build notebooks/walkthrough.ipynb from the cells below, and execute it so it reads on a code host.
 
 The notebook is generated so that a review reads this file, not JSON.  Run
-``python notebooks/build_walkthrough.py`` after editing; ``--check`` exits 1
-if the stored notebook differs from what this file would write (the test
-suite runs the check).
+``python notebooks/build_walkthrough.py --execute`` after editing: it writes the
+cells and stores them executed (tables and figures inline). ``--check`` exits 1
+if the stored notebook's cells differ from what this file would write (the test
+suite runs the check; outputs are not compared, the slow test executes afresh).
 """
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ on_screen(table)"""),
     ("code", """\
 from mc.plots.distribution import distribution_figure
 
+# Figures show inline: in a Jupyter kernel mc.plots keeps the inline backend (elsewhere it draws to files only).
 OUTPUTS = ("revenue_cny_per_year", "capex_cny_per_year", "margin")
 point = report.iloc[0]  # the report's column at 100万亿 tokens/day
 distribution_figure(results, OUTPUTS, as_of=priors.meta.get("as_of"),
@@ -99,7 +101,8 @@ distribution_figure(results, OUTPUTS, as_of=priors.meta.get("as_of"),
 Below, the report's point assumptions are made uncertain one at a time, cumulatively. Alone, most inputs barely
 move the median: the margin is monotone in each input, so its median is the margin at that input's median, and
 the priors' medians sit near the report's values. The exceptions are the skewed PERTs: depreciation (mode 6,
-median 5.87 years) costs 0.1 point, GPU price (median 15.8万元) and peak load (median 3.13) a few points each.
+median 5.87 years) alone takes the median from the report's +2.1% to about −0.1%, about two points; GPU price
+(median 15.8万元) and peak load (median 3.13) take about four to six points more each (the table below).
 Together, the cost-to-revenue ratio is a *product* of independent factors, several right-skewed (1/utilisation
 and 1/paid share are convex), so its median exceeds the product of the medians. Last, the 15% chance that the
 fleet runs at BF16's 989 TFLOPS rather than 1979 doubles the cost in those draws and moves the median by about
@@ -207,18 +210,36 @@ def build() -> nbformat.NotebookNode:
     return nb
 
 
+def cell_sources(nb) -> list[tuple[str, str]]:
+    """(cell type, source) of every cell: what ``--check`` compares, outputs aside."""
+    return [(cell.cell_type, cell.source) for cell in nb.cells]
+
+
+def execute(nb, timeout: int = 1800) -> None:
+    """Run every cell in a fresh kernel, from the repository root, keeping the outputs in `nb`."""
+    import nbclient
+
+    nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOK.parent.parent)}}).execute()
+    for cell in nb.cells:  # kernel timings and widget state vary by run; keep the stored file stable
+        cell.metadata.pop("execution", None)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--check", action="store_true", help="exit 1 if the stored notebook is out of date")
+    p.add_argument("--check", action="store_true", help="exit 1 if the stored notebook's cells are out of date")
+    p.add_argument("--execute", action="store_true", help="store the notebook executed (outputs inline)")
     args = p.parse_args(argv)
-    text = nbformat.writes(build())
+    nb = build()
     if args.check:
-        current = NOTEBOOK.read_text(encoding="utf-8") if NOTEBOOK.exists() else ""
-        if current != text:
-            print(f"{NOTEBOOK} is out of date; run python notebooks/build_walkthrough.py", file=sys.stderr)
+        current = nbformat.read(NOTEBOOK, as_version=4) if NOTEBOOK.exists() else nbformat.v4.new_notebook()
+        if cell_sources(current) != cell_sources(nb):
+            print(f"{NOTEBOOK} is out of date; run python notebooks/build_walkthrough.py --execute", file=sys.stderr)
             return 1
         return 0
-    write_bytes_atomic(text.encode("utf-8"), NOTEBOOK, force=True)  # never a half-written notebook
+    if args.execute:
+        execute(nb)
+    write_bytes_atomic(nbformat.writes(nb).encode("utf-8"), NOTEBOOK, force=True)  # never a half-written notebook
     print(f"wrote {NOTEBOOK}")
     return 0
 

@@ -11,13 +11,38 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def test_stored_notebook_matches_its_generator_and_has_no_outputs():
+def _figure_cells(nb) -> dict[str, object]:
+    """The code cells that draw the distribution and the tornado figures."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return {"distribution": next(c for c in code if "distribution_figure(results" in c.source),
+            "tornado": next(c for c in code if "tornado_figure(torn" in c.source)}
+
+
+def _shows_png(cell) -> bool:
+    return any("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+def test_stored_notebook_matches_its_generator_and_is_stored_executed():
     res = subprocess.run([sys.executable, str(NOTEBOOKS / "build_walkthrough.py"), "--check"],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     nb = nbformat.read(NOTEBOOKS / "walkthrough.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code and all(not c.outputs and c.execution_count is None for c in code)
+    assert code and all(c.execution_count is not None and c.outputs for c in code)  # reads on a code host
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert all(_shows_png(cell) for cell in _figure_cells(nb).values())
+
+
+def test_stored_prose_matches_its_own_cumulative_table():
+    """The markdown's claim about depreciation agrees with the table the notebook prints."""
+    nb = nbformat.read(NOTEBOOKS / "walkthrough.ipynb", as_version=4)
+    prose = next(c.source for c in nb.cells if c.cell_type == "markdown" and "skewed PERTs" in c.source)
+    assert "0.1 point" not in prose and "about two points" in prose
+    table = next(c for c in nb.cells if c.cell_type == "code" and '"made uncertain"' in c.source)
+    text = next(o["data"]["text/plain"] for o in table.outputs if "text/plain" in o.get("data", {}))
+    row = next(line for line in text.splitlines() if line.startswith("+ depreciation_years"))
+    median = float(row.split()[2])
+    assert -1.0 < median < 0.5  # +2.1% at the report's values: depreciation costs about two points
 
 
 @pytest.mark.slow
@@ -35,3 +60,5 @@ def test_walkthrough_executes(tmp_path, monkeypatch):
     # the export cell listed the files written: the growth figure and the three exports
     listed = str(nb.cells[-1].outputs)
     assert all(name in listed for name in ("growth.png", "base_case.xlsx", "stress.csv", "base_case.png"))
+    # the distribution and tornado figures display inline
+    assert all(_shows_png(cell) for cell in _figure_cells(nb).values())
