@@ -83,8 +83,8 @@ def at_dates(args, out, priors, n: int) -> None:
     tables = []
     for when in dates:  # the fit is cached: one fit serves every date
         dated = priors.replace(volume_at_date(when, curve=curve))
-        results = simulate(dated, n, seed=args.seed, keep_inputs=False)
-        tables.append(summarise(results).assign(date=when.isoformat()))
+        results = simulate(dated, n, seed=args.seed)  # inputs kept: the drawn volume is a row of the table
+        tables.append(summarise(results, ["tokens_per_day", *dated.model.outputs]).assign(date=when.isoformat()))
         say(args, f"  {when}: median tokens/day {np.median(results['tokens_per_day'].values):.3g}")
     table = pd.concat(tables, ignore_index=True)
     out.table(table, "base_case_dates")
