@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     for n in sizes:
         start = time.perf_counter()
         result = measure(n, args.workers, memory_limit=0)  # always the two-pass, redrawing path
-        full_arrays = output_bytes(n)
+        full_arrays = output_bytes(n, len(load_priors().model.outputs))
         emit("time", f"stream_{n:.0e}", time.perf_counter() - start)
         emit("rate", f"stream_{n:.0e}", n / result["seconds"], note="draws/s, two passes")
         emit("rss", f"stream_{n:.0e}_MiB", result["peak_rss"] / 2**20)

@@ -57,7 +57,8 @@ def test_startup_reports_ratios_and_no_pymc():
     for name in ("help", "reproduce", "run"):
         assert ratios[f"mc_{name}/import_numpy_scipy_stats"] > 0
     loaded = [line for line in lines if line.startswith("value mc_")]
-    assert len(loaded) == 3 and not any("pymc" in line or "pytensor" in line for line in loaded)
+    assert len(loaded) == 4 and not any("pymc" in line or "pytensor" in line for line in loaded)
+    assert "value mc_help_loads -" in loaded  # mc --help loads none of the heavy modules
 
 
 def test_growth_benchmark_skips_or_reports(monkeypatch, capsys):
