@@ -19,6 +19,7 @@ import sys
 import time
 
 from benchmarks.common import emit
+from mc.priors import load_priors
 from mc.streaming import output_bytes
 
 GIB = 2**30
