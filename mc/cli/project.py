@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
     check_output_option, chosen_statistics, emit_table, positive_float, provenance, sampled_percentiles
-from mc.display import DISPLAY_UNITS, YI, fmt
+from mc.display import display_path, DISPLAY_UNITS, YI, fmt
 from mc.overrides import add_override_options
 
 DEFAULT_DRAWS = 50_000
@@ -137,7 +137,7 @@ def render(table, attrs) -> str:
     yearly = table[table["year"].notna()]
     years = sorted(int(y) for y in yearly["year"].unique())
     value = yearly.set_index(["output", "year", "statistic"])["value"]
-    lines = [f"mc project: {attrs['priors_origin']} + {attrs['projection_priors_origin']}  "
+    lines = [f"mc project: {display_path(attrs['priors_origin'])} + {display_path(attrs['projection_priors_origin'])}  "
              f"({attrs['n_draws']:,} draws, method {attrs['method']}, seed {attrs['seed']}, "
              f"volume: {attrs['volume_source']})",
              f"power: {attrs['power']}; cells are median [p5, p95]", ""]

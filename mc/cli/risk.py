@@ -320,7 +320,10 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         as_of = priors.meta.get("as_of", "")
         title = (f"Tornado: median {args.output}, each input at p10 / p90\n{Path(priors.origin).name}"
                  f"{' as of ' + str(as_of) if as_of else ''}, {args.draws:,} draws, seed {args.seed}")
-        save_tornado(torn, args.output, args.plot, title=title, force=args.force, model=priors.model)
+        from mc.plots.tornado import discrete_inputs
+
+        save_tornado(torn, args.output, args.plot, title=title, force=args.force, model=priors.model,
+                     discrete=discrete_inputs(priors))
     meta = _write_draws(args, results, priors)
     from mc.workbook import Report
 

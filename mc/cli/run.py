@@ -126,7 +126,7 @@ def handle(args: argparse.Namespace) -> int:
         from mc.plots.distribution import plot_outputs
 
         plot_outputs(results, args.plot, outputs=priors.model.headline, as_of=priors.meta.get("as_of"),
-                     force=args.force, model=priors.model)
+                     force=args.force, model=priors.model, date=getattr(args, "date", None))
     return _emit(args, table, results.attrs, priors)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mc.cli.common import add_output_options, add_sampling_options, check_output_option, \
     check_output_path, emit_table, positive_int
-from mc.display import YI, fmt
+from mc.display import YI, display_path, fmt
 from mc.overrides import add_override_options
 from typing import TYPE_CHECKING
 
@@ -176,7 +176,8 @@ def render(summary, bridge, stress, tornado, sobol, ds) -> str:
     a = ds.attrs
     yearly = summary[summary["year"].notna()].set_index(["output", "year", "statistic"])["value"]
     years = sorted(int(y) for y in ds["year"].values)
-    lines = [f"mc value: {a['priors_origin']} + {a['projection_priors_origin']} + {a['valuation_priors_origin']}  "
+    lines = [f"mc value: {display_path(a['priors_origin'])} + {display_path(a['projection_priors_origin'])} + "
+             f"{display_path(a['valuation_priors_origin'])}  "
              f"({a['n_draws']:,} draws, method {a['method']}, seed {a['seed']}, volume: {a['volume_source']})",
              f"discounting: {a['convention']}",
              f"terminal value in EV: {a['terminal']}; cells are median [p5, p95] in 亿元/yr", "",
