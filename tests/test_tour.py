@@ -53,8 +53,6 @@ def test_block_headers_print_paths_relative_to_the_working_directory():
         assert str(ROOT) not in BLOCKS[name], name
 
 
-@pytest.mark.xfail(reason="mc value's header prints absolute priors paths (mc/cli/value.py, not display_path)",
-                   strict=False)
 def test_no_block_prints_an_absolute_path():
     assert not [name for name, body in BLOCKS.items() if str(ROOT) in body or "/work/" in body]
 
