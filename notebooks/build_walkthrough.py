@@ -175,11 +175,18 @@ margin = stressed[stressed.output == "margin"].pivot(index="scenario", columns="
 The tornado fixes one input at its p10, then its p90, with every other input drawn; Sobol indices (SALib) split
 the margin's variance among the inputs."""),
     ("code", """\
-from mc.plots.tornado import tornado_figure
+import matplotlib.pyplot as plt
+
+from mc.plots.tornado import discrete_inputs, tornado_figure
 from mc.sensitivity import sobol_indices, tornado
 
+from IPython.display import display
+
 torn = tornado(priors, "margin", n_draws=DRAWS, seed=SEED)
-tornado_figure(torn, "margin", model=MODEL, title=f"Median margin with each input at its p10 / p90 ({DRAWS:,} draws)");"""),
+figure = tornado_figure(torn, "margin", model=MODEL, discrete=discrete_inputs(priors),
+                        title=f"Median margin with each input at its p10 / p90 ({DRAWS:,} draws)")
+display(figure)  # shown explicitly: the growth fit above may leave pyplot on a non-inline backend
+plt.close(figure)"""),
     ("code", """\
 sobol = sobol_indices(priors, "margin", n_base=512, seed=SEED)
 sobol.table.sort_values("ST", ascending=False)"""),
