@@ -17,7 +17,7 @@ from typing import Iterator
 
 from mc.errors import InputError, Terminated
 
-COMMAND_MODULES = ("run", "reproduce", "growth", "risk", "project", "value", "sweep")
+COMMAND_MODULES = ("run", "reproduce", "growth", "stress", "risk", "project", "value", "sweep")
 
 
 class Parser(argparse.ArgumentParser):

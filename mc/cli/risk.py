@@ -1,6 +1,6 @@
-"""`mc stress`, `mc sensitivity`, `mc tails`, `mc goalseek`, `mc breakeven`: risk analysis commands.
+"""`mc sensitivity`, `mc tails`, `mc goalseek`, `mc breakeven`: risk analysis commands (`mc stress`: mc.cli.stress).
 
-A thin layer over mc.scenarios, mc.sensitivity, mc.tails and mc.goalseek; heavy
+A thin layer over mc.sensitivity, mc.tails and mc.goalseek, and the helpers mc.cli.stress shares; heavy
 modules are imported inside the handlers so `mc --help` stays fast.
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
     check_output_option, emit_table, iso_date, positive_float, positive_int, provenance, table_records, \
     _json_default
-from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.display import display_path, fmt, scaled, unit
 from mc.overrides import add_override_options
 
@@ -65,18 +64,6 @@ def _add_run_options(p: argparse.ArgumentParser, handler, *, draws: int, percent
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("stress", help="base vs stress scenarios with common random numbers",
-                              allow_abbrev=False,
-                              description="Run the base priors (PRIORS, default priors/base.toml) and each scenario "
-                                          "(priors/scenarios/<name>.toml or a path; none = all shipped) with the same "
-                                          "seed and tabulate the changes. The first name is the priors file when it "
-                                          "is a priors file (it has [assumptions] and no scenario `why`).")
-    p.add_argument("scenarios", nargs="*", metavar="[PRIORS] SCENARIO")
-    p.add_argument("--priors", dest="priors_option", help="deprecated: give the priors file first instead")
-    p.add_argument("--plot", type=Path, help="write the median, 50%% and 90%% intervals per scenario (PNG)")
-    add_cluster_option(p)
-    _add_run_options(p, handle_stress, draws=100_000, percentiles=True)
-
     p = _analysis_parser(subparsers, "sensitivity", "rank correlation, tornado and Sobol indices per input",
                          "output analysed (default the model's key output, e.g. margin)")
     p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
@@ -151,98 +138,6 @@ def _money(output: str, value: float, model=None) -> str:
     return fmt(scaled(output, value, model))
 
 
-def _split_stress_names(args: argparse.Namespace) -> None:
-    """``mc stress [PRIORS] [SCENARIO ...]``: sets ``args.priors`` and ``args.scenarios``; --priors still works."""
-    names = list(args.scenarios)
-    args.priors = None
-    if args.priors_option is not None:
-        from mc.cli.common import stderr
-
-        stderr("mc stress: --priors is deprecated; give the priors file first: mc stress PRIORS [SCENARIO ...]")
-        args.priors = args.priors_option
-    elif names and _is_priors_file(names[0]):
-        args.priors = names.pop(0)
-    args.scenarios = names
-
-
-def _is_priors_file(name: str) -> bool:
-    """A priors file, not a scenario: a TOML file whose assumptions cover every input of the model it feeds.
-
-    A scenario changes a few inputs (and gives each a ``why``); a priors file names them all.
-    """
-    from mc.errors import InputError
-    from mc.priors import model_of, read_toml
-
-    path = Path(name)
-    if path.suffix.lower() != ".toml" or not path.is_file():
-        return False
-    data = read_toml(path)
-    tables, meta = data.get("assumptions"), data.get("meta", {})
-    if not isinstance(tables, dict) or any(isinstance(t, dict) and "why" in t for t in tables.values()):
-        return False
-    try:
-        model = model_of(meta if isinstance(meta, dict) else {}, str(path))
-    except InputError:
-        return "model" in meta  # a priors file naming a bad model: let loading it say why
-    return set(model.inputs) <= set(tables)
-
-
-def _table_percentiles(args: argparse.Namespace, function, command: str):
-    """Keyword arguments passing --percentiles to `function` when it takes them; else the defaults must cover them."""
-    import inspect
-
-    from mc.stats import PERCENTILES
-
-    chosen = getattr(args, "percentiles", None)
-    if not chosen:
-        return {}
-    if "percentiles" in inspect.signature(function).parameters:
-        from mc.cli.common import sampled_percentiles
-
-        return {"percentiles": sampled_percentiles(args, (5, 25, 50, 75, 95))}
-    missing = [p for p in chosen if p not in PERCENTILES]
-    if missing:
-        from mc.errors import InputError
-
-        raise InputError("--percentiles", f"{missing[0]:g}", f"mc {command} tabulates only "
-                         f"{','.join(f'{p:g}' for p in PERCENTILES)} (choose among them)")
-    return {}
-
-
-def handle_stress(args: argparse.Namespace) -> int:
-    from mc.priors import default_priors_path, load_priors
-    from mc.scenarios import load_scenarios, scenario_changes, stress
-
-    _split_stress_names(args)
-    check_output_option(args)
-    check_cluster_option(args)
-    model = load_priors(args.priors or default_priors_path()).model
-    scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
-    _check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
-    extra = _table_percentiles(args, stress, "stress")
-    priors = _priors(args)
-    from mc.progress import progress_bar
-
-    # on a cluster, every run's blocks go to the workers (mc.executor.using inside cluster_from_args);
-    # stress keeps each run's outputs for its paired standard errors, so those blocks come back whole
-    with cluster_from_args(args), \
-            progress_bar("mc stress", quiet=args.quiet or args.json, unit="runs") as progress:
-        table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress,
-                       **extra)
-    meta = provenance(args, _attrs(priors, args), priors)
-    if args.plot is not None:
-        _stress_plot(table, priors, args, meta)
-    from mc.cli.common import chosen_statistics
-    from mc.workbook import Report
-
-    report = Report(model=model, priors=[priors], sheets={"Scenarios": scenario_changes(scenarios)},
-                    figures=[args.plot] if args.plot is not None else [])
-    emit_table(chosen_statistics(table, args), args, screen=render_stress(table, scenarios, priors, args),
-               meta=meta, report=report)
-    _say_wrote(args, args.plot)
-    return 0
-
-
 def _attrs(priors, args: argparse.Namespace) -> dict:
     from mc.results import run_attrs
 
@@ -253,44 +148,6 @@ def _say_wrote(args: argparse.Namespace, *paths) -> None:
     for path in paths:
         if path is not None and not (args.quiet or args.json):
             print(f"wrote {path}")
-
-
-def _stress_plot(table, priors, args: argparse.Namespace, meta: dict) -> None:
-    """Median, 50% and 90% intervals of the key output per scenario (as analyses/stress.py draws them)."""
-    from mc.plots.distribution import interval_figure, run_title
-    from mc.plots.style import save_png
-
-    key = priors.model.key_output
-    title = (f"{key} under each stress scenario (base = {Path(priors.origin).name})\n"
-             + run_title(meta, as_of=priors.meta.get("as_of"), volume="common random numbers")
-             + (f"\n--set {meta['overrides']}" if meta.get("overrides") else ""))
-    save_png(interval_figure(table, key, "scenario", title=title, model=priors.model), args.plot, force=args.force)
-
-
-def render_stress(table, scenarios, priors, args) -> str:
-    """Median and p5-p95 of the headline outputs, and P(key output < 0), per scenario."""
-    model = priors.model
-    shown, key = model.headline, model.key_output
-    idx = table.set_index(["scenario", "output", "statistic"])
-    value, se = idx["value"], idx["change_se"]
-
-    def cell(name: str, o: str) -> str:
-        band = (f"{_money(o, value[name, o, 'p50'], model)} [{_money(o, value[name, o, 'p5'], model)}, "
-                f"{_money(o, value[name, o, 'p95'], model)}]")
-        return f"{band:>30}"
-
-    head = "".join(f"{o.split('_')[0] + ' ' + unit(o, model):>30}" for o in shown)
-    lines = [_header("stress", priors, args) + "; same draws for unchanged inputs", "",
-             "p50 [p5, p95] per scenario; P(<0) and the change of the median with its paired s.e.",
-             f"{'scenario':<17}{head}{'P(' + key + '<0)':>16}{'Δ p50 ' + key:>26}"]
-    for name in table["scenario"].unique():
-        cells = "".join(cell(name, o) for o in shown)
-        change = value[name, key, "p50"] - value["base", key, "p50"]
-        delta = "" if name == "base" else (f"{_money(key, change, model)} ± "
-                                          f"{_money(key, se[name, key, 'p50'], model)}")
-        lines.append(f"{name:<17}{cells}{value[name, key, 'p_negative']:>16.3f}{delta:>26}")
-    lines += ["", *(f"  {s.name}: {s.description}" for s in scenarios)]
-    return "\n".join(lines)
 
 
 def handle_sensitivity(args: argparse.Namespace) -> int:

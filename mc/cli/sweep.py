@@ -41,7 +41,7 @@ def handle(args: argparse.Namespace) -> int:
     check_output_option(args)
     check_cluster_option(args)
     from mc.cli.common import chosen_statistics, provenance
-    from mc.cli.risk import _table_percentiles
+    from mc.cli.stress import _table_percentiles
     from mc.overrides import apply_overrides
 
     priors = apply_overrides(load_priors(args.priors or default_priors_path()), args.overrides)
