@@ -212,7 +212,9 @@ def summarise(results: xr.Dataset | Mapping[str, np.ndarray], outputs: Iterable[
     if unknown:
         raise InputError("outputs", unknown[0], f"not in the results; choose from {', '.join(results)}")
     stats = {name: summary_with_se(np.asarray(results[name], dtype=float), percentiles) for name in outputs}
-    return summary_table(stats, units)
+    table = summary_table(stats, units)
+    table.attrs.update(dict(getattr(results, "attrs", {})))  # provenance: seed, draws, method, priors, model
+    return table
 
 
 TABLE_COLUMNS = ["output", "unit", "statistic", "value", "mc_se"]

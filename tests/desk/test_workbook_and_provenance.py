@@ -162,3 +162,13 @@ def test_no_abbreviations(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["run", "--dat", "2025-01-01"])
     assert exc.value.code == 2 and "unrecognized arguments: --dat" in capsys.readouterr().err
+
+
+def test_summarise_carries_the_runs_provenance_in_attrs():
+    import mc
+
+    priors = mc.load_priors()
+    table = mc.summarise(mc.simulate(priors, 2000, seed=7))
+    assert table.attrs["seed"] == 7 and table.attrs["n_draws"] == 2000 and table.attrs["method"] == "mc"
+    assert table.attrs["priors_hash"] == priors.hash and table.attrs["model_hash"] == priors.model.hash
+    assert table.attrs["model"] == "guosen_2024" and table.attrs["mc_version"] == mc.__version__
