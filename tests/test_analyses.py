@@ -1,4 +1,5 @@
 """The studies in analyses/: each writes exactly its declared files, refuses to clobber, and its numbers hold."""
+import json
 import importlib.util
 import subprocess
 import sys
@@ -35,7 +36,11 @@ def run_study(name, tmp_path, *args):
 
 
 def check_outputs(out, tables, figures):
-    assert {p.name for p in out.iterdir()} == expected_files(tables, figures)  # nothing else, no temp files
+    names = {p.name for p in out.iterdir()}
+    sidecars = {f"{t}.csv.meta.json" for t in tables}  # a run's provenance beside its CSV (tables from summarise)
+    assert expected_files(tables, figures) <= names <= expected_files(tables, figures) | sidecars  # no temp files
+    for sidecar in names & sidecars:
+        assert json.loads((out / sidecar).read_text())["provenance"]["seed"]
     for f in figures:
         assert (out / f"{f}.png").read_bytes()[:8] == PNG_MAGIC
     for t in tables:
