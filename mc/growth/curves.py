@@ -23,7 +23,7 @@ from typing import ClassVar, Mapping
 
 import numpy as np
 
-from mc.growth.priors import PriorSpec
+from mc.growth.spec import PriorSpec
 
 LN10 = math.log(10.0)
 _MIN_HEADROOM_LN = 1e-6  # logistic: ceiling must exceed the launch level

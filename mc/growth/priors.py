@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,69 +18,14 @@ from typing import Any, Mapping
 import numpy as np
 
 from mc.errors import InputError
+from mc.growth.curves import CURVES
+from mc.growth.spec import TEXT_KEYS, PriorSpec, require_text
 from mc.priors import read_toml
 
 DEFAULT_PRIORS_PATH = Path(__file__).resolve().parents[2] / "priors" / "growth.toml"
 SHARED_SECTION = "shared"
 OBSERVATION_SECTION = "observation"
 SHARED_PARAMS = ("log10_launch_tokens_per_day", "misfit_log10")
-_DIST_PARAMS = {"normal": ("mu", "sigma"), "lognormal": ("median", "sigma_log"), "halfnormal": ("sigma",)}
-_TEXT_KEYS = ("reason", "source")
-
-
-@dataclass(frozen=True)
-class PriorSpec:
-    """One parameter's prior: normal (mu, sigma), log-normal (median, sigma_log) or half-normal (sigma)."""
-
-    name: str
-    dist: str
-    params: Mapping[str, float]
-    reason: str = ""
-    source: str = ""
-
-    def from_standard_normal(self, z, xp):
-        """The parameter value for a standard (half-)normal `z` (numpy or pytensor `xp`)."""
-        if self.dist == "normal":
-            return self.params["mu"] + self.params["sigma"] * z
-        if self.dist == "halfnormal":
-            return self.params["sigma"] * abs(z)
-        return self.params["median"] * xp.exp(self.params["sigma_log"] * z)
-
-    def to_dict(self) -> dict:
-        return {"dist": self.dist, **self.params, "reason": self.reason, "source": self.source}
-
-    @classmethod
-    def from_dict(cls, name: str, table: Any, *, source: str) -> "PriorSpec":
-        """Validate one ``[section.name]`` table; raise InputError on any problem."""
-        if not isinstance(table, Mapping):
-            raise InputError(source, name, "must be a table with dist, its parameters, reason and source")
-        dist = table.get("dist")
-        if dist not in _DIST_PARAMS:
-            raise InputError(source, f"{name}.dist", f"{dist!r} is not one of {', '.join(map(repr, _DIST_PARAMS))}")
-        expected = set(_DIST_PARAMS[dist]) | set(_TEXT_KEYS) | {"dist"}
-        unknown = sorted(set(table) - expected)
-        if unknown:
-            raise InputError(source, f"{name}.{unknown[0]}", f"unknown key for a {dist} prior (expected {', '.join(sorted(expected))})")
-        params = {key: _positive_or_finite(source, name, key, table.get(key)) for key in _DIST_PARAMS[dist]}
-        texts = {key: _text(source, name, key, table.get(key)) for key in _TEXT_KEYS}
-        return cls(name, dist, params, **texts)
-
-
-def _positive_or_finite(source: str, name: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(source, f"{name}.{key}", f"must be a number, found {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise InputError(source, f"{name}.{key}", "must be finite")
-    if key != "mu" and value <= 0:
-        raise InputError(source, f"{name}.{key}", f"must be positive, found {value}")
-    return value
-
-
-def _text(source: str, name: str, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(source, f"{name}.{key}", "each prior needs a non-empty reason and source (text)")
-    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -155,8 +99,6 @@ def priors_from_dict(document: Mapping[str, Any], *, source: str = "<dict>") -> 
     -------
     GrowthPriors
     """
-    from mc.growth.curves import CURVES  # curves import PriorSpec from here
-
     known = {OBSERVATION_SECTION, SHARED_SECTION, *CURVES}
     for section in document:
         if section not in known:
@@ -183,13 +125,13 @@ def _section(document: Mapping, section: str, names: tuple[str, ...], source: st
 def _observation(table: Any, source: str) -> tuple[float, dict[str, str]]:
     if not isinstance(table, Mapping):
         raise InputError(source, OBSERVATION_SECTION, "missing section [observation] (rounding_max_fraction, reason, source)")
-    extra = sorted(set(table) - {"rounding_max_fraction", *_TEXT_KEYS})
+    extra = sorted(set(table) - {"rounding_max_fraction", *TEXT_KEYS})
     if extra:
         raise InputError(source, f"{OBSERVATION_SECTION}.{extra[0]}", "unknown key (expected rounding_max_fraction, reason, source)")
     value = table.get("rounding_max_fraction")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise InputError(source, f"{OBSERVATION_SECTION}.rounding_max_fraction", f"must be a number in [0, 1], found {value!r}")
-    texts = {k: _text(source, OBSERVATION_SECTION, k, table.get(k)) for k in _TEXT_KEYS}
+    texts = {k: require_text(source, OBSERVATION_SECTION, k, table.get(k)) for k in TEXT_KEYS}
     return float(value), texts
 
 
