@@ -26,13 +26,13 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from mc.distributions import FAMILIES, Distribution, ParameterError, solve_quantiles
 from mc.errors import InputError
+from mc.files import read_toml  # noqa: F401 - re-exported: every priors-like file is read by it
 from mc.model import DEFAULT_MODEL, Model, Quantity, load_model, resolve_model_path
 
 PRIORS_DIR = Path(__file__).resolve().parent.parent / "priors"
@@ -159,23 +159,6 @@ def load_priors(path: str | Path | None = None, *, model: Model | None = None) -
     """
     path = Path(path) if path is not None else default_priors_path()
     return priors_from_dict(read_toml(path), origin=str(path), model=model)
-
-
-def read_toml(path: str | Path) -> dict:
-    """Parse a TOML file, turning every way it can be unreadable into one InputError."""
-    origin = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InputError(origin, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(origin, "", f"cannot read the file ({exc.__class__.__name__}: {exc})") from None
-    if not text.strip():
-        raise InputError(origin, "", "file is empty")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(origin, "", f"not valid TOML: {exc}") from None
 
 
 def priors_from_dict(data: Mapping, *, origin: str = "<dict>", require_all: bool = True,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from mc.errors import InputError
 from mc.model.quantity import Quantity
+from mc.model.units import UnitError, describe, parse_unit, registry, same_unit
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,31 @@ def python_model(function: Callable[..., Mapping[str, Any]], inputs: Mapping[str
                   description=description, content=content)
     model.units_checked = False
     if check_units:
-        from mc.model.file import check_python_units
-
         model.units_checked = check_python_units(model, function)
     return model
+
+
+def check_python_units(model: Model, function) -> bool:
+    """Call a Python model once on pint quantities and check each output's unit.
+
+    Returns False (units unchecked) when the function does not accept pint
+    quantities; raises InputError when it does and an output's unit is wrong.
+    """
+    reg = registry()
+    try:
+        args = {n: np.ones(1) * parse_unit(q.unit, reg) for n, q in model.inputs.items()}
+        declared = {n: parse_unit(q.unit, reg) for n, q in model.outputs.items()}
+    except UnitError as exc:
+        raise InputError(model.origin, "units", str(exc)) from None
+    try:
+        with np.errstate(all="ignore"):
+            result = function(**args)
+        got = {n: result[n] for n in model.outputs}
+    except Exception:  # noqa: BLE001 - any failure only means the function cannot run on pint quantities
+        return False
+    for name, value in got.items():
+        unit = value if hasattr(value, "units") else reg.Quantity(1.0, "dimensionless")
+        if not same_unit(1.0 * unit.units if hasattr(unit, "units") else unit, declared[name]):
+            raise InputError(model.origin, f"outputs.{name}", f"the function returns {describe(1.0 * unit.units)} "
+                             f"but the output is declared in {describe(declared[name])}")
+    return True

@@ -39,10 +39,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from mc.errors import InputError
+from mc.files import read_toml
 from mc.model.core import Constant, Display, Model
 from mc.model.formula import FUNCTIONS, FormulaError, compile_formula, free_names, parse_formula
 from mc.model.quantity import Quantity, parse_domain
-from mc.model.units import UnitError, check_output_unit, conversion_factor, describe, parse_unit, registry, same_unit
+from mc.model.units import UnitError, check_output_unit, conversion_factor, parse_unit, registry
 
 MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
 _SECTIONS = {"model", "inputs", "constants", "outputs"}
@@ -68,8 +69,6 @@ def resolve_model_path(reference: str, relative_to: Path | None = None) -> Path:
 
 def load_model(path: str | Path) -> Model:
     """Read, parse and unit-check a model file (or a shipped model by name, e.g. ``"guosen_2024"``)."""
-    from mc.priors import read_toml  # one TOML reader for every file mc reads
-
     path = resolve_model_path(str(path)) if not Path(path).is_file() else Path(path)
     return model_from_dict(read_toml(path), origin=str(path))
 
@@ -321,31 +320,3 @@ def _display_factor(name: str, table: Mapping, section: str, origin: str, reg) -
 
 def _canonical(data: Mapping) -> dict:
     return {k: data[k] for k in sorted(data)}
-
-
-def check_python_units(model: Model, function) -> bool:
-    """Call a Python model once on pint quantities and check each output's unit.
-
-    Returns False (units unchecked) when the function does not accept pint
-    quantities; raises InputError when it does and an output's unit is wrong.
-    """
-    import numpy as np
-
-    reg = registry()
-    try:
-        args = {n: np.ones(1) * parse_unit(q.unit, reg) for n, q in model.inputs.items()}
-        declared = {n: parse_unit(q.unit, reg) for n, q in model.outputs.items()}
-    except UnitError as exc:
-        raise InputError(model.origin, "units", str(exc)) from None
-    try:
-        with np.errstate(all="ignore"):
-            result = function(**args)
-        got = {n: result[n] for n in model.outputs}
-    except Exception:  # noqa: BLE001 - any failure only means the function cannot run on pint quantities
-        return False
-    for name, value in got.items():
-        unit = value if hasattr(value, "units") else reg.Quantity(1.0, "dimensionless")
-        if not same_unit(1.0 * unit.units if hasattr(unit, "units") else unit, declared[name]):
-            raise InputError(model.origin, f"outputs.{name}", f"the function returns {describe(1.0 * unit.units)} "
-                             f"but the output is declared in {describe(declared[name])}")
-    return True

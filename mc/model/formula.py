@@ -16,7 +16,6 @@ one comparison ``< <= > >= == !=`` (true is 1.0, false 0.0), and the calls
 from __future__ import annotations
 
 import ast
-import operator
 from dataclasses import dataclass
 from functools import reduce
 from typing import Callable, Mapping, Union
