@@ -34,7 +34,7 @@ from mc.priors import Correlation, Priors
 
 _EIG_FLOOR = 1e-6  # smallest eigenvalue kept by the repair, so that Cholesky succeeds
 _SUPPORT = 0.25  # share of the largest loading for an input to count in a conflict
-_REPAIR_MESSAGE = ".*correlation matrix not positive definite; repaired"
+REPAIR_MESSAGE = ".*correlation matrix not positive definite; repaired"
 _IC_MIN_ROWS = 1024  # fewest rows of Iman-Conover scores, however short the block
 
 
@@ -270,19 +270,14 @@ def achieved_rank_correlations(draws, priors: Priors) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["pair", "target", "achieved", "mc_se"])
 
 
-def render_achieved(priors: Priors, attrs: Mapping) -> list[str]:
-    """Screen lines for `mc run`: target vs achieved rank correlations of the run's inputs.
+def render_achieved(priors: Priors, drawn: Mapping[str, np.ndarray]) -> list[str]:
+    """Screen lines for `mc run`: target vs achieved rank correlations of drawn inputs.
 
-    The inputs are redrawn from the run's seed and method (the same numbers, as
-    draws depend only on them), over the first stream block.
+    `drawn` are input draws of the run (:func:`mc.sampling.redraw_first_block` gives
+    its first stream block again, the same numbers).
     """
-    from mc.sampling import STREAM_BLOCK, draw
-
-    n = min(int(attrs["n_draws"]), STREAM_BLOCK)  # one stream block: enough for a ±0.004 estimate
-    with warnings.catch_warnings():  # a repair warning was given by the run itself; redrawing must not repeat it
-        warnings.filterwarnings("ignore", message=_REPAIR_MESSAGE, category=RuntimeWarning)
-        drawn = draw(priors, n, seed=int(attrs["seed"]), method=attrs["method"])
     table = achieved_rank_correlations(drawn, priors)
+    n = len(next(iter(drawn.values()))) if drawn else 0
     lines = ["", f"rank correlations ({priors.correlation.method}; achieved over {n:,} draws):"]
     for row in table.itertuples():
         lines.append(f"  {row.pair:<45} target {row.target:+.3f}  achieved {row.achieved:+.3f} ± {row.mc_se:.3f}")

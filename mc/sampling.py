@@ -22,6 +22,7 @@ correlation block, every input outside the changed one's correlated group.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -195,4 +196,18 @@ def draw(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", wor
         for n, v in values.items():
             out[n][block.start:block.stop] = v
     return out
+
+
+def redraw_first_block(priors: Priors, n_draws: int, *, seed: int, method: str = "mc") -> dict[str, np.ndarray]:
+    """The first stream block of a run's inputs again (the same numbers: draws depend only on seed and method).
+
+    The run itself already gave any correlation-repair warning, so the redraw
+    does not repeat it. Used to report achieved rank correlations after a run.
+    """
+    from mc.correlation import REPAIR_MESSAGE
+
+    n = min(int(n_draws), STREAM_BLOCK)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=REPAIR_MESSAGE, category=RuntimeWarning)
+        return draw(priors, n, seed=seed, method=method)
 

@@ -174,8 +174,10 @@ def render(table, attrs, priors: Priors, args: argparse.Namespace | None = None)
         lines.append("standard errors assume independent draws: conservative for lhs and sobol")
     if priors.correlation.pairs:
         from mc.correlation import render_achieved
+        from mc.sampling import redraw_first_block
 
-        lines += render_achieved(priors, attrs)
+        drawn = redraw_first_block(priors, attrs["n_draws"], seed=int(attrs["seed"]), method=attrs["method"])
+        lines += render_achieved(priors, drawn)
     return "\n".join(lines)
 
 
