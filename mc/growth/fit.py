@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mc.cache import default_cache_dir
 from mc.errors import InputError
 from mc.growth.curves import get_curve
 from mc.growth.data import TokenUsage
@@ -30,7 +30,6 @@ DEFAULT_DRAWS = 1000
 DEFAULT_TUNE = 1000
 DEFAULT_CHAINS = 4
 DEFAULT_CORES = 1  # measured: forking workers costs more than it saves on these tiny models
-CACHE_ENV = "MC_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -99,11 +98,6 @@ class GrowthFit:
         return {n: np.asarray(post[n].values, dtype=float).reshape(-1) for n in names}
 
 
-def default_cache_dir() -> Path:
-    """``$MC_CACHE_DIR`` if set, else ``~/.cache/mc``."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "mc")
-
-
 def cache_key(data: TokenUsage, priors: GrowthPriors, curve: str, *, until, draws: int, tune: int,
               chains: int, seed: int) -> str:
     """SHA-256 over everything that changes a fit's numbers."""
@@ -137,7 +131,7 @@ def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: dat
     seed : int
         ``random_seed`` for :func:`pymc.sample`; the fit is reproducible.
     cache_dir : path-like, optional
-        Default :func:`default_cache_dir`.
+        Default :func:`mc.cache.default_cache_dir`.
     use_cache : bool
         Load a matching cached posterior and store new ones.
     allow_unconverged : bool
