@@ -29,19 +29,11 @@ from scipy import optimize
 from mc.errors import InputError
 from mc.priors import Priors
 from mc.sampling import draw
-from mc.stats import STATISTICS, moments_with_se, quantiles_with_se
+from mc.stats import STATISTICS, statistic_with_se
 
 MODES = ("fix", "scale")
 _SCAN_DECADES = 8  # breakeven scans x / 10**8 ... x * 10**8 around the point value (inside the domain)
 _SCAN_POINTS = 400
-
-
-def statistic_with_se(values: np.ndarray, statistic: str) -> tuple[float, float]:
-    """One statistic of :data:`mc.stats.STATISTICS` (p1 ... p99, mean, sd, p_negative) and its s.e."""
-    if statistic.startswith("p") and statistic[1:].replace(".", "", 1).isdigit():
-        q, se = quantiles_with_se(values, [float(statistic[1:]) / 100])
-        return float(q[0]), float(se[0])
-    return moments_with_se(values)[statistic]
 
 
 def _check_statistic(statistic: str) -> None:

@@ -36,7 +36,7 @@ import pandas as pd
 from mc.errors import InputError
 from mc.priors import PRIORS_DIR, Assumption, Priors, parse_assumption, read_toml
 from mc.results import simulate, summarise
-from mc.stats import STATISTICS
+from mc.stats import STATISTICS, statistic_with_se
 
 SCENARIOS_DIR = PRIORS_DIR / "scenarios"
 BASE = "base"
@@ -227,8 +227,6 @@ def paired_change_se(base: np.ndarray, scenario: np.ndarray, statistic: str,
     deviation over sqrt(batches) estimates the error of the whole-run
     difference (conservative for lhs and sobol, like every iid error here).
     """
-    from mc.goalseek import statistic_with_se
-
     if statistic not in STATISTICS and not statistic.startswith("p"):
         return float("nan")
     n = min(base.size, scenario.size)

@@ -382,3 +382,11 @@ def summary_with_se(values: np.ndarray, percentiles=PERCENTILES) -> dict[str, tu
         sketch.select(chunk, index)
     return summary_from(moments, percentiles,
                         lambda p: quantiles_from_order_statistics(x.size, p, sketch.order_statistics()))
+
+
+def statistic_with_se(values: np.ndarray, statistic: str) -> tuple[float, float]:
+    """One statistic of :data:`mc.stats.STATISTICS` (p1 ... p99, mean, sd, p_negative) and its s.e."""
+    if statistic.startswith("p") and statistic[1:].replace(".", "", 1).isdigit():
+        q, se = quantiles_with_se(values, [float(statistic[1:]) / 100])
+        return float(q[0]), float(se[0])
+    return moments_with_se(values)[statistic]
