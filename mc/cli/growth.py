@@ -10,7 +10,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from mc.cli.common import DEFAULT_SEED, check_plot_option, iso_date, nonnegative_int, positive_int
+from mc.cli.common import (DEFAULT_SEED, FORMATS, check_output_path, check_plot_option, iso_date, nonnegative_int,
+                           positive_int)
 from mc.display import WAN_YI
 from mc.errors import InputError
 from mc.export import check_writable
@@ -31,25 +32,37 @@ def register(subparsers) -> None:
 
     forecast = subparsers.add_parser("forecast", help="tokens per day at a date (posterior predictive)",
                                      description="Posterior predictive percentiles of tokens per day at a date.")
-    forecast.add_argument("--date", type=iso_date, required=True, help="target date YYYY-MM-DD")
+    forecast.add_argument("--date", type=iso_date, required=True, nargs="+", metavar="DATE",
+                          help="target date(s) YYYY-MM-DD (several: one row each)")
     forecast.add_argument("--data", type=Path, help="token-usage CSV (default priors/token_usage.csv)")
     _common(forecast)
-    forecast.add_argument("--force", action="store_true", help="overwrite an existing --plot file")
+    _table_options(forecast)
     forecast.set_defaults(handler=run_forecast)
 
     backtest = subparsers.add_parser("backtest", help="fit up to a date, score predictions of later announcements",
                                      description="Fit on rows up to --until and score the predictions of later rows.")
     backtest.add_argument("data", type=Path, help="token-usage CSV")
     _common(backtest, until_required=True)
-    backtest.add_argument("--force", action="store_true", help="overwrite an existing --plot file")
+    _table_options(backtest)
     backtest.set_defaults(handler=run_backtest)
+
+
+def _table_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="write the table here (csv, parquet, xlsx or md, from the suffix)")
+    parser.add_argument("--format", choices=FORMATS, help="table format for --out")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing --out or --plot file")
 
 
 def _common(parser: argparse.ArgumentParser, *, until_required: bool = False) -> None:
     parser.add_argument("--curve", choices=CURVE_CHOICES, default="all",
-                        help="growth-curve family, or all (weighted mix; default)")
-    parser.add_argument("--until", type=iso_date, required=until_required,
-                        help="fit only announcements dated on or before this day")
+                        help="growth-curve family, or all (weighted mix of the curves that converge; default)")
+    if until_required:
+        parser.add_argument("--until", type=iso_date, required=True, nargs="+", metavar="DATE",
+                            help="fit only announcements on or before this day; several dates: one backtest each")
+    else:
+        parser.add_argument("--until", type=iso_date, help="fit only announcements dated on or before this day")
+    parser.add_argument("--sampler", choices=("auto", "nutpie", "pymc"), default="auto",
+                        help="NUTS implementation (default auto: nutpie when installed, else PyMC)")
     parser.add_argument("--priors", type=Path, help="growth priors TOML (default priors/growth.toml)")
     parser.add_argument("--draws", type=positive_int, default=1000, help="NUTS draws per chain (default 1000)")
     parser.add_argument("--tune", type=positive_int, default=1000, help="NUTS tuning steps per chain (default 1000)")
@@ -72,18 +85,24 @@ def _inputs(args: argparse.Namespace, data_path):
 
     data = load_token_usage(data_path)
     priors = load_growth_priors(args.priors)
-    if getattr(args, "out", None) is not None:  # a posterior netCDF, not a table: no format to infer
-        check_writable(args.out, force=args.force)
+    if getattr(args, "out", None) is not None:
+        if args.command == "fit":  # a posterior netCDF, not a table: no format to infer
+            check_writable(args.out, force=args.force)
+        else:
+            check_output_path(args.out, option="--out", force=args.force, fmt=args.format)
     check_plot_option(args)
     from mc.progress import wants_progress
 
-    options = FitOptions(until=args.until, draws=args.draws, tune=args.tune, cores=args.cores, seed=args.seed,
-                         progressbar=wants_progress(quiet=args.quiet or args.json),
+    until = args.until if not isinstance(args.until, list) else None  # backtest folds set their own
+    options = FitOptions(until=until, draws=args.draws, tune=args.tune, cores=args.cores, seed=args.seed,
+                         progressbar=wants_progress(quiet=args.quiet or args.json), sampler=args.sampler,
                          cache_dir=args.cache_dir, allow_unconverged=args.allow_unconverged)
     return data, priors, options
 
 
 def _warn_unconverged(fits) -> None:
+    for name, reason in getattr(fits, "excluded", {}).items():
+        print(f"mc: warning: {name} left out of the mix: {reason}", file=sys.stderr)
     for name, fit in fits.items():
         problems = fit.diagnostics.problems()
         if problems:
@@ -139,58 +158,115 @@ def _fit_line(name: str, record: dict) -> str:
 
 
 def run_forecast(args: argparse.Namespace) -> int:
-    """Handler for `mc forecast`."""
-    from mc.growth.workflow import check_target_date, fit_curves, forecast_at
+    """Handler for `mc forecast`: one row per --date."""
+    from mc.growth.workflow import check_target_date, fit_curves, forecasts_at
 
-    check_target_date(args.date)
     data, priors, options = _inputs(args, args.data)
+    dates = [check_target_date(d, data.start) for d in args.date]
     fits = fit_curves(data, priors, args.curve, options)
     _warn_unconverged(fits)
-    result = forecast_at(args.date, fits, curve=args.curve, seed=args.seed)
+    results = forecasts_at(dates, fits, curve=args.curve, seed=args.seed)
     if args.plot is not None:
-        _plot(fits, data, args.date, args)
+        _plot(fits, data, max(dates), args, marks=dates)
+    table = _forecast_table(results)
+    if args.out is not None:
+        from mc.export import write_table
+
+        write_table(table, args.out, fmt=args.format, force=args.force, option="--out")
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        records = [r.to_dict() for r in results]
+        print(json.dumps(records[0] if len(records) == 1 else {"forecasts": records}, indent=2))
         return 0
-    p = result.percentiles_tokens_per_day
-    print(f"{result.date.isoformat()}, {args.curve} (data as of {result.as_of.isoformat()}): median "
-          f"{p[50] / WAN_YI:.3g}万亿 tokens/day; 50% interval {p[25] / WAN_YI:.3g}-{p[75] / WAN_YI:.3g}万亿, "
-          f"90% interval {p[5] / WAN_YI:.3g}-{p[95] / WAN_YI:.3g}万亿")
-    if result.weights is not None:
-        weights = ", ".join(f"{k} {w:.2f}" for k, w in result.weights.weights.items())
-        print(f"weights ({result.weights.method}): {weights}")
-        if result.weights.note:
-            print(f"note: {result.weights.note}")
-    if args.plot is not None:
-        print(f"wrote {args.plot}")
+    for result in results:
+        p = result.percentiles_tokens_per_day
+        print(f"{result.date.isoformat()}, {args.curve} (data as of {result.as_of.isoformat()}): median "
+              f"{p[50] / WAN_YI:.3g}万亿 tokens/day; 50% interval {p[25] / WAN_YI:.3g}-{p[75] / WAN_YI:.3g}万亿, "
+              f"90% interval {p[5] / WAN_YI:.3g}-{p[95] / WAN_YI:.3g}万亿")
+    _print_weights(results[0].weights)
+    for option in ("out", "plot"):
+        if getattr(args, option) is not None:
+            print(f"wrote {getattr(args, option)}")
     return 0
 
 
+def _print_weights(weights) -> None:
+    if weights is None:
+        return
+    text = ", ".join(f"{k} {w:.2f}" for k, w in weights.weights.items())
+    print(f"weights ({weights.method}): {text}")
+    if weights.note:
+        print(f"note: {weights.note}")
+
+
+def _forecast_table(results):
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        row = {"date": r.date.isoformat(), "curve": r.curve, "data_as_of": r.as_of.isoformat()}
+        row.update({f"p{q}_tokens_per_day": v for q, v in r.percentiles_tokens_per_day.items()})
+        row["weighting_method"] = r.weights.method if r.weights is not None else "single curve"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def run_backtest(args: argparse.Namespace) -> int:
-    """Handler for `mc backtest`."""
+    """Handler for `mc backtest`: one backtest per --until date."""
+    from dataclasses import replace
+
     from mc.growth.backtest import run_backtest as backtest
 
     data, priors, options = _inputs(args, args.data)
-    result = backtest(data, priors, args.until, args.curve, options)
+    results = [backtest(data, priors, until, args.curve, replace(options, until=until)) for until in args.until]
     if args.plot is not None:
-        _plot(result.fits, data, data.dates[-1], args)
+        last = results[-1]
+        _plot(last.fits, data, data.dates[-1], args, held_out=True)
+    table = _backtest_table(results)
+    if args.out is not None:
+        from mc.export import write_table
+
+        write_table(table, args.out, fmt=args.format, force=args.force, option="--out")
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        records = [r.to_dict() for r in results]
+        print(json.dumps(records[0] if len(records) == 1 else {"backtests": records}, indent=2))
         return 0
-    print(f"backtest of {args.curve}, fitted to {args.until.isoformat()}:")
+    for result in results:
+        _print_backtest(result, args.curve)
+    for option in ("out", "plot"):
+        if getattr(args, option) is not None:
+            print(f"wrote {getattr(args, option)}")
+    return 0
+
+
+def _print_backtest(result, curve: str) -> None:
+    print(f"backtest of {curve}, fitted to {result.until.isoformat()}:")
     for p in result.points:
         print(f"  {p['date']}: actual {p['actual'] / WAN_YI:.3g}万亿, median {p['p50'] / WAN_YI:.3g}万亿, "
               f"90% {p['p5'] / WAN_YI:.3g}-{p['p95'] / WAN_YI:.3g}万亿, in 50%: {p['covered_50']}, in 90%: {p['covered_90']}")
     for label, s in (("model", result.summary), ("baseline", result.summary["baseline"])):
         print(f"  {label:<8} coverage 50% {s['coverage_50']:.2f}, 90% {s['coverage_90']:.2f}, "
-              f"log score {s['log_score']:.3f}, CRPS {s['crps_log10']:.4f} (log10)")
-    return 0
+              f"log score {s['log_score']:.3f}, CRPS {s['crps_log10']:.4f} (log10), "
+              f"90% width {s['width_90_log10']:.2f} decades")
+    if "note" in result.summary:
+        print(f"  note: {result.summary['note']}")
+    if "weighting_method" in result.summary:
+        print(f"  weights ({result.summary['weighting_method']}): "
+              + ", ".join(f"{k} {w:.2f}" for k, w in result.summary["weights"].items()))
+    for name, reason in result.summary.get("excluded_curves", {}).items():
+        print(f"  left out: {name} ({reason})")
 
 
-def _plot(fits, data, horizon: date, args: argparse.Namespace) -> None:
+def _backtest_table(results):
+    import pandas as pd
+
+    rows = [{"until": r.until.isoformat(), "curve": r.curve, **p} for r in results for p in r.points]
+    return pd.DataFrame(rows)
+
+
+def _plot(fits, data, horizon: date, args: argparse.Namespace, *, marks=(), held_out: bool = False) -> None:
     from mc.growth.plots import plot_growth
 
-    plot_growth(fits, data, horizon, args.plot, seed=args.seed, force=args.force)
+    plot_growth(fits, data, horizon, args.plot, seed=args.seed, force=args.force, marks=marks, held_out=held_out)
 
 
 def _one_year_after(day: date) -> date:

@@ -10,6 +10,9 @@ includes the rounding of "超过X" figures):
 - crps_log10: mean CRPS in log10 units, sample (energy) form
   E|X - y| - E|X - X'| / 2; lower is better.
 
+A backtest with a single held-out announcement says so in its summary
+(``note``): its coverage is one yes-or-no, not a rate.
+
 The baseline is what a spreadsheet would do: extend the straight line in log10
 through the last two training announcements. To be scored the same way it is
 made a normal in log10 with standard deviation
@@ -75,7 +78,7 @@ def baseline_log10(train: TokenUsage, dates, priors: GrowthPriors, *, n_draws: i
     t = train.years_since_launch[-2:]
     y = train.log10_tokens_per_day[-2:]
     slope = (y[1] - y[0]) / (t[1] - t[0])
-    horizon = years_since_launch(dates) - t[1]
+    horizon = years_since_launch(dates, train.start) - t[1]
     mean = y[1] + slope * horizon
     sd = np.sqrt(priors.rounding_sd_log10 ** 2 + (BASELINE_RATE_RELATIVE_SD * slope * horizon) ** 2)
     return mean + sd * np.random.default_rng([seed, 13]).standard_normal((n_draws, len(mean)))
@@ -113,14 +116,25 @@ def run_backtest(data: TokenUsage, priors: GrowthPriors, until: date, curve: str
     if len(test) == 0:
         raise InputError(data.path, "--until", f"no rows after {until.isoformat()} to predict")
     fits = fit_curves(data, priors, curve, replace(options, until=until))
-    draws, weights = predictive_log10_for(fits, list(test.dates), seed=options.seed, announced=True)
+    draws, weights = predictive_log10_for(fits, list(test.dates), seed=options.seed, announced=True,
+                                          kinds=list(test.kinds))
     points, summary = score_points(draws, test)
+    summary["held_out"] = len(test)
+    if len(test) == 1:
+        summary["note"] = ("a single held-out announcement: each coverage figure is one yes-or-no (1.00 or 0.00), "
+                           "not a coverage rate")
+    if fits.excluded:
+        summary["excluded_curves"] = dict(fits.excluded)
     base = baseline_log10(train, list(test.dates), priors, n_draws=draws.shape[0], seed=options.seed)
     _, summary["baseline"] = score_points(base, test)
     summary["baseline"]["method"] = (f"log-linear through the last two training rows; normal in log10, sd = "
                                      f"sqrt(rounding_sd^2 + ({BASELINE_RATE_RELATIVE_SD} * slope * horizon)^2)")
     summary["log_score_method"] = "Gaussian KDE (Scott) of predictive log10 draws"
+    summary["width_90_log10"] = float(np.mean([np.log10(p["p95"] / p["p5"]) for p in points]))
+    summary["baseline"]["width_90_log10"] = float(np.mean(np.percentile(base, 95, axis=0)
+                                                          - np.percentile(base, 5, axis=0)))
     if weights is not None:
         summary["weights"] = dict(weights.weights)
         summary["weighting_method"] = weights.method
+        summary["weighting_note"] = weights.note
     return BacktestResult(curve, until, points, summary, fits)

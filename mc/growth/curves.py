@@ -4,7 +4,7 @@ Each family is a tiny class: ``function(t_years, **params)`` is the pure numpy
 curve, ``tensor_function`` the same formula on PyTensor variables (used inside
 the PyMC model), and ``default_priors`` the built-in priors (the shipped
 ``priors/growth.toml`` holds the same numbers with their reasons). Time is in
-years since launch (2024-05-15); every curve returns log10 tokens per day.
+years since the series' start (its launch); every curve returns log10 tokens per day.
 Rates are continuously compounded per year (natural log per year; 2.30 = x10 a
 year). Parameters broadcast, so a column of posterior draws against a row of
 times gives a (draws, times) array.
@@ -29,17 +29,32 @@ LN10 = math.log(10.0)
 _MIN_HEADROOM_LN = 1e-6  # logistic: ceiling must exceed the launch level
 
 
-def _normal(name: str, mu: float, sigma: float) -> PriorSpec:
-    return PriorSpec(name, "normal", {"mu": mu, "sigma": sigma}, "built-in default", "see priors/growth.toml")
+def _normal(name: str, mu: float, sigma: float, relative_to: str = "") -> PriorSpec:
+    return PriorSpec(name, "normal", {"mu": mu, "sigma": sigma}, "built-in default", "see priors/growth.toml",
+                     relative_to)
+
+
+def _halfnormal(name: str, sigma: float) -> PriorSpec:
+    return PriorSpec(name, "halfnormal", {"sigma": sigma}, "built-in default", "see priors/growth.toml")
 
 
 def _lognormal(name: str, median: float, sigma_log: float) -> PriorSpec:
     return PriorSpec(name, "lognormal", {"median": median, "sigma_log": sigma_log}, "built-in default", "see priors/growth.toml")
 
 
-LAUNCH_PRIOR = _normal("log10_launch_tokens_per_day", 11.0, 1.0)
-MISFIT_PRIOR = PriorSpec("misfit_log10", "halfnormal", {"sigma": 0.05}, "built-in default", "see priors/growth.toml")
-CEILING_PRIOR = _normal("log10_ceiling_tokens_per_day", 14.5, 0.5)
+LAUNCH_PRIOR = _normal("log10_launch_tokens_per_day", 0.0, 1.0, "first_row")
+MISFIT_PRIOR = _halfnormal("misfit_log10", 0.05)
+LEVEL_DIFFUSION_PRIOR = _halfnormal("level_diffusion_log10", 0.15)
+RATE_DIFFUSION_PRIOR = _halfnormal("rate_diffusion_log10", 0.6)
+CEILING_PRIOR = _normal("log10_ceiling_tokens_per_day", 1.5, 0.75, "last_row")
+
+
+def saturate_log10(log10_tokens, max_log10_tokens, xp=np):
+    """Smooth physical bound: log10 of 1 / (1/N + 1/B); below B always, N when N << B.
+
+    Works on numpy or PyTensor (`xp`); ``B = 10 ** max_log10_tokens``.
+    """
+    return -xp.logaddexp(-LN10 * log10_tokens, -LN10 * max_log10_tokens) / LN10
 
 
 class Curve:

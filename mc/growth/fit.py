@@ -1,7 +1,14 @@
 """Fit a growth curve with NUTS, check convergence, cache the posterior.
 
 A fit is keyed by everything that changes its numbers (data rows, priors,
-curve, cut-off date, draws, tuning, chains, seed, mc version). The posterior is
+curve, cut-off date, draws, tuning, target acceptance, chains, seed, sampler,
+mc version).
+
+The sampler is nutpie (Rust NUTS on a numba-compiled model) when it is
+installed, else PyMC's own NUTS; both are gated the same way. A fit that fails
+the gate is refit once automatically with a higher target acceptance
+(:data:`RETRY_TARGET_ACCEPT`) and :data:`RETRY_TUNE_FACTOR` times the tuning
+before anything is refused; the diagnostics record how many attempts it took. The posterior is
 stored as netCDF in the cache folder under that key, and the key is also
 written into the file's attributes so that a file made from other inputs is
 detected and refitted rather than trusted.
@@ -12,7 +19,7 @@ import hashlib
 import json
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +29,7 @@ from mc.cache import default_cache_dir
 from mc.errors import InputError
 from mc.growth.curves import get_curve
 from mc.growth.data import TokenUsage
+from mc.growth.model import NOISE_PARAMS
 from mc.growth.priors import GrowthPriors
 
 MAX_RHAT = 1.01
@@ -29,7 +37,10 @@ MIN_ESS = 400
 DEFAULT_DRAWS = 1000
 DEFAULT_TUNE = 1000
 DEFAULT_CHAINS = 4
-DEFAULT_CORES = 1  # measured: forking workers costs more than it saves on these tiny models
+DEFAULT_CORES = 1  # PyMC: forking workers costs more than it saves on these tiny models (nutpie uses threads)
+RETRY_TARGET_ACCEPT = 0.995
+RETRY_TUNE_FACTOR = 3
+SAMPLERS = ("auto", "nutpie", "pymc")
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,8 @@ class Diagnostics:
     min_ess_tail: float
     divergences: int
     seconds: float
+    attempts: int = 1
+    sampler: str = ""
 
     def problems(self) -> list[str]:
         """What fails the gate (empty when the fit converged)."""
@@ -58,7 +71,8 @@ class Diagnostics:
 
     def to_dict(self) -> dict:
         return {"max_rhat": self.max_rhat, "min_ess_bulk": self.min_ess_bulk, "min_ess_tail": self.min_ess_tail,
-                "divergences": self.divergences, "seconds": self.seconds}
+                "divergences": self.divergences, "seconds": self.seconds, "attempts": self.attempts,
+                "sampler": self.sampler}
 
 
 @dataclass(frozen=True)
@@ -94,25 +108,39 @@ class GrowthFit:
     def posterior_draws(self) -> dict[str, np.ndarray]:
         """Each named parameter as a 1-D array, chains then draws (deterministic order)."""
         post = self.idata.posterior
-        names = [*self.priors.for_curve(self.curve), "misfit_log10"]
+        names = [*self.priors.for_curve(self.curve), *NOISE_PARAMS]
         return {n: np.asarray(post[n].values, dtype=float).reshape(-1) for n in names}
 
 
 def cache_key(data: TokenUsage, priors: GrowthPriors, curve: str, *, until, draws: int, tune: int,
-              chains: int, seed: int) -> str:
+              chains: int, seed: int, target_accept: float | None = None, sampler: str = "pymc") -> str:
     """SHA-256 over everything that changes a fit's numbers."""
     from mc import __version__
 
     parts = {"data": data.canonical_text(), "priors": priors.content_hash(), "curve": curve,
              "until": until.isoformat() if until else None, "draws": draws, "tune": tune, "chains": chains,
-             "seed": seed, "mc_version": __version__}
+             "seed": seed, "target_accept": target_accept, "sampler": sampler, "mc_version": __version__}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def resolve_sampler(sampler: str = "auto") -> str:
+    """"nutpie" when asked for or installed ("auto"), else "pymc"."""
+    if sampler not in SAMPLERS:
+        raise InputError("--sampler", "", f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    if sampler != "auto":
+        return sampler
+    try:
+        import nutpie  # noqa: F401
+    except ImportError:
+        return "pymc"
+    return "nutpie"
 
 
 def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: date | None = None,
                draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE, chains: int = DEFAULT_CHAINS,
                cores: int = DEFAULT_CORES, seed: int = 0, cache_dir: str | Path | None = None,
-               use_cache: bool = True, allow_unconverged: bool = False, progressbar: bool = False) -> GrowthFit:
+               use_cache: bool = True, allow_unconverged: bool = False, progressbar: bool = False,
+               sampler: str = "auto", retry: bool = True) -> GrowthFit:
     """Fit `curve` to the rows on or before `until`, or load the cached fit.
 
     Parameters
@@ -127,42 +155,66 @@ def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: dat
     draws, tune, chains : int
         NUTS draws and tuning steps per chain, and the number of chains.
     cores : int
-        Worker processes (1 or 2).
+        Worker processes for PyMC (1 or 2); nutpie always uses two threads.
     seed : int
-        ``random_seed`` for :func:`pymc.sample`; the fit is reproducible.
+        Seeds the sampler; the fit is reproducible.
     cache_dir : path-like, optional
-        Default :func:`mc.cache.default_cache_dir`.
+        Default :func:`default_cache_dir`.
     use_cache : bool
         Load a matching cached posterior and store new ones.
     allow_unconverged : bool
-        Return a fit that fails the convergence gate instead of raising.
+        Return a fit that fails the convergence gate (after the retry) instead of raising.
     progressbar : bool
-        Show PyMC's sampling progress (the CLI turns it on for a terminal).
+        Show the sampler's progress (the CLI turns it on for a terminal).
+    sampler : str
+        "auto" (nutpie if installed), "nutpie" or "pymc".
+    retry : bool
+        Refit once with target acceptance :data:`RETRY_TARGET_ACCEPT` and
+        :data:`RETRY_TUNE_FACTOR` times the tuning when the first fit fails the gate.
 
     Raises
     ------
     InputError
         Fewer than two rows to fit, or the fit failed the gate (max R-hat above
-        1.01, any divergence, bulk or tail ESS below 400) without `allow_unconverged`.
+        1.01, any divergence, bulk or tail ESS below 400) after the retry,
+        without `allow_unconverged`.
     """
-    get_curve(curve)
+    chosen = get_curve(curve)
     fitted = data.until(until)
     if len(fitted) < 2:
         where = f"on or before {until.isoformat()}" if until else "in the file"
         raise InputError(data.path, "rows", f"{len(fitted)} row(s) {where}; a growth fit needs at least 2")
-    key = cache_key(fitted, priors, curve, until=until, draws=draws, tune=tune, chains=chains, seed=seed)
+    settings = [(tune, chosen.target_accept)]
+    if retry:
+        settings.append((tune * RETRY_TUNE_FACTOR, max(RETRY_TARGET_ACCEPT, chosen.target_accept)))
+    sampler = resolve_sampler(sampler)
+    for attempt, (tune_now, accept) in enumerate(settings, start=1):
+        result = _fit_once(fitted, priors, curve, until=until, draws=draws, tune=tune_now, target_accept=accept,
+                           chains=chains, cores=cores, seed=seed, cache_dir=cache_dir, use_cache=use_cache,
+                           progressbar=progressbar, sampler=sampler, attempt=attempt)
+        if not result.diagnostics.problems():
+            break
+    check_converged(result, allow_unconverged=allow_unconverged)
+    return result
+
+
+def _fit_once(fitted: TokenUsage, priors: GrowthPriors, curve: str, *, until, draws, tune, target_accept, chains,
+              cores, seed, cache_dir, use_cache, progressbar, sampler, attempt) -> GrowthFit:
+    """One sampler run (or its cached result) with fixed settings."""
+    key = cache_key(fitted, priors, curve, until=until, draws=draws, tune=tune, chains=chains, seed=seed,
+                    target_accept=target_accept, sampler=sampler)
     path = Path(cache_dir or default_cache_dir()) / "growth" / f"{curve}-{key[:24]}.nc"
     idata = _load_cached(path, key) if use_cache else None
     from_cache = idata is not None
     if idata is None:
         idata = _sample(fitted, priors, curve, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
-                        progressbar=progressbar)
+                        progressbar=progressbar, target_accept=target_accept, sampler=sampler)
         _attach(idata, key, curve, until, fitted)
+        _add_log_likelihood(idata, fitted, priors, curve)
         if use_cache:
             _store(idata, path)
-    result = GrowthFit(curve, idata, fitted, priors, until, key, from_cache, _read_diagnostics(idata))
-    check_converged(result, allow_unconverged=allow_unconverged)
-    return result
+    diagnostics = replace(_read_diagnostics(idata), attempts=attempt, sampler=sampler)
+    return GrowthFit(curve, idata, fitted, priors, until, key, from_cache, diagnostics)
 
 
 def check_converged(fit: GrowthFit, *, allow_unconverged: bool = False) -> list[str]:
@@ -170,35 +222,60 @@ def check_converged(fit: GrowthFit, *, allow_unconverged: bool = False) -> list[
     problems = fit.diagnostics.problems()
     if problems and not allow_unconverged:
         raise InputError(fit.data.path, f"{fit.curve} fit",
-                         "did not converge (" + "; ".join(problems) + "); raise --draws/--tune, "
-                         "change the priors, or pass --allow-unconverged")
+                         "did not converge (" + "; ".join(problems) + f") after {fit.diagnostics.attempts} "
+                         "attempt(s); raise --draws/--tune, change the priors, or pass --allow-unconverged")
     return problems
 
 
-def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, chains, cores, seed, progressbar):
-    import pymc as pm
-
+def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, chains, cores, seed, progressbar,
+            target_accept, sampler):
     from mc.growth.model import build_growth_model
 
     started = time.perf_counter()
-    model = build_growth_model(data.years_since_launch, data.log10_tokens_per_day, get_curve(curve), priors)
+    model = build_growth_model(data, get_curve(curve), priors)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BLAS notice, small-sample chatter; the gate reports what matters
-        idata = pm.sample(draws, tune=tune, chains=chains, cores=min(2, cores, chains), random_seed=seed,
-                          model=model, target_accept=get_curve(curve).target_accept, progressbar=progressbar,
-                          quiet=not progressbar, compute_convergence_checks=False, idata_kwargs={"log_likelihood": True})
+        if sampler == "nutpie":
+            import nutpie
+
+            compiled = nutpie.compile_pymc_model(model)
+            idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=2, seed=seed,
+                                  target_accept=target_accept, progress_bar=progressbar)
+        else:
+            import pymc as pm
+
+            idata = pm.sample(draws, tune=tune, chains=chains, cores=min(2, cores, chains), random_seed=seed,
+                              model=model, target_accept=target_accept, progressbar=progressbar,
+                              quiet=not progressbar, compute_convergence_checks=False)
     idata.posterior.attrs["mc_fit_seconds"] = time.perf_counter() - started
     return idata
+
+
+def _add_log_likelihood(idata, data: TokenUsage, priors: GrowthPriors, curve: str) -> None:
+    """Pointwise leave-one-out log densities per draw (the GP LOO identity), for PSIS-LOO."""
+    import xarray as xr
+
+    from mc.growth.predictive import pointwise_loo_log_density
+
+    post = idata.posterior
+    shape = (post.sizes["chain"], post.sizes["draw"])
+    names = [*priors.for_curve(curve), *NOISE_PARAMS]
+    draws = {n: np.asarray(post[n].values, dtype=float).reshape(-1) for n in names}
+    values = pointwise_loo_log_density(curve, draws, data, priors).reshape(*shape, len(data))
+    idata.add_groups(log_likelihood=xr.Dataset(
+        {"log10_tokens_per_day": (("chain", "draw", "announcement"), values)},
+        coords={"chain": post["chain"].values, "draw": post["draw"].values, "announcement": np.arange(len(data))}))
 
 
 def _read_diagnostics(idata) -> Diagnostics:
     import arviz as az
 
+    names = [n for n in idata.posterior.data_vars if not n.endswith("_z")] or list(idata.posterior.data_vars)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rhat = az.rhat(idata).to_array().values
-        bulk = az.ess(idata, method="bulk").to_array().values
-        tail = az.ess(idata, method="tail").to_array().values
+        rhat = az.rhat(idata, var_names=names).to_array().values
+        bulk = az.ess(idata, method="bulk", var_names=names).to_array().values
+        tail = az.ess(idata, method="tail", var_names=names).to_array().values
     return Diagnostics(float(np.nanmax(rhat)), float(np.nanmin(bulk)), float(np.nanmin(tail)),
                        int(idata.sample_stats["diverging"].values.sum()),
                        float(idata.posterior.attrs.get("mc_fit_seconds", float("nan"))))

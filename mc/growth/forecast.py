@@ -1,9 +1,7 @@
-"""Posterior predictive token volume at future dates, per curve or as a weighted mix.
+"""Posterior predictive token volume at future dates as a weighted mix of curves, and its summary.
 
-A predictive draw is the curve at the date for one posterior draw, plus that
-draw's misfit noise (true volume), or additionally shifted and spread by the
-announcement rounding (what a future announcement would say). Draws keep the
-posterior's order (chains then draws), so a seed fixes every number.
+One curve's predictive is :func:`mc.growth.predictive.predictive_log10`; here
+the curves are weighted (:func:`model_weights`) and mixed draw by draw.
 """
 from __future__ import annotations
 
@@ -13,13 +11,12 @@ from datetime import date
 
 import numpy as np
 
-from mc.growth.curves import get_curve
-from mc.growth.data import years_since_launch
 from mc.growth.fit import GrowthFit
+from mc.growth.predictive import predictive_log10
 
 PERCENTILES = (5, 25, 50, 75, 95)
 STACKING = "stacking"
-FALLBACK_METHOD = "BB-pseudo-BMA"
+EQUAL = "equal weights"
 PARETO_K_LIMIT = 0.7
 
 
@@ -55,39 +52,18 @@ class Forecast:
         return out
 
 
-def predictive_log10(fit: GrowthFit, dates, *, seed: int, announced: bool = False) -> np.ndarray:
-    """Posterior predictive log10 tokens per day, shape (draws, dates).
-
-    Parameters
-    ----------
-    fit : GrowthFit
-    dates : sequence of datetime.date
-    seed : int
-        Seeds the noise; the same seed gives the same draws.
-    announced : bool
-        False: the true daily volume (curve plus misfit). True: what an
-        announcement would state (also shifted down and spread by the rounding).
-    """
-    draws = fit.posterior_draws()
-    misfit = draws.pop("misfit_log10")
-    t_years = years_since_launch(dates)[None, :]
-    curve_log10 = get_curve(fit.curve).function(t_years, **{k: v[:, None] for k, v in draws.items()})
-    sd = misfit[:, None]
-    if announced:
-        sd = np.sqrt(sd ** 2 + fit.priors.rounding_sd_log10 ** 2)
-        curve_log10 = curve_log10 - fit.priors.rounding_offset_log10
-    rng = np.random.default_rng([seed, 7])
-    return curve_log10 + sd * rng.standard_normal(curve_log10.shape)
-
-
 def model_weights(fits: dict[str, GrowthFit], *, seed: int) -> ModelWeights:
-    """Stacking weights from PSIS-LOO, or Bayesian-bootstrap pseudo-BMA when LOO is unreliable.
+    """Stacking weights from PSIS-LOO when it is reliable, equal weights otherwise.
 
-    With a handful of announcements, leaving one out moves the posterior a lot
-    (Pareto k above 0.7), so stacking, which optimises the weights on those very
-    LOO densities, can put all weight on one curve by chance. In that case the
-    weights come from BB-pseudo-BMA, which propagates the uncertainty of the
-    LOO estimates and stays closer to equal weights; the note says so.
+    The pointwise values are exact leave-one-out densities given each draw
+    (the Gaussian-process identity, :func:`mc.growth.deviation.loo_log_density`),
+    so PSIS-LOO is valid for the correlated model. With a handful of
+    announcements, leaving one out still moves the posterior a lot (Pareto k
+    above 0.7): the LOO estimates are then unreliable, and stacking or
+    BB-pseudo-BMA, which both optimise on them, can put all weight on one curve
+    by chance. Then every curve gets the same weight: a choice that cannot
+    overfit, and whose calibration the backtests check (benchmarks/README.md).
+    The method and the worst k are stated in the result.
     """
     import arviz as az
 
@@ -98,19 +74,19 @@ def model_weights(fits: dict[str, GrowthFit], *, seed: int) -> ModelWeights:
         warnings.simplefilter("ignore")
         worst_k = max(float(np.max(az.loo(idata, pointwise=True).pareto_k.values)) for idata in idatas.values())
         if worst_k <= PARETO_K_LIMIT:
-            table, method, note = az.compare(idatas, ic="loo", method=STACKING), STACKING, ""
-        else:
-            table = az.compare(idatas, ic="loo", method=FALLBACK_METHOD, seed=seed)
-            method = FALLBACK_METHOD
-            note = (f"PSIS-LOO is unreliable here (max Pareto k {worst_k:.2f} > {PARETO_K_LIMIT} with "
-                    f"{min(len(f.data) for f in fits.values())} announcements); used {FALLBACK_METHOD} instead of stacking")
-    weights = {name: float(table.loc[name, "weight"]) for name in fits}
-    total = sum(weights.values())
-    return ModelWeights({name: w / total for name, w in weights.items()}, method, note)
+            table = az.compare(idatas, ic="loo", method=STACKING)
+            weights = {name: float(table.loc[name, "weight"]) for name in fits}
+            total = sum(weights.values())
+            return ModelWeights({name: w / total for name, w in weights.items()}, STACKING,
+                                f"PSIS-LOO reliable (max Pareto k {worst_k:.2f} <= {PARETO_K_LIMIT})")
+    rows = min(len(f.data) for f in fits.values())
+    note = (f"PSIS-LOO is unreliable here (max Pareto k {worst_k:.2f} > {PARETO_K_LIMIT} with {rows} "
+            f"announcements), so no data-based weights are trusted: every curve weighs the same")
+    return ModelWeights({name: 1.0 / len(fits) for name in fits}, EQUAL, note)
 
 
 def mixture_log10(fits: dict[str, GrowthFit], weights: ModelWeights, dates, *, seed: int,
-                  announced: bool = False) -> np.ndarray:
+                  announced: bool = False, kinds=None) -> np.ndarray:
     """Predictive draws of the weighted mix, shape (draws, dates).
 
     Each draw picks one curve with probability equal to its weight (one pick per
@@ -118,7 +94,7 @@ def mixture_log10(fits: dict[str, GrowthFit], weights: ModelWeights, dates, *, s
     predictive draw at the same position.
     """
     names = list(fits)
-    per_curve = [predictive_log10(fits[n], dates, seed=seed, announced=announced) for n in names]
+    per_curve = [predictive_log10(fits[n], dates, seed=seed, announced=announced, kinds=kinds) for n in names]
     n_draws = min(p.shape[0] for p in per_curve)
     probs = np.array([weights.weights[n] for n in names])
     pick = np.random.default_rng([seed, 11]).choice(len(names), size=n_draws, p=probs / probs.sum())

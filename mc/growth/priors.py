@@ -25,7 +25,8 @@ from mc.priors import read_toml
 DEFAULT_PRIORS_PATH = Path(__file__).resolve().parents[2] / "priors" / "growth.toml"
 SHARED_SECTION = "shared"
 OBSERVATION_SECTION = "observation"
-SHARED_PARAMS = ("log10_launch_tokens_per_day", "misfit_log10")
+BOUND_SECTION = "bound"
+SHARED_PARAMS = ("log10_launch_tokens_per_day", "misfit_log10", "level_diffusion_log10", "rate_diffusion_log10")
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,13 @@ class GrowthPriors:
     shared : mapping of name to PriorSpec (launch level, observation noise)
     curves : mapping of curve name to {parameter name: PriorSpec}
     rounding_max_fraction : float
-        Announcements ("超过X") are lower bounds: true = announced * (1 + u) with
-        u uniform on [0, rounding_max_fraction].
+        Lower-bound announcements ("超过X") are read as true = announced * (1 + u)
+        with u uniform on [0, rounding_max_fraction]; point figures as the truth.
     path : str
+    observation_text : mapping, the reason and source of the rounding range
+    max_log10_tokens_per_day : float
+        The physical bound: no forecast exceeds 10 ** this many tokens a day.
+    bound_text : mapping, the bound's reason and source
     """
 
     shared: Mapping[str, PriorSpec]
@@ -47,6 +52,8 @@ class GrowthPriors:
     rounding_max_fraction: float
     path: str = "<defaults>"
     observation_text: Mapping[str, str] = field(default_factory=dict)
+    max_log10_tokens_per_day: float = 16.0
+    bound_text: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def rounding_offset_log10(self) -> float:
@@ -67,6 +74,7 @@ class GrowthPriors:
     def to_dict(self) -> dict:
         """A plain dict with the file's layout (round-trips through :func:`priors_from_dict`)."""
         out: dict = {OBSERVATION_SECTION: {"rounding_max_fraction": self.rounding_max_fraction, **self.observation_text}}
+        out[BOUND_SECTION] = {"max_log10_tokens_per_day": self.max_log10_tokens_per_day, **self.bound_text}
         out[SHARED_SECTION] = {k: v.to_dict() for k, v in self.shared.items()}
         out.update({c: {k: v.to_dict() for k, v in specs.items()} for c, specs in self.curves.items()})
         return out
@@ -99,14 +107,16 @@ def priors_from_dict(document: Mapping[str, Any], *, source: str = "<dict>") -> 
     -------
     GrowthPriors
     """
-    known = {OBSERVATION_SECTION, SHARED_SECTION, *CURVES}
+
+    known = {OBSERVATION_SECTION, BOUND_SECTION, SHARED_SECTION, *CURVES}
     for section in document:
         if section not in known:
             raise InputError(source, section, f"unknown section (expected {', '.join(sorted(known))})")
     fraction, texts = _observation(document.get(OBSERVATION_SECTION), source)
     shared = _section(document, SHARED_SECTION, SHARED_PARAMS, source)
     curves = {name: _section(document, name, curve.param_names, source) for name, curve in CURVES.items()}
-    return GrowthPriors(shared, curves, fraction, source, texts)
+    bound, bound_texts = _bound(document.get(BOUND_SECTION), source)
+    return GrowthPriors(shared, curves, fraction, source, texts, bound, bound_texts)
 
 
 def _section(document: Mapping, section: str, names: tuple[str, ...], source: str) -> dict[str, PriorSpec]:
@@ -133,6 +143,20 @@ def _observation(table: Any, source: str) -> tuple[float, dict[str, str]]:
         raise InputError(source, f"{OBSERVATION_SECTION}.rounding_max_fraction", f"must be a number in [0, 1], found {value!r}")
     texts = {k: require_text(source, OBSERVATION_SECTION, k, table.get(k)) for k in TEXT_KEYS}
     return float(value), texts
+
+
+def _bound(table: Any, source: str) -> tuple[float, dict[str, str]]:
+    keys = "max_log10_tokens_per_day, reason, source"
+    if not isinstance(table, Mapping):
+        raise InputError(source, BOUND_SECTION, f"missing section [{BOUND_SECTION}] ({keys})")
+    extra = sorted(set(table) - {"max_log10_tokens_per_day", *TEXT_KEYS})
+    if extra:
+        raise InputError(source, f"{BOUND_SECTION}.{extra[0]}", f"unknown key (expected {keys})")
+    value = table.get("max_log10_tokens_per_day")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 30:
+        raise InputError(source, f"{BOUND_SECTION}.max_log10_tokens_per_day",
+                         f"must be a number in (0, 30) (log10 tokens per day), found {value!r}")
+    return float(value), {k: require_text(source, BOUND_SECTION, k, table.get(k)) for k in TEXT_KEYS}
 
 
 def load_growth_priors(path: str | Path | None = None) -> GrowthPriors:

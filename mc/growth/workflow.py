@@ -1,7 +1,10 @@
 """From files to fits to forecasts: the steps the CLI and the simulation share.
 
 ``curve="all"`` means every family, mixed with the weights of
-:func:`mc.growth.forecast.model_weights`.
+:func:`mc.growth.forecast.model_weights`. A family whose fit fails the
+convergence gate (after its automatic retry) is left out of the mix and named
+in :attr:`Fits.excluded` with the reason; only when none passes is the request
+refused.
 """
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ import numpy as np
 
 from mc.growth.curves import CURVE_NAMES, get_curve
 from mc.errors import InputError
-from mc.growth.data import LAUNCH_DATE, TokenUsage, load_token_usage
+from mc.growth.data import TokenUsage, load_token_usage
 from mc.growth.fit import DEFAULT_CHAINS, DEFAULT_CORES, DEFAULT_DRAWS, DEFAULT_TUNE, GrowthFit, fit_growth
-from mc.growth.forecast import (Forecast, ModelWeights, mixture_log10, model_weights,
-                                percentiles_tokens_per_day, predictive_log10)
+from mc.growth.forecast import Forecast, ModelWeights, mixture_log10, model_weights, percentiles_tokens_per_day
+from mc.growth.predictive import predictive_log10
 from mc.growth.priors import GrowthPriors, load_growth_priors
 
 ALL = "all"
@@ -37,7 +40,17 @@ class FitOptions:
     cache_dir: str | Path | None = None
     use_cache: bool = True
     allow_unconverged: bool = False
-    progressbar: bool = False  # PyMC's own bar, for a terminal; never changes the draws
+    progressbar: bool = False  # the sampler's own bar, for a terminal; never changes the draws
+    sampler: str = "auto"  # nutpie when installed, else PyMC
+    retry: bool = True  # refit once with higher target_accept and longer tuning before refusing
+
+
+class Fits(dict):
+    """Curve name to GrowthFit, plus ``excluded``: curve name to why it was left out."""
+
+    def __init__(self, fits=(), excluded=None):
+        super().__init__(fits)
+        self.excluded: dict[str, str] = dict(excluded or {})
 
 
 def curve_names(curve: str) -> tuple[str, ...]:
@@ -47,39 +60,74 @@ def curve_names(curve: str) -> tuple[str, ...]:
     return (get_curve(curve).name,)
 
 
-def fit_curves(data: TokenUsage, priors: GrowthPriors, curve: str, options: FitOptions) -> dict[str, GrowthFit]:
-    """Fit (or load from cache) each family `curve` names, in a fixed order."""
-    return {name: fit_growth(data, priors, name, until=options.until, draws=options.draws, tune=options.tune,
-                             chains=options.chains, cores=options.cores, seed=options.seed,
-                             cache_dir=options.cache_dir, use_cache=options.use_cache,
-                             allow_unconverged=options.allow_unconverged, progressbar=options.progressbar)
-            for name in curve_names(curve)}
+def fit_curves(data: TokenUsage, priors: GrowthPriors, curve: str, options: FitOptions) -> Fits:
+    """Fit (or load from cache) each family `curve` names, in a fixed order.
+
+    With several families, one that fails the gate (after its retry) is left out
+    and named in ``excluded`` with the reason, unless `options.allow_unconverged`.
+
+    Raises
+    ------
+    InputError
+        The one family asked for, or every family of "all", failed the gate.
+    """
+    names = curve_names(curve)
+    fits, excluded = {}, {}
+    for name in names:
+        try:
+            fits[name] = _fit_one(data, priors, name, options)
+        except InputError as exc:
+            if len(names) == 1 or "did not converge" not in exc.problem:
+                raise
+            excluded[name] = exc.problem
+    if not fits:
+        reasons = "; ".join(f"{k}: {v}" for k, v in excluded.items())
+        raise InputError(data.path, "--curve all", f"no curve passed the convergence gate ({reasons})")
+    return Fits(fits, excluded)
 
 
-def predictive_log10_for(fits: dict[str, GrowthFit], dates, *, seed: int, announced: bool = False
+def _fit_one(data: TokenUsage, priors: GrowthPriors, name: str, options: FitOptions) -> GrowthFit:
+    return fit_growth(data, priors, name, until=options.until, draws=options.draws, tune=options.tune,
+                      chains=options.chains, cores=options.cores, seed=options.seed, cache_dir=options.cache_dir,
+                      use_cache=options.use_cache, allow_unconverged=options.allow_unconverged,
+                      progressbar=options.progressbar, sampler=options.sampler, retry=options.retry)
+
+
+def predictive_log10_for(fits: dict[str, GrowthFit], dates, *, seed: int, announced: bool = False, kinds=None
                          ) -> tuple[np.ndarray, ModelWeights | None]:
     """Predictive log10 draws (draws, dates) for one fit or the weighted mix of several."""
     if len(fits) == 1:
         (fit,) = fits.values()
-        return predictive_log10(fit, dates, seed=seed, announced=announced), None
+        return predictive_log10(fit, dates, seed=seed, announced=announced, kinds=kinds), None
     weights = model_weights(fits, seed=seed)
-    return mixture_log10(fits, weights, dates, seed=seed, announced=announced), weights
+    return mixture_log10(fits, weights, dates, seed=seed, announced=announced, kinds=kinds), weights
 
 
-def check_target_date(target_date: date, *, source: str = "--date") -> date:
-    """Refuse dates before launch, where the curves are not defined."""
-    if target_date < LAUNCH_DATE:
-        raise InputError(source, "", f"{target_date.isoformat()} is before the launch on {LAUNCH_DATE.isoformat()}; "
+def check_target_date(target_date: date, start: date | None = None, *, source: str = "--date") -> date:
+    """Refuse dates before the series' start (default the shipped launch), where the curves are not defined."""
+    from mc.growth.data import LAUNCH_DATE
+
+    start = LAUNCH_DATE if start is None else start
+    if target_date < start:
+        raise InputError(source, "", f"{target_date.isoformat()} is before the launch on {start.isoformat()}; "
                                      "the growth curves start there")
     return target_date
 
 
+def forecasts_at(target_dates, fits: dict[str, GrowthFit], *, curve: str, seed: int) -> list[Forecast]:
+    """Percentiles of the true tokens per day at each of `target_dates` (one joint draw of the paths)."""
+    start = next(iter(fits.values())).data.start
+    dates = [check_target_date(d, start) for d in target_dates]
+    draws, weights = predictive_log10_for(fits, dates, seed=seed)
+    as_of = max(fit.as_of for fit in fits.values())
+    excluded = dict(getattr(fits, "excluded", {}))
+    return [Forecast(d, curve, percentiles_tokens_per_day(draws[:, j]), weights, as_of,
+                     {"excluded_curves": excluded} if excluded else {}) for j, d in enumerate(dates)]
+
+
 def forecast_at(target_date: date, fits: dict[str, GrowthFit], *, curve: str, seed: int) -> Forecast:
     """Percentiles of the true tokens per day at `target_date`."""
-    check_target_date(target_date)
-    draws, weights = predictive_log10_for(fits, [target_date], seed=seed)
-    as_of = max(fit.as_of for fit in fits.values())
-    return Forecast(target_date, curve, percentiles_tokens_per_day(draws[:, 0]), weights, as_of)
+    return forecasts_at([target_date], fits, curve=curve, seed=seed)[0]
 
 
 def predictive_paths(target_dates, *, data_path: str | Path | None = None, priors_path: str | Path | None = None,
@@ -98,10 +146,10 @@ def predictive_paths(target_dates, *, data_path: str | Path | None = None, prior
     numpy.ndarray
         Shape ``(draws, len(target_dates))``, tokens per day.
     """
-    dates = [check_target_date(d, source="target_date") for d in target_dates]
     curve = curve or DEFAULT_CURVE
     seed = DEFAULT_GROWTH_SEED if seed is None else seed
     data = load_token_usage(data_path)
+    dates = [check_target_date(d, data.start) for d in target_dates]
     priors = load_growth_priors(priors_path)
     options = FitOptions(until=until, cache_dir=cache_dir, allow_unconverged=allow_unconverged, seed=seed,
                          progressbar=progressbar)

@@ -54,7 +54,7 @@ def test_decaying_rate_derivative_matches_r0_over_one_plus_t_over_tau():
 @pytest.mark.parametrize("name", list(CURVES))
 def test_curves_broadcast_draws_against_times(name):
     curve = CURVES[name]
-    draws = {k: np.full((5, 1), spec.from_standard_normal(0.0, np)) for k, spec in curve.default_priors.items()}
+    draws = {k: np.full((5, 1), spec.from_standard_normal(0.0, np, anchor=Y0)) for k, spec in curve.default_priors.items()}
     out = curve.function(np.linspace(0, 2, 7)[None, :], log10_launch_tokens_per_day=np.full((5, 1), Y0), **draws)
     assert out.shape == (5, 7)
     assert np.all(np.isfinite(out))
@@ -66,7 +66,7 @@ def test_tensor_function_equals_numpy_function(name):
     import pytensor.tensor as pt  # noqa: F401 - the test is about the PyTensor version
 
     curve = CURVES[name]
-    params = {k: spec.from_standard_normal(0.3, np) for k, spec in curve.default_priors.items()}
+    params = {k: spec.from_standard_normal(0.3, np, anchor=Y0) for k, spec in curve.default_priors.items()}
     t = np.array([0.0, 0.2, 0.6, 1.5])
     expected = curve.function(t, log10_launch_tokens_per_day=Y0, **params)
     got = curve.tensor_function(pt.as_tensor_variable(t), log10_launch_tokens_per_day=Y0, **params).eval()
