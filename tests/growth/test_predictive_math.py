@@ -1,0 +1,124 @@
+"""The deviation process, forecasts from a known posterior, the bound: closed forms, no fits."""
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+
+from mc.growth.curves import LN10, saturate_log10
+from mc.growth.data import TokenUsage
+from mc.growth.deviation import conditional_draws, covariance, kalman_log_likelihood, loo_log_density
+from mc.growth.fit import Diagnostics, GrowthFit
+from mc.growth.predictive import predictive_log10
+
+START = date(2025, 1, 1)
+RATE = 2.0  # per year, natural log: truth is log10 N = 11 + RATE t / ln 10
+N_DRAWS = 4000
+
+
+def _truth(t):
+    return 11.0 + RATE * np.asarray(t) / LN10
+
+
+def test_covariance_is_brownian_plus_integrated_brownian():
+    # Var W(t) = t; Var of the integral of W over [0, t] = t^3 / 3; Cov(W(s), W(t)) = min(s, t)
+    assert covariance(2.0, 2.0, 1.0, 0.0) == pytest.approx(2.0)
+    assert covariance(2.0, 2.0, 0.0, 1.0) == pytest.approx(8.0 / 3.0)
+    assert covariance(1.0, 3.0, 1.0, 0.0) == pytest.approx(1.0)
+    # Cov(int_0^1 W, int_0^3 W) = 1^2 (3 * 3 - 1) / 6
+    assert covariance(1.0, 3.0, 0.0, 1.0) == pytest.approx(8.0 / 6.0)
+
+
+def test_kalman_likelihood_equals_the_dense_multivariate_normal():
+    rng = np.random.default_rng(1)
+    t = np.sort(np.concatenate([[0.0], rng.uniform(0, 3, 7)]))
+    residual, noise = rng.normal(0, 0.2, t.size), rng.uniform(1e-4, 1e-2, t.size)
+    for level, rate in ((0.15, 0.6), (0.0, 1.0), (0.3, 0.0)):
+        dense = covariance(t[:, None], t[None, :], level, rate) + np.diag(noise)
+        assert kalman_log_likelihood(t, residual, noise, level, rate) == pytest.approx(
+            multivariate_normal(np.zeros(t.size), dense).logpdf(residual), rel=1e-9)
+
+
+def test_loo_density_is_the_conditional_normal():
+    rng = np.random.default_rng(2)
+    t, noise = np.array([0.0, 0.3, 0.8, 1.5]), np.full(4, 1e-3)
+    residual = rng.normal(0, 0.1, 4)
+    k = covariance(t[:, None], t[None, :], 0.2, 0.5) + np.diag(noise)
+    got = loo_log_density(t, residual[None, :], np.sqrt(noise)[None, :], np.array([0.2]), np.array([0.5]))[0]
+    for i in range(4):
+        rest = [j for j in range(4) if j != i]
+        weights = np.linalg.solve(k[np.ix_(rest, rest)], k[rest, i])
+        mean, var = weights @ residual[rest], k[i, i] - weights @ k[rest, i]
+        assert got[i] == pytest.approx(-0.5 * math.log(2 * math.pi * var) - 0.5 * (residual[i] - mean) ** 2 / var)
+
+
+def test_conditional_draws_match_the_kriging_mean_and_variance():
+    t_obs, t_new = np.array([0.0, 0.5, 1.0]), np.array([1.5, 3.0])
+    residual, sd = np.array([0.0, 0.1, 0.3]), np.full(3, 0.02)
+    n = 200_000
+    draws = conditional_draws(t_obs, np.tile(residual, (n, 1)), np.tile(sd, (n, 1)), t_new, np.full(n, 0.1),
+                              np.full(n, 0.5), np.random.default_rng(3))
+    k = covariance(t_obs[:, None], t_obs[None, :], 0.1, 0.5) + np.diag(sd ** 2)
+    cross = covariance(t_new[:, None], t_obs[None, :], 0.1, 0.5)
+    mean = cross @ np.linalg.solve(k, residual)
+    cov = covariance(t_new[:, None], t_new[None, :], 0.1, 0.5) - cross @ np.linalg.solve(k, cross.T)
+    # tolerances: 5 standard errors of a mean (sd / sqrt(n)) and of a covariance (~ var * sqrt(2 / n))
+    np.testing.assert_allclose(draws.mean(axis=0), mean, atol=5 * np.sqrt(np.diag(cov).max() / n))
+    np.testing.assert_allclose(np.cov(draws.T), cov, atol=5 * np.diag(cov).max() * np.sqrt(2 / n))
+    assert mean[1] > mean[0] > residual[-1]  # the rising residuals' slope carries on
+
+
+def test_saturation_never_exceeds_the_bound_and_is_identity_far_below():
+    x = np.array([10.0, 13.0, 15.9, 20.0, 300.0])
+    out = saturate_log10(x, 15.9)
+    assert np.all(out <= 15.9)  # equal only in floating point, for a volume 10^284 times the bound
+    assert out[0] == pytest.approx(10.0, abs=1e-5) and out[-1] == pytest.approx(15.9)
+    assert out[2] == pytest.approx(15.9 - math.log10(2))  # N = B gives B / 2
+
+
+def _known_fit(shipped_priors, *, level=0.05, rate=0.3, curve="exponential"):
+    """A stand-in fit: the posterior is the true curve (every draw), announcements exact lower bounds."""
+    days = [0, 60, 120, 200, 300, 365]
+    dates = tuple(START + timedelta(days=d) for d in days)
+    t = np.array(days) / 365.25
+    announced = 10 ** (_truth(t) - shipped_priors.rounding_offset_log10)  # what a "more than X" figure states
+    data = TokenUsage(dates, announced, tuple("synthetic" for _ in dates), "synthetic", start=START)
+    values = {"log10_launch_tokens_per_day": 11.0, "growth_rate_per_year": RATE, "misfit_log10": 1e-3,
+              "level_diffusion_log10": level, "rate_diffusion_log10": rate}
+    posterior = {k: SimpleNamespace(values=np.full((4, N_DRAWS // 4), v)) for k, v in values.items()}
+    return GrowthFit(curve, SimpleNamespace(posterior=posterior), data, shipped_priors, None, "k", True,
+                     Diagnostics(1.0, 1e4, 1e4, 0, 0.0))
+
+
+def test_forecast_is_centred_on_the_true_curve_not_on_the_announced_figures(shipped_priors):
+    fit = _known_fit(shipped_priors)
+    when = START + timedelta(days=365 + 182)
+    t = (when - START).days / 365.25
+    truth = predictive_log10(fit, [when], seed=1)[:, 0]
+    said = predictive_log10(fit, [when], seed=1, announced=True)[:, 0]
+    # the median of 4000 draws of sd ~0.07 dex has a standard error of ~0.0014 dex; 0.01 is 7 s.e., while
+    # getting the offset's sign wrong moves the centre by 2 * 0.05 = 0.1 dex (26% in volume)
+    assert np.median(truth) == pytest.approx(_truth(t), abs=0.01)
+    assert np.median(said) == pytest.approx(_truth(t) - shipped_priors.rounding_offset_log10, abs=0.01)
+
+
+def test_bands_widen_with_the_horizon_and_respect_the_bound(shipped_priors):
+    fit = _known_fit(shipped_priors)
+    dates = [START + timedelta(days=365 + d) for d in (90, 365, 730, 1460)]
+    draws = predictive_log10(fit, dates, seed=2)
+    widths = np.percentile(draws, 95, axis=0) - np.percentile(draws, 5, axis=0)
+    assert np.all(np.diff(widths) > 0), widths
+    far = predictive_log10(fit, [date(2060, 1, 1), date(2100, 1, 1)], seed=3)
+    assert np.all(far <= shipped_priors.max_log10_tokens_per_day)
+    assert np.median(far[:, 1]) > shipped_priors.max_log10_tokens_per_day - 0.1  # the exponential saturates
+
+
+def test_several_dates_share_one_posterior_draw_per_row(shipped_priors):
+    fit = _known_fit(shipped_priors)
+    dates = [START + timedelta(days=400), START + timedelta(days=410)]
+    draws = predictive_log10(fit, dates, seed=4)
+    assert np.corrcoef(draws.T)[0, 1] > 0.9  # ten days apart: nearly the same path
