@@ -215,8 +215,11 @@ def run_backtest(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from mc.growth.backtest import run_backtest as backtest
+    from mc.growth.backtest import split
 
     data, priors, options = _inputs(args, args.data)
+    for until in args.until:  # every fold checked before any is fitted
+        split(data, until)
     results = [backtest(data, priors, until, args.curve, replace(options, until=until)) for until in args.until]
     if args.plot is not None:
         last = results[-1]

@@ -101,6 +101,22 @@ def score_points(log10_draws: np.ndarray, test: TokenUsage) -> tuple[list[dict],
     return points, summary
 
 
+def split(data: TokenUsage, until: date) -> tuple[TokenUsage, TokenUsage]:
+    """Training rows (on or before `until`) and held-out rows (after it).
+
+    Raises
+    ------
+    InputError
+        Fewer than two training rows, or no held-out row.
+    """
+    train, test = data.until(until), data.after(until)
+    if len(train) < 2:
+        raise InputError(data.path, "--until", f"{len(train)} row(s) on or before {until.isoformat()}; need at least 2 to fit")
+    if len(test) == 0:
+        raise InputError(data.path, "--until", f"no rows after {until.isoformat()} to predict")
+    return train, test
+
+
 def run_backtest(data: TokenUsage, priors: GrowthPriors, until: date, curve: str,
                  options: FitOptions) -> BacktestResult:
     """Fit `curve` on rows up to `until` and score its predictions of every later row.
@@ -110,11 +126,7 @@ def run_backtest(data: TokenUsage, priors: GrowthPriors, until: date, curve: str
     InputError
         Fewer than two rows on or before `until`, or none after it.
     """
-    train, test = data.until(until), data.after(until)
-    if len(train) < 2:
-        raise InputError(data.path, "--until", f"{len(train)} row(s) on or before {until.isoformat()}; need at least 2 to fit")
-    if len(test) == 0:
-        raise InputError(data.path, "--until", f"no rows after {until.isoformat()} to predict")
+    train, test = split(data, until)
     fits = fit_curves(data, priors, curve, replace(options, until=until))
     draws, weights = predictive_log10_for(fits, list(test.dates), seed=options.seed, announced=True,
                                           kinds=list(test.kinds))

@@ -12,7 +12,7 @@ from mc.cli import main
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHIPPED = Path(__file__).resolve().parents[2] / "priors" / "token_usage.csv"
 BAD_DATA = ["bad_date.csv", "negative_value.csv", "nan_value.csv", "duplicate_date.csv", "wrong_header.csv",
-            "one_row.csv", "not_utf8.csv", "text_value.csv"]
+            "one_row.csv", "not_utf8.csv", "text_value.csv", "future_row.csv", "before_launch.csv", "bad_kind.csv"]
 
 
 def test_cli_module_and_parser_do_not_import_pymc():
@@ -57,11 +57,13 @@ def test_backtest_refuses_bad_data(capsys):
     assert code == 2 and "duplicate date" in _one_line_error(capsys)
 
 
-@pytest.mark.parametrize("until, words", [("2024-06-01", "need at least 2"), ("2024-12-31", "no rows after")])
+@pytest.mark.parametrize("until, words", [("2024-06-01", "need at least 2"), ("2026-07-31", "no rows after")])
 def test_backtest_needs_two_training_rows_and_one_to_predict(until, words, capsys, tmp_path):
-    code = main(["backtest", str(SHIPPED), "--until", until, "--cache-dir", str(tmp_path)])
+    # the bad fold comes second: it is refused before the first is fitted
+    code = main(["backtest", str(SHIPPED), "--until", "2024-12-31", until, "--cache-dir", str(tmp_path)])
     line = _one_line_error(capsys)
     assert code == 2 and words in line
+    assert not (tmp_path / "growth").exists()
 
 
 def test_fit_out_needs_a_single_curve(tmp_path, capsys):
@@ -85,6 +87,27 @@ def test_existing_out_is_refused_before_fitting(tmp_path, capsys):
     assert not (tmp_path / "growth").exists()
 
 
-def test_forecast_refuses_a_date_before_launch(capsys):
-    code = main(["forecast", "--date", "2024-01-01", "--curve", "exponential"])
-    assert code == 2 and "before the launch" in _one_line_error(capsys)
+def test_forecast_refuses_a_date_before_launch(capsys, tmp_path):
+    out = tmp_path / "f.csv"
+    code = main(["forecast", "--date", "2025-01-01", "2024-01-01", "--curve", "exponential", "--out", str(out),
+                 "--cache-dir", str(tmp_path)])
+    line = _one_line_error(capsys)
+    assert code == 2 and "before the launch on 2024-05-15" in line and line.startswith("mc: error: --date")
+    assert not out.exists() and not (tmp_path / "growth").exists()
+
+
+def test_run_at_a_date_before_launch_names_the_option(capsys):
+    code = main(["run", "--date", "2024-01-01", "--curve", "exponential", "--draws", "100"])
+    line = _one_line_error(capsys)
+    assert code == 2 and "--date" in line and "target_date" not in line
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["forecast", "--date", "2026-12-31", "--out", "{tmp}/table.txt"], "--out"),
+    (["backtest", str(SHIPPED), "--until", "2025-01-01", "--out", "{tmp}"], "--out"),
+])
+def test_forecast_and_backtest_check_out_before_fitting(argv, words, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv] + ["--cache-dir", str(tmp_path / "cache")]
+    assert main(argv) == 2
+    assert words in _one_line_error(capsys)
+    assert not (tmp_path / "cache").exists()
