@@ -7,7 +7,12 @@ share of a fit that a cached forecast costs (goal: a cached forecast under a
 second).  The growth module is another engineer's (mc/growth/); if its API is
 missing the script prints ``skip`` lines instead of failing.
 
-Usage: python -m benchmarks.bench_growth [--curve logistic] [--quick]
+Each sampler is timed in turn (``--sampler both``: PyMC's NUTS, then nutpie,
+which compiles the model with numba and samples in Rust), each with its own
+fresh cache, so ``nutpie/pymc`` is the ratio of cold fits measured in the same
+process (PyMC is imported before either, so neither pays for the import).
+
+Usage: python -m benchmarks.bench_growth [--curve logistic] [--quick] [--sampler both|pymc|nutpie]
 """
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ def main(argv=None) -> int:
     p.add_argument("--curve", default="logistic")
     p.add_argument("--date", type=date.fromisoformat, default=date(2026, 6, 30))
     p.add_argument("--quick", action="store_true", help="small NUTS run (draws=tune=100, 2 chains) for tests")
+    p.add_argument("--sampler", choices=("both", "pymc", "nutpie"), default="both")
     args = p.parse_args(argv)
     api = _api()
     if api is None:
@@ -52,21 +58,43 @@ def main(argv=None) -> int:
     import pymc  # noqa: F401  (the import alone is part of every fit's cost)
 
     emit("time", "import_pymc", time.perf_counter() - start)
+    samplers = ("pymc", "nutpie") if args.sampler == "both" else (args.sampler,)
+    fresh_times = {}
+    for sampler in samplers:
+        if sampler == "nutpie" and not _has_nutpie():
+            emit("skip", "nutpie", "nutpie is not installed")
+            continue
+        fresh_times[sampler] = _time_one(api, args, sampler)
+    if len(fresh_times) == 2:
+        emit("ratio", "nutpie/pymc (cold fit)", fresh_times["nutpie"] / fresh_times["pymc"])
+    return 0
+
+
+def _has_nutpie() -> bool:
+    try:
+        import nutpie  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _time_one(api, args, sampler: str) -> float:
+    """Cold fit + forecast, then the cached forecast, for one sampler; returns the cold seconds."""
     with tempfile.TemporaryDirectory() as cache:
-        options = replace(api[2](), cache_dir=cache, allow_unconverged=args.quick)
+        options = replace(api[2](), cache_dir=cache, allow_unconverged=args.quick, sampler=sampler)
         if args.quick:
-            options = replace(options, draws=100, tune=100, chains=2, cores=1)
+            options = replace(options, draws=100, tune=100, chains=2, cores=1, retry=False)
         start = time.perf_counter()
         fresh = forecast(api, args.curve, options, args.date, seed=1)
         fresh_seconds = time.perf_counter() - start
         start = time.perf_counter()
         cached = forecast(api, args.curve, options, args.date, seed=1)
         cached_seconds = time.perf_counter() - start
-    emit("time", f"fit_and_forecast_{args.curve}", fresh_seconds, note="build + compile + NUTS + forecast")
-    emit("time", f"cached_forecast_{args.curve}", cached_seconds)
-    emit("ratio", "cached/fresh", cached_seconds / fresh_seconds)
-    emit("value", "cached_equals_fresh", int(bool((fresh == cached).all())))
-    return 0
+    emit("time", f"{sampler}_fit_and_forecast_{args.curve}", fresh_seconds, note="build + compile + NUTS + forecast")
+    emit("time", f"{sampler}_cached_forecast_{args.curve}", cached_seconds)
+    emit("ratio", f"{sampler} cached/fresh", cached_seconds / fresh_seconds)
+    emit("value", f"{sampler}_cached_equals_fresh", int(bool((fresh == cached).all())))
+    return fresh_seconds
 
 
 if __name__ == "__main__":
