@@ -62,7 +62,7 @@ def _common(parser: argparse.ArgumentParser, *, until_required: bool = False) ->
     else:
         parser.add_argument("--until", type=iso_date, help="fit only announcements dated on or before this day")
     parser.add_argument("--sampler", choices=("auto", "nutpie", "pymc"), default="auto",
-                        help="NUTS implementation (default auto: nutpie when installed, else PyMC)")
+                        help="NUTS implementation (default auto: PyMC)")
     parser.add_argument("--priors", type=Path, help="growth priors TOML (default priors/growth.toml)")
     parser.add_argument("--draws", type=positive_int, default=1000, help="NUTS draws per chain (default 1000)")
     parser.add_argument("--tune", type=positive_int, default=1000, help="NUTS tuning steps per chain (default 1000)")

@@ -4,8 +4,9 @@ A fit is keyed by everything that changes its numbers (data rows, priors,
 curve, cut-off date, draws, tuning, target acceptance, chains, seed, sampler,
 mc version).
 
-The sampler is nutpie (Rust NUTS on a numba-compiled model) when it is
-installed, else PyMC's own NUTS; both are gated the same way. A fit that fails
+The sampler is PyMC's own NUTS by default; nutpie (Rust NUTS on a
+numba-compiled model) can be asked for. Both are gated the same way. (The
+likelihood is a numpy Op, which numba cannot compile, so nutpie gains little.) A fit that fails
 the gate is refit once automatically with a higher target acceptance
 (:data:`RETRY_TARGET_ACCEPT`) and :data:`RETRY_TUNE_FACTOR` times the tuning
 before anything is refused; the diagnostics record how many attempts it took. The posterior is
@@ -124,16 +125,15 @@ def cache_key(data: TokenUsage, priors: GrowthPriors, curve: str, *, until, draw
 
 
 def resolve_sampler(sampler: str = "auto") -> str:
-    """"nutpie" when asked for or installed ("auto"), else "pymc"."""
+    """"pymc" for "auto"; "nutpie" only when asked for (and installed)."""
     if sampler not in SAMPLERS:
         raise InputError("--sampler", "", f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
-    if sampler != "auto":
-        return sampler
-    try:
-        import nutpie  # noqa: F401
-    except ImportError:
-        return "pymc"
-    return "nutpie"
+    if sampler == "nutpie":
+        try:
+            import nutpie  # noqa: F401
+        except ImportError:
+            raise InputError("--sampler", "nutpie", "nutpie is not installed (pip install nutpie)") from None
+    return "pymc" if sampler == "auto" else sampler
 
 
 def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: date | None = None,

@@ -122,3 +122,39 @@ def test_several_dates_share_one_posterior_draw_per_row(shipped_priors):
     dates = [START + timedelta(days=400), START + timedelta(days=410)]
     draws = predictive_log10(fit, dates, seed=4)
     assert np.corrcoef(draws.T)[0, 1] > 0.9  # ten days apart: nearly the same path
+
+
+def test_gp_op_value_and_gradient_match_the_dense_normal_and_finite_differences():
+    from mc.growth.gp_op import gp_log_likelihood_and_grad
+
+    t = np.array([0.0, 0.2, 0.5, 0.6, 1.4])
+    residual, noise = np.array([0.01, -0.05, 0.1, 0.02, 0.3]), np.array([1e-4, 8e-4, 8e-4, 1e-3, 8e-4])
+    value, (g_r, g_noise, g_level, g_rate) = gp_log_likelihood_and_grad(t, residual, noise, 0.15, 0.6)
+    dense = covariance(t[:, None], t[None, :], 0.15, 0.6) + np.diag(noise)
+    assert value == pytest.approx(multivariate_normal(np.zeros(5), dense).logpdf(residual), abs=1e-6)
+    f = lambda r=residual, n=noise, lv=0.15, rt=0.6: gp_log_likelihood_and_grad(t, r, n, lv, rt)[0]  # noqa: E731
+    h, e = 1e-6, np.eye(5)
+    # central differences: truncation error O(h^2) times third derivatives, far below 1e-4 relative here
+    assert g_level == pytest.approx((f(lv=0.15 + h) - f(lv=0.15 - h)) / (2 * h), rel=1e-4)
+    assert g_rate == pytest.approx((f(rt=0.6 + h) - f(rt=0.6 - h)) / (2 * h), rel=1e-4)
+    for i in range(5):
+        assert g_r[i] == pytest.approx((f(r=residual + h * e[i]) - f(r=residual - h * e[i])) / (2 * h), rel=1e-4)
+        dn = 1e-9
+        assert g_noise[i] == pytest.approx((f(n=noise + dn * e[i]) - f(n=noise - dn * e[i])) / (2 * dn), rel=1e-3)
+
+
+def test_gp_op_gradient_flows_through_pytensor():
+    import pytensor
+    import pytensor.tensor as pt
+
+    from mc.growth.gp_op import gp_log_likelihood_and_grad, gp_log_likelihood_tensor
+
+    t, noise = np.array([0.0, 0.5, 1.0]), np.full(3, 1e-3)
+    r, level = pt.dvector("r"), pt.dscalar("level")
+    value = gp_log_likelihood_tensor(t, r, noise, level, 0.4)
+    fn = pytensor.function([r, level], [value, *pt.grad(value, [r, level])])
+    got = fn(np.array([0.0, 0.1, 0.15]), 0.2)
+    expected, grads = gp_log_likelihood_and_grad(t, np.array([0.0, 0.1, 0.15]), noise, 0.2, 0.4)
+    assert got[0] == pytest.approx(expected)
+    np.testing.assert_allclose(got[1], grads[0])
+    assert got[2] == pytest.approx(grads[2])
