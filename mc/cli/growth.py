@@ -10,11 +10,11 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from mc.cli.common import (DEFAULT_SEED, FORMATS, check_output_path, check_plot_option, iso_date, nonnegative_int,
-                           positive_int)
+from mc.cli.common import DEFAULT_SEED, iso_date, nonnegative_int, positive_int
+from mc.cli.paths import check_output_path, check_plot_option
 from mc.display import WAN_YI
 from mc.errors import InputError
-from mc.export import check_writable
+from mc.export import FORMATS, check_writable
 
 CURVE_CHOICES = ("exponential", "logistic", "gompertz", "decaying", "all")
 

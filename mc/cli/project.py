@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
-    check_output_option, chosen_statistics, emit_table, positive_float, provenance, sampled_percentiles
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, positive_float
+from mc.cli.emit import chosen_statistics, emit_table, provenance, sampled_percentiles
+from mc.cli.limits import check_draws_out
+from mc.cli.paths import check_output_option
 from mc.display import display_path, DISPLAY_UNITS, YI, fmt
 from mc.overrides import add_override_options
 
@@ -75,7 +77,7 @@ def handle(args: argparse.Namespace) -> int:
 
     years = year_range(args.start, args.stop)
     priors, projection_priors = load_inputs(args)
-    from mc.cli.common import check_draws
+    from mc.cli.limits import check_draws
     from mc.projection import YEARLY_OUTPUTS
 
     values = len(years) * (len(YEARLY_OUTPUTS) + 1) + 2 * len(priors.names)

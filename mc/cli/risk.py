@@ -9,9 +9,11 @@ import argparse
 import json
 from pathlib import Path
 
-from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
-    check_output_option, emit_table, iso_date, positive_float, positive_int, provenance, table_records, \
-    _json_default
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, iso_date, positive_float, \
+    positive_int
+from mc.cli.emit import emit_table, json_default, provenance, table_records
+from mc.cli.limits import check_draws_out
+from mc.cli.paths import check_output_option
 from mc.display import display_path, fmt, scaled, unit
 from mc.overrides import add_override_options
 
@@ -104,7 +106,7 @@ def _check_memory(args: argparse.Namespace, values_per_draw) -> None:
 
     `values_per_draw(model)` is how many float64 values the command holds per draw.
     """
-    from mc.cli.common import check_draws
+    from mc.cli.limits import check_draws
     from mc.priors import default_priors_path, load_priors
 
     model = load_priors(args.priors or default_priors_path()).model
@@ -193,7 +195,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
 
 def _check_sobol_and_draws_out(args: argparse.Namespace) -> None:
     """--sobol-n runs N(d+2) model evaluations held in memory; --draws-out must fit its size limit."""
-    from mc.cli.common import check_draws
+    from mc.cli.limits import check_draws
     from mc.priors import default_priors_path, load_priors
 
     model = load_priors(args.priors or default_priors_path()).model
@@ -265,7 +267,7 @@ def handle_tails(args: argparse.Namespace) -> int:
             write_table(drivers, args.out, fmt=args.format, force=args.force, option="--out", meta=meta,
                         report=report)
         payload = {"meta": meta, "drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
-        print(json.dumps(payload, indent=2, default=_json_default))
+        print(json.dumps(payload, indent=2, default=json_default))
         return 0
     side = "lowest" if bad_side(args.output, model) == "low" else "highest"
     lines = [_header("tails", priors, args), "",

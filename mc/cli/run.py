@@ -5,9 +5,11 @@ import argparse
 import os
 from pathlib import Path
 
-from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, check_draws_out, \
-    check_output_option, chosen_statistics, emit_table, iso_date, positive_float, positive_int, provenance, \
-    sampled_percentiles
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, iso_date, positive_float, \
+    positive_int
+from mc.cli.emit import chosen_statistics, emit_table, provenance, sampled_percentiles
+from mc.cli.limits import check_draws_out
+from mc.cli.paths import check_output_option
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.display import display_path, fmt, scaled, unit
 from mc.overrides import add_override_options
@@ -83,7 +85,7 @@ def handle(args: argparse.Namespace) -> int:
     check_output_option(args)  # --out, --plot and --draws-out: a bad path fails before the simulation
     in_memory = args.plot is not None or args.draws_out is not None  # a figure or the draws file needs every draw
     if in_memory:
-        from mc.cli.common import check_draws
+        from mc.cli.limits import check_draws
         from mc.priors import default_priors_path, load_priors
 
         model = load_priors(args.priors or default_priors_path()).model

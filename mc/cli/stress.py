@@ -9,7 +9,8 @@ import argparse
 from pathlib import Path
 
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
-from mc.cli.common import check_output_option, emit_table, provenance
+from mc.cli.emit import emit_table, provenance
+from mc.cli.paths import check_output_option
 from mc.cli.risk import _add_run_options, _attrs, _check_memory, _header, _money, _priors, _say_wrote
 from mc.display import unit
 
@@ -33,7 +34,7 @@ def _split_stress_names(args: argparse.Namespace) -> None:
     names = list(args.scenarios)
     args.priors = None
     if args.priors_option is not None:
-        from mc.cli.common import stderr
+        from mc.cli.emit import stderr
 
         stderr("mc stress: --priors is deprecated; give the priors file first: mc stress PRIORS [SCENARIO ...]")
         args.priors = args.priors_option
@@ -74,7 +75,7 @@ def _table_percentiles(args: argparse.Namespace, function, command: str):
     if not chosen:
         return {}
     if "percentiles" in inspect.signature(function).parameters:
-        from mc.cli.common import sampled_percentiles
+        from mc.cli.emit import sampled_percentiles
 
         return {"percentiles": sampled_percentiles(args, (5, 25, 50, 75, 95))}
     missing = [p for p in chosen if p not in PERCENTILES]
@@ -109,7 +110,7 @@ def handle_stress(args: argparse.Namespace) -> int:
     meta = provenance(args, _attrs(priors, args), priors)
     if args.plot is not None:
         _stress_plot(table, priors, args, meta)
-    from mc.cli.common import chosen_statistics
+    from mc.cli.emit import chosen_statistics
     from mc.workbook import Report
 
     report = Report(model=model, priors=[priors], sheets={"Scenarios": scenario_changes(scenarios)},

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.overrides import add_override_options
-from mc.cli.common import add_output_options, add_sampling_options, check_output_option, emit_table, positive_int
+from mc.cli.common import add_output_options, add_sampling_options, positive_int
+from mc.cli.emit import emit_table
+from mc.cli.paths import check_output_option
 
 
 def register(subparsers) -> None:
@@ -40,7 +42,7 @@ def handle(args: argparse.Namespace) -> int:
 
     check_output_option(args)
     check_cluster_option(args)
-    from mc.cli.common import chosen_statistics, provenance
+    from mc.cli.emit import chosen_statistics, provenance
     from mc.cli.stress import _table_percentiles
     from mc.overrides import apply_overrides
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mc.cli.common import add_output_options, add_sampling_options, check_output_option, \
-    check_output_path, emit_table, positive_int
+from mc.cli.common import add_output_options, add_sampling_options, positive_int
+from mc.cli.emit import emit_table
+from mc.cli.paths import check_output_option, check_output_path
 from mc.display import YI, display_path, fmt
 from mc.overrides import add_override_options
 from typing import TYPE_CHECKING
@@ -71,7 +72,7 @@ def handle(args: argparse.Namespace) -> int:
     from mc.valuation import load_valuation_priors
     from mc.valuation.analysis import ValuationSetup, bridge_table, ev_sobol, ev_stress, ev_tornado
 
-    from mc.cli.common import chosen_statistics, provenance, sampled_percentiles
+    from mc.cli.emit import chosen_statistics, provenance, sampled_percentiles
     from mc.overrides import apply_to_first
 
     years = year_range(args.start, args.stop)

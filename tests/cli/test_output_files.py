@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from mc.cli import main
-from mc.cli.common import MAX_DRAWS, MAX_NUTS_DRAWS, MAX_SOBOL_DRAWS, check_draws, table_records
+from mc.cli.emit import table_records
+from mc.cli.limits import MAX_DRAWS, MAX_NUTS_DRAWS, MAX_SOBOL_DRAWS, check_draws
 from mc.errors import InputError, Terminated
 from mc.export import atomic_path, check_writable, write_bytes_atomic, write_table
 
@@ -230,7 +231,7 @@ def test_project_json_out_honours_force(tmp_path, capsys):
 def test_emit_table_json_with_meta_and_out_honours_force(tmp_path, capsys):
     import argparse
 
-    from mc.cli.common import emit_table
+    from mc.cli.emit import emit_table
 
     out = tmp_path / "t.csv"
     out.write_text("precious\n")

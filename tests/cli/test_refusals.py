@@ -216,7 +216,7 @@ def test_an_output_never_replaces_an_input(argv, tmp_path, capsys):
     assert snapshot(tmp_path) == before
 
 
-# Commands that hold every draw in memory call mc.cli.common.check_draws(n, in_memory_values=...)
+# Commands that hold every draw in memory call mc.cli.limits.check_draws(n, in_memory_values=...)
 # before working. The machine is made small (64 KiB) so the runs stay tiny.
 IN_MEMORY_COMMANDS = {
     "run_with_plot": ["run", "--draws", "20000", "--plot", "{tmp}/f.png"],
@@ -230,9 +230,9 @@ IN_MEMORY_COMMANDS = {
 
 @pytest.mark.parametrize("command", sorted(IN_MEMORY_COMMANDS))
 def test_in_memory_commands_refuse_draws_beyond_memory(command, tmp_path, capsys, monkeypatch):
-    import mc.cli.common
+    import mc.cli.limits
 
-    monkeypatch.setattr(mc.cli.common, "memory_bytes", lambda: 64 * 1024)
+    monkeypatch.setattr(mc.cli.limits, "memory_bytes", lambda: 64 * 1024)
     argv = [a.replace("{tmp}", str(tmp_path)) for a in IN_MEMORY_COMMANDS[command]]
     code, stdout, err = run_mc(argv, capsys)
     assert_refused(code, stdout, err, "--draws 20,000: needs", "of memory")
