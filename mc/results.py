@@ -8,6 +8,7 @@ standard error.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
@@ -211,23 +212,73 @@ def summarise(results: xr.Dataset | Mapping[str, np.ndarray], outputs: Iterable[
     unknown = [n for n in outputs if n not in results]
     if unknown:
         raise InputError("outputs", unknown[0], f"not in the results; choose from {', '.join(results)}")
-    stats = {name: summary_with_se(np.asarray(results[name], dtype=float), percentiles) for name in outputs}
+    stats = summarise_arrays({name: results[name] for name in outputs}, percentiles)
     table = summary_table(stats, units)
     table.attrs.update(dict(getattr(results, "attrs", {})))  # provenance: seed, draws, method, priors, model
     return table
 
 
+def summarise_arrays(arrays: Mapping[str, np.ndarray], percentiles=PERCENTILES, *, workers: int = 1
+                     ) -> dict[str, dict[str, tuple[float, float]]]:
+    """``{output: {statistic: (value, standard error)}}`` of plain arrays, without pandas.
+
+    Each output is summarised on its own (:func:`mc.stats.summary_with_se`), so
+    `workers` threads (numpy releases the GIL in its passes) give the same bits
+    as one.
+    """
+    def one(name: str) -> dict[str, tuple[float, float]]:
+        return summary_with_se(np.asarray(arrays[name], dtype=float), percentiles)
+
+    names = list(arrays)
+    if workers <= 1 or len(names) < 2:
+        return {name: one(name) for name in names}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(names, pool.map(one, names)))
+
+
 TABLE_COLUMNS = ["output", "unit", "statistic", "value", "mc_se"]
 
 
-def summary_table(stats: Mapping[str, Mapping[str, tuple[float, float]]],
-                  units: Mapping[str, str]) -> pd.DataFrame:
-    """The tidy table from ``{output: {statistic: (value, standard error)}}`` and each output's unit."""
+def table_rows(stats: Mapping[str, Mapping[str, tuple[float, float]]], units: Mapping[str, str]) -> list[dict]:
+    """The tidy table's rows, ``{output, unit, statistic, value, mc_se}`` each, without pandas."""
     rows = []
     for name, by_stat in stats.items():
         unit = units.get(name, "")
         rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
                  for stat, (value, se) in by_stat.items()]
+    return rows
+
+
+def aggregate_rows(rows: list[dict], model) -> list[dict]:
+    """The ``aggregate`` rows (E[num] / E[den]) of :func:`mc.aggregates.with_aggregates`, from plain rows.
+
+    Same value and bound ``(se_N + |R| se_D) / |E[D]|`` from the rows' means,
+    so a table built either way holds the same numbers.
+    """
+    means = {r["output"]: r for r in rows if r["statistic"] == "mean"}
+    present = {r["output"]: r["unit"] for r in rows}
+    out = []
+    for output, (num, den) in getattr(model, "aggregates", {}).items():
+        if output not in present or num not in means or den not in means:
+            continue
+        mean_d = means[den]["value"]
+        ratio = means[num]["value"] / mean_d if mean_d else math.nan
+        se = (means[num]["mc_se"] + abs(ratio) * means[den]["mc_se"]) / abs(mean_d) if mean_d else math.nan
+        out.append({"output": output, "unit": present[output], "statistic": "aggregate", "value": float(ratio),
+                    "mc_se": float(se)})
+    return out
+
+
+def summary_table(stats: Mapping[str, Mapping[str, tuple[float, float]]],
+                  units: Mapping[str, str]) -> pd.DataFrame:
+    """The tidy table from ``{output: {statistic: (value, standard error)}}`` and each output's unit."""
+    return rows_frame(table_rows(stats, units))
+
+
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    """Plain table rows (:func:`table_rows`) as the tidy DataFrame (imports pandas)."""
     import pandas as pd
 
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -53,6 +53,23 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
                         chunk_size: int = STREAM_BLOCK, progress=None) -> pd.DataFrame:
     """Percentile table with Monte Carlo standard errors, in bounded memory.
 
+    The DataFrame of :func:`streaming_stats` (same parameters), built by
+    :func:`mc.results.summary_table`: ``output, unit, statistic, value,
+    mc_se``, equal to :func:`mc.results.summarise` exactly for the same seed and
+    method.
+    """
+    stats = streaming_stats(priors, n_draws, seed=seed, method=method, workers=workers, outputs=outputs,
+                            percentiles=percentiles, memory_limit=memory_limit, executor=executor,
+                            chunk_size=chunk_size, progress=progress)
+    return summary_table(stats, {n: priors.model.quantity(n).unit for n in stats})
+
+
+def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
+                    outputs: Iterable[str] | None = None, percentiles=PERCENTILES,
+                    memory_limit: int = DEFAULT_MEMORY_LIMIT, executor=None,
+                    chunk_size: int = STREAM_BLOCK, progress=None) -> dict[str, dict[str, tuple[float, float]]]:
+    """Every output's statistics with Monte Carlo standard errors, in bounded memory.
+
     Parameters
     ----------
     priors, n_draws, seed, method, workers
@@ -74,9 +91,9 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
 
     Returns
     -------
-    DataFrame
-        The table of :func:`mc.results.summarise`: ``output, unit, statistic,
-        value, mc_se``, equal to it exactly for the same seed and method.
+    dict
+        ``{output: {statistic: (value, standard error)}}`` (no pandas), the
+        statistics of :func:`mc.results.summarise` exactly for the same seed and method.
     """
     from mc.executor import ThreadExecutor, executor_for
 
@@ -103,9 +120,8 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
     for name in varying:
         sketches[name].plan()
     _select_pass(run, evaluate, {n: sketches[n] for n in varying}, chunks, stored, ticker)
-    return summary_table({name: summary_from(moments[name], percentiles,
-                                             _sketch_quantiles(sketches.get(name), moments[name].n))
-                          for name in names}, {n: model.quantity(n).unit for n in names})
+    return {name: summary_from(moments[name], percentiles, _sketch_quantiles(sketches.get(name), moments[name].n))
+            for name in names}
 
 
 def stored_output_bytes(priors: Priors, n_draws: int, outputs: Iterable[str]) -> int:

@@ -162,3 +162,67 @@ def test_date_with_a_real_fit(monkeypatch, tmp_path, capsys):
     forecast = predictive_tokens_per_day(date(2025, 6, 15), curve="gompertz")
     # the run resamples the same predictive draws: medians agree within the median's MC error
     assert rows[("tokens_per_day", "p50")] == pytest.approx(float(np.median(forecast)), rel=0.05)
+
+
+def _legacy_render(table, attrs, priors, percentiles=None):
+    """The screen of `mc run` as it was built from the summarise() DataFrame (pandas), kept as the oracle."""
+    from mc.cli.run import SCREEN_STATS, _volume_text
+    from mc.display import display_path, fmt, scaled, unit
+    from mc.results import wide
+
+    stats = SCREEN_STATS if not percentiles else (*(f"p{p:g}" for p in percentiles), "mean", "sd")
+    values = wide(table[table["statistic"] != "aggregate"])
+    model = priors.model
+    lines = [f"mc run: {display_path(attrs['priors_origin'])}, model {model.name}  ({attrs['n_draws']:,} draws, "
+             f"method {attrs['method']}, seed {attrs['seed']}{_volume_text(priors)})", ""]
+    width = max([21] + [len(o) + 1 for o in values.index])
+    lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in stats))
+    for output, row in values.iterrows():
+        cells = "".join(f"{fmt(scaled(output, row[s], model)):>10}" for s in stats)
+        lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
+    p_loss = table[(table.output == model.key_output) & (table.statistic == "p_negative")]
+    if len(p_loss) and p_loss.iloc[0].value > 0:
+        row = p_loss.iloc[0]
+        lines += ["", f"P({model.key_output} < 0) = {row.value:.4f} ± {row.mc_se:.4f} (Monte Carlo s.e.)"]
+    for output, (num, den) in model.aggregates.items():
+        rows = table[table["output"] == output].set_index("statistic")
+        agg, mean = rows.loc["aggregate"], rows.loc["mean"]
+        shown = unit(output, model)
+        lines.append(f"aggregate {output} E[{num}]/E[{den}] = {fmt(scaled(output, agg.value, model))} ± "
+                     f"{fmt(scaled(output, agg.mc_se, model))} {shown} (ratio of means); mean of per-draw {output} "
+                     f"= {fmt(scaled(output, mean.value, model))} {shown}")
+    if attrs["method"] != "mc":
+        lines.append("standard errors assume independent draws: conservative for lhs and sobol")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("extra", [[], ["--method", "lhs", "--percentiles", "5,50,95"],
+                                   ["--memory-limit", "1e-3"]])  # the last one streams in two passes
+def test_printed_table_equals_the_summarise_based_one(capsys, extra):
+    """Issue 15.4: the pandas-free run path prints exactly what summarise() + with_aggregates gave."""
+    from mc.aggregates import with_aggregates
+    from mc.priors import default_priors_path, load_priors
+    from mc.results import simulate, summarise
+
+    assert main(["run", "--draws", "140000", "--seed", "11", *extra]) == 0  # 2 whole stream blocks + a partial
+    printed = capsys.readouterr().out.rstrip("\n")
+    priors = load_priors(default_priors_path())
+    method = extra[1] if extra[:1] == ["--method"] else "mc"
+    percentiles = (5, 50, 95) if "--percentiles" in extra else None
+    results = simulate(priors, 140_000, seed=11, method=method, workers=2, keep_inputs=False)
+    table = with_aggregates(summarise(results, percentiles=percentiles or (1, 5, 10, 25, 50, 75, 90, 95, 99)),
+                            priors.model)
+    assert printed == _legacy_render(table, results.attrs, priors, percentiles)
+
+
+def test_json_rows_equal_the_summarise_table(capsys):
+    """--json carries the same rows, values and errors as summarise() + with_aggregates (bit for bit)."""
+    from mc.aggregates import with_aggregates
+    from mc.priors import default_priors_path, load_priors
+    from mc.results import simulate, summarise
+
+    assert main(["run", "--draws", "70000", "--seed", "3", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    priors = load_priors(default_priors_path())
+    table = with_aggregates(summarise(simulate(priors, 70_000, seed=3, keep_inputs=False)), priors.model)
+    assert rows == table.to_dict(orient="records")

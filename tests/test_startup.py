@@ -1,4 +1,8 @@
-"""`mc --help`, `mc reproduce` and `mc run` never import PyMC or PyTensor (a fresh interpreter each)."""
+"""What `mc --help`, `mc reproduce` and `mc run` import (a fresh interpreter each): never PyMC or PyTensor,
+and the default `mc run` path none of pandas, xarray, scipy.stats, numba or dask (issue 15.4).
+
+Imported modules, not seconds, are checked: the time they cost is in benchmarks/bench_startup.py.
+"""
 import subprocess
 import sys
 
@@ -12,16 +16,41 @@ try:
 except SystemExit as exc:
     code = exc.code
 print("exit", code)
-print("loaded", ",".join(m for m in ("pymc", "pytensor") if m in sys.modules) or "-")
+print("loaded", ",".join(m for m in {heavy!r} if m in sys.modules) or "-")
 """
+NEVER = ("pymc", "pytensor")
+# what the default `mc run` path must not load: ~0.5-1 s each on the shared machine, or not needed
+RUN_HEAVY = ("pandas", "xarray", "scipy.stats", "numba", "dask", "matplotlib", *NEVER)
+
+
+def loaded_by(args, heavy=NEVER) -> str:
+    """Run ``mc ARGS`` in a fresh interpreter; the modules of `heavy` it loaded ("-" for none)."""
+    out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=heavy), *args], capture_output=True, text=True,
+                         timeout=300)
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.startswith(("exit", "loaded")))
+    assert lines["exit"] in ("0", "None"), out.stderr
+    return lines["loaded"]
 
 
 @pytest.mark.parametrize("args", [["--help"], ["reproduce"], ["run", "--draws", "2000", "--quiet"]])
 def test_cli_does_not_import_pymc(args):
-    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=300)
-    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.startswith(("exit", "loaded")))
-    assert lines["exit"] in ("0", "None"), out.stderr
-    assert lines["loaded"] == "-"
+    assert loaded_by(args) == "-"
+
+
+@pytest.mark.parametrize("args", [["run", "--draws", "70000"],  # the screen table, two stream blocks
+                                  ["run", "--draws", "3000", "--method", "mc", "--tokens-per-day", "1e14"],
+                                  ["run", "--draws", "70000", "--memory-limit", "1e-3", "--quiet"]])  # streamed
+def test_default_run_path_loads_no_pandas_xarray_scipy_stats_or_numba(args):
+    assert loaded_by(args, RUN_HEAVY) == "-"
+
+
+def test_help_loads_nothing_heavy():
+    assert loaded_by(["--help"], (*RUN_HEAVY, "numpy", "scipy")) == "-"
+
+
+def test_json_is_the_feature_that_loads_pandas():
+    """The probe can see pandas: --json builds the DataFrame (so a '-' above is not a blind probe)."""
+    assert loaded_by(["run", "--draws", "2000", "--json"], ("pandas",)) == "pandas"
 
 
 def test_help_does_not_import_the_numeric_stack_of_run():

@@ -12,6 +12,7 @@ from mc.cli.limits import check_draws_out
 from mc.cli.paths import check_output_option
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.display import display_path, fmt, scaled, unit
+from mc.errors import InputError
 from mc.overrides import add_override_options
 from typing import TYPE_CHECKING
 
@@ -84,52 +85,112 @@ def volume_input(priors: Priors, option: str) -> str:
 def handle(args: argparse.Namespace) -> int:
     check_output_option(args)  # --out, --plot and --draws-out: a bad path fails before the simulation
     in_memory = args.plot is not None or args.draws_out is not None  # a figure or the draws file needs every draw
-    if in_memory:
-        from mc.cli.limits import check_draws
-        from mc.priors import default_priors_path, load_priors
-
-        model = load_priors(args.priors or default_priors_path()).model
-        values = len(model.inputs) + len(model.outputs)
-        check_draws_out(args, values)
-        check_draws(args.draws, in_memory_values=values, method=args.method)
-    check_cluster_option(args)  # a malformed --cluster (or MC_CLUSTER) too
+    dated = getattr(args, "date", None) is not None  # posterior-aware errors need every draw too
+    if in_memory or dated:
+        _check_in_memory(args)
+    if check_cluster_option(args) is not None and dated:  # a malformed --cluster (or MC_CLUSTER) fails here too
+        raise InputError("--date", "", "posterior-aware standard errors need every draw in one process; "
+                                       "run without --cluster (or unset MC_CLUSTER)")
     priors = prepare_priors(args)
-    from mc.progress import progress_bar
-    from mc.results import run_attrs, simulate, summarise
-    from mc.sampling import STREAM_BLOCK
-    from mc.streaming import stored_output_bytes, summarise_streaming
+    from mc.results import run_attrs
+    from mc.streaming import stored_output_bytes
 
-    from mc.aggregates import with_aggregates
-
-    shown, percentiles = table_outputs(priors), sampled_percentiles(args)
-    quiet = args.quiet or args.json
+    shown = table_outputs(priors)
     with cluster_from_args(args) as executor:
-        streamed = not in_memory and (executor is not None or
-                                      stored_output_bytes(priors, args.draws, shown) > args.memory_limit * 2**20)
-        if streamed:
-            with progress_bar("mc run", quiet=quiet, unit="blocks") as progress:
-                table = summarise_streaming(priors, args.draws, seed=args.seed, method=args.method,
-                                            workers=args.workers, memory_limit=int(args.memory_limit * 2**20),
-                                            outputs=shown, executor=executor, progress=progress,
-                                            percentiles=percentiles,
-                                            chunk_size=CLUSTER_TASK_DRAWS if executor is not None else STREAM_BLOCK)
-            table = with_aggregates(table, priors.model)  # the same rows as in memory: from the means alone
-            return _emit(args, table, run_attrs(priors, args.draws, args.seed, args.method), priors)
-        with progress_bar("mc run", quiet=quiet) as progress:
-            results = simulate(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
-                               keep_inputs=in_memory or len(shown) > len(priors.model.outputs), progress=progress)
-    table = with_aggregates(summarise(results, shown, percentiles=percentiles), priors.model)
-    meta = provenance(args, results.attrs, priors)
+        if not (in_memory or dated) and (executor is not None or
+                                         stored_output_bytes(priors, args.draws, shown) > args.memory_limit * 2**20):
+            stats = _streamed_stats(args, priors, shown, executor)
+            return _emit(args, _rows(stats, priors), run_attrs(priors, args.draws, args.seed, args.method), priors)
+    return _in_memory_run(args, priors, shown, in_memory)
+
+
+def _check_in_memory(args: argparse.Namespace) -> None:
+    """Refuse, before any work, a run that must hold every draw but cannot fit in memory (or --draws-out's limit)."""
+    from mc.cli.limits import check_draws
+    from mc.priors import default_priors_path, load_priors
+
+    model = load_priors(args.priors or default_priors_path()).model
+    values = len(model.inputs) + len(model.outputs)
+    check_draws_out(args, values)
+    check_draws(args.draws, in_memory_values=values, method=args.method)
+
+
+def _streamed_stats(args: argparse.Namespace, priors: Priors, shown: list[str], executor) -> dict:
+    from mc.progress import progress_bar
+    from mc.sampling import STREAM_BLOCK
+    from mc.streaming import streaming_stats
+
+    with progress_bar("mc run", quiet=args.quiet or args.json, unit="blocks") as progress:
+        return streaming_stats(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
+                               memory_limit=int(args.memory_limit * 2**20), outputs=shown, executor=executor,
+                               progress=progress, percentiles=sampled_percentiles(args),
+                               chunk_size=CLUSTER_TASK_DRAWS if executor is not None else STREAM_BLOCK)
+
+
+def _in_memory_run(args: argparse.Namespace, priors: Priors, shown: list[str], in_memory: bool) -> int:
+    """Simulate into plain arrays (no pandas, no xarray), summarise, then write what the options ask for."""
+    from mc.progress import progress_bar
+    from mc.results import run_attrs, simulate_arrays, summarise_arrays
+
+    keep_inputs = in_memory or len(shown) > len(priors.model.outputs)
+    with progress_bar("mc run", quiet=args.quiet or args.json) as progress:
+        arrays = simulate_arrays(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
+                                 keep_inputs=keep_inputs, progress=progress)
+    attrs = run_attrs(priors, args.draws, args.seed, args.method)
+    posterior = posterior_of(priors) if getattr(args, "date", None) is not None else None
+    if posterior is not None:
+        stats = posterior_stats(arrays, shown, posterior, sampled_percentiles(args))
+    else:
+        stats = summarise_arrays({n: arrays[n] for n in shown}, sampled_percentiles(args), workers=args.workers)
+    if in_memory:
+        _write_draws_and_plot(args, arrays, attrs, priors)
+    return _emit(args, _rows(stats, priors), attrs, priors, posterior=posterior)
+
+
+def posterior_of(priors: Priors) -> tuple[str, list[float]] | None:
+    """The drawn volume input and its posterior draws (chain order) when it is the growth fit's, else None."""
+    name = priors.model.volume_input
+    if name is None or name not in priors.names or priors[name].distribution.family != "empirical":
+        return None
+    return name, list(priors[name].distribution.params["values"])
+
+
+def posterior_stats(arrays, shown: list[str], posterior: tuple[str, list[float]], percentiles) -> dict:
+    """Statistics whose standard errors include the growth posterior's own Monte Carlo error.
+
+    Each draw is traced to the posterior draw it used (:func:`mc.volume.posterior_draw_index`),
+    posterior draws are cut into contiguous batches within their chains
+    (:func:`mc.volume.posterior_batch`), and :func:`mc.volume.summary_with_posterior_se`
+    takes the larger of the independent-draw error and the batch-means error.
+    """
+    from mc.volume import posterior_batch, posterior_draw_index, summary_with_posterior_se
+
+    name, values = posterior
+    batch = posterior_batch(posterior_draw_index(arrays[name], values), len(values))
+    return summary_with_posterior_se({n: arrays[n] for n in shown}, batch, percentiles)
+
+
+def _write_draws_and_plot(args: argparse.Namespace, arrays, attrs: dict, priors: Priors) -> None:
+    from mc.results import to_dataset
+
+    results = to_dataset(arrays, attrs, priors.model)  # xarray: only --draws-out and --plot need it
     if args.draws_out is not None:
         from mc.export import write_draws
 
-        write_draws(results, args.draws_out, meta=meta, force=args.force)
+        write_draws(results, args.draws_out, meta=provenance(args, attrs, priors), force=args.force)
     if args.plot is not None:
         from mc.plots.distribution import plot_outputs
 
         plot_outputs(results, args.plot, outputs=priors.model.headline, as_of=priors.meta.get("as_of"),
                      force=args.force, model=priors.model, date=getattr(args, "date", None))
-    return _emit(args, table, results.attrs, priors)
+
+
+def _rows(stats: dict, priors: Priors) -> list[dict]:
+    """The tidy table as plain rows, with the model's aggregate rows (as mc.aggregates.with_aggregates adds them)."""
+    from mc.results import aggregate_rows, table_rows
+
+    rows = table_rows(stats, {n: priors.model.quantity(n).unit for n in stats})
+    return rows + aggregate_rows(rows, priors.model)
 
 
 def table_outputs(priors: Priors) -> list[str]:
@@ -139,41 +200,56 @@ def table_outputs(priors: Priors) -> list[str]:
     return ([volume] if drawn else []) + list(priors.model.outputs)
 
 
-def _emit(args: argparse.Namespace, table, attrs, priors: Priors) -> int:
-    from mc.workbook import Report
-
+def _emit(args: argparse.Namespace, rows: list[dict], attrs, priors: Priors, posterior=None) -> int:
+    """Print the screen table; --json and --out build the DataFrame (pandas loads only for them)."""
     meta = provenance(args, attrs, priors)
-    report = Report(model=priors.model, priors=[priors], figures=[args.plot] if args.plot is not None else [])
-    emit_table(chosen_statistics(table, args), args, screen=render(table, attrs, priors, args), meta=meta,
-               report=report)
+    if posterior is not None:
+        meta["mc_se"] = posterior_note(posterior)
+    screen = "" if args.quiet or args.json else render(rows, attrs, priors, args, posterior=posterior)
+    if args.json or args.out is not None:
+        from mc.results import rows_frame
+        from mc.workbook import Report
+
+        report = Report(model=priors.model, priors=[priors], figures=[args.plot] if args.plot is not None else [])
+        emit_table(chosen_statistics(rows_frame(rows), args), args, screen=screen, meta=meta, report=report)
+    elif not args.quiet:
+        print(screen)
     if args.draws_out is not None and not (args.quiet or args.json):
         print(f"wrote {args.draws_out}")
     return 0
 
 
-def render(table, attrs, priors: Priors, args: argparse.Namespace | None = None) -> str:
-    """The table in display units (亿元, 万 GPUs, %), one output per line."""
-    from mc.results import wide
+def posterior_note(posterior: tuple[str, list[float]]) -> str:
+    """What the standard errors of a run at a date include (screen footnote and provenance)."""
+    from mc.volume import GROWTH_CHAINS, POSTERIOR_BATCHES
 
+    return (f"standard errors include the growth posterior's own Monte Carlo error (batch means over its "
+            f"{len(posterior[1]):,} draws: {POSTERIOR_BATCHES} batches within {GROWTH_CHAINS} chains)")
+
+
+def render(rows: list[dict], attrs, priors: Priors, args: argparse.Namespace | None = None, *,
+           posterior=None) -> str:
+    """The table in display units (亿元, 万 GPUs, %), one output per line."""
     chosen = getattr(args, "percentiles", None)
     stats = SCREEN_STATS if not chosen else (*(f"p{p:g}" for p in chosen), "mean", "sd")
-    values = wide(table[table["statistic"] != "aggregate"])
+    values = _wide(rows)
     model = priors.model
     lines = [f"mc run: {display_path(attrs['priors_origin'])}, model {model.name}  ({attrs['n_draws']:,} draws, "
              f"method {attrs['method']}, seed {attrs['seed']}{_volume_text(priors)})", ""]
-    width = max([21] + [len(o) + 1 for o in values.index])
+    width = max([21] + [len(o) + 1 for o in values])
     lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in stats))
-    for output, row in values.iterrows():
+    for output, row in values.items():
         cells = "".join(f"{fmt(scaled(output, row[s], model)):>10}" for s in stats)
         lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
     key = model.key_output
-    p_loss = table[(table.output == key) & (table.statistic == "p_negative")]
-    if len(p_loss) and p_loss.iloc[0].value > 0:  # an output that is never negative gets no such line
-        row = p_loss.iloc[0]
-        lines += ["", f"P({key} < 0) = {row.value:.4f} ± {row.mc_se:.4f} (Monte Carlo s.e.)"]
-    lines += aggregate_lines(table, model)
+    p_loss = next((r for r in rows if r["output"] == key and r["statistic"] == "p_negative"), None)
+    if p_loss is not None and p_loss["value"] > 0:  # an output that is never negative gets no such line
+        lines += ["", f"P({key} < 0) = {p_loss['value']:.4f} ± {p_loss['mc_se']:.4f} (Monte Carlo s.e.)"]
+    lines += aggregate_lines(rows, model)
     if attrs["method"] != "mc":  # noqa: SIM102
         lines.append("standard errors assume independent draws: conservative for lhs and sobol")
+    if posterior is not None:
+        lines.append(posterior_note(posterior))
     if priors.correlation.pairs:
         from mc.correlation import render_achieved
         from mc.sampling import redraw_first_block
@@ -183,18 +259,27 @@ def render(table, attrs, priors: Priors, args: argparse.Namespace | None = None)
     return "\n".join(lines)
 
 
-def aggregate_lines(table, model) -> list[str]:
+def _wide(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """``{output: {statistic: value}}`` in table order, aggregate rows left out."""
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        if r["statistic"] != "aggregate":
+            out.setdefault(r["output"], {})[r["statistic"]] = r["value"]
+    return out
+
+
+def aggregate_lines(rows: list[dict], model) -> list[str]:
     """``aggregate margin E[profit]/E[revenue] = ...`` beside the mean of the per-draw ratio, labelled."""
     lines = []
     for output, (num, den) in getattr(model, "aggregates", {}).items():
-        rows = table[table["output"] == output].set_index("statistic")
-        if "aggregate" not in rows.index:
+        found = {r["statistic"]: r for r in rows if r["output"] == output}
+        if "aggregate" not in found:
             continue
-        agg, mean = rows.loc["aggregate"], rows.loc["mean"]
+        agg, mean = found["aggregate"], found["mean"]
         shown = unit(output, model)
-        lines.append(f"aggregate {output} E[{num}]/E[{den}] = {fmt(scaled(output, agg.value, model))} ± "
-                     f"{fmt(scaled(output, agg.mc_se, model))} {shown} (ratio of means); mean of per-draw {output} "
-                     f"= {fmt(scaled(output, mean.value, model))} {shown}")
+        lines.append(f"aggregate {output} E[{num}]/E[{den}] = {fmt(scaled(output, agg['value'], model))} ± "
+                     f"{fmt(scaled(output, agg['mc_se'], model))} {shown} (ratio of means); mean of per-draw "
+                     f"{output} = {fmt(scaled(output, mean['value'], model))} {shown}")
     return lines
 
 
