@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
+from mc.cli.draws import check_runs_draws_out, write_runs_draws
 from mc.cli.emit import emit_table, provenance
 from mc.cli.paths import check_output_option
 from mc.cli.risk import _add_run_options, _attrs, _check_memory, _header, _money, _priors, _say_wrote
@@ -26,7 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("--priors", dest="priors_option", help="deprecated: give the priors file first instead")
     p.add_argument("--plot", type=Path, help="write the median, 50%% and 90%% intervals per scenario (PNG)")
     add_cluster_option(p)
-    _add_run_options(p, handle_stress, draws=100_000, percentiles=True)
+    _add_run_options(p, handle_stress, draws=100_000, percentiles=True, draws_out=True)
 
 
 def _split_stress_names(args: argparse.Namespace) -> None:
@@ -97,6 +98,7 @@ def handle_stress(args: argparse.Namespace) -> int:
     model = load_priors(args.priors or default_priors_path()).model
     scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
     _check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
+    check_runs_draws_out(args, 1 + len(scenarios), model)
     extra = _table_percentiles(args, stress, "stress")
     priors = _priors(args)
     from mc.progress import progress_bar
@@ -108,6 +110,10 @@ def handle_stress(args: argparse.Namespace) -> int:
         table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress,
                        **extra)
     meta = provenance(args, _attrs(priors, args), priors)
+    from mc.scenarios import BASE
+
+    write_runs_draws(args, [({"scenario": BASE}, priors), *(({"scenario": s.name}, s.apply(priors))
+                                                             for s in scenarios)], meta)
     if args.plot is not None:
         _stress_plot(table, priors, args, meta)
     from mc.cli.emit import chosen_statistics
@@ -117,7 +123,7 @@ def handle_stress(args: argparse.Namespace) -> int:
                     figures=[args.plot] if args.plot is not None else [])
     emit_table(chosen_statistics(table, args), args, screen=render_stress(table, scenarios, priors, args),
                meta=meta, report=report)
-    _say_wrote(args, args.plot)
+    _say_wrote(args, args.plot, args.draws_out)
     return 0
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.overrides import add_override_options
-from mc.cli.common import add_output_options, add_sampling_options, positive_int
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, positive_int
+from mc.cli.draws import check_runs_draws_out, write_runs_draws
 from mc.cli.emit import emit_table
 from mc.cli.paths import check_output_option
 
@@ -30,6 +31,7 @@ def register(subparsers) -> None:
     add_sampling_options(p, draws=100_000)
     add_override_options(p)
     add_cluster_option(p)
+    add_draws_out_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle)
 
@@ -56,7 +58,8 @@ def handle(args: argparse.Namespace) -> int:
     check_statistic(args.statistic)
     grids = [parse_grid(g, model.inputs) for g in args.grid]
     scenarios = load_scenarios(args.scenario, model.inputs) if args.scenario else []
-    sweep_cells(priors, grids, scenarios)  # every cell's fixed values validated before any run
+    cells = sweep_cells(priors, grids, scenarios)  # every cell's fixed values validated before any run
+    check_runs_draws_out(args, len(cells), model)
     from mc.progress import progress_bar
 
     with cluster_from_args(args) as executor, \
@@ -70,10 +73,12 @@ def handle(args: argparse.Namespace) -> int:
     from mc.workbook import Report
 
     meta = provenance(args, run_attrs(priors, args.draws, args.seed, args.method), priors)
+    write_runs_draws(args, cells, meta)
     emit_table(chosen_statistics(table, args), args, screen=render(table, grids, output, args), meta=meta,
                report=Report(model=model, priors=[priors], figures=[args.plot] if args.plot is not None else []))
-    if args.plot is not None and not (args.json or args.quiet):
-        print(f"wrote {args.plot}")
+    for path in (args.plot, args.draws_out):
+        if path is not None and not (args.json or args.quiet):
+            print(f"wrote {path}")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mc.cli.common import add_output_options, add_sampling_options, positive_int
+from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, positive_int
 from mc.cli.emit import emit_table
 from mc.cli.paths import check_output_option, check_output_path
 from mc.display import YI, display_path, fmt
@@ -48,6 +48,7 @@ def register(subparsers) -> None:
     p.add_argument("--tornado-plot", type=Path, help="tornado PNG of median EV (implies --tornado)")
     add_sampling_options(p, draws=DEFAULT_DRAWS)
     add_override_options(p)
+    add_draws_out_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle)
 
@@ -57,10 +58,11 @@ def _check_figures(args: argparse.Namespace) -> None:
     for attr, option in FIGURES.items():
         if getattr(args, attr) is not None and attr != "plot":
             check_output_path(getattr(args, attr), option=option, force=args.force, suffixes=_PNG)
-    named = [Path(getattr(args, a)).resolve() for a in [*FIGURES, "out"] if getattr(args, a, None) is not None]
+    named = [Path(getattr(args, a)).resolve() for a in [*FIGURES, "out", "draws_out"]
+             if getattr(args, a, None) is not None]
     if len(set(named)) != len(named):
         from mc.errors import InputError
-        raise InputError("--bridge/--plot/--tornado-plot/--out", "", "two options name the same file")
+        raise InputError("--bridge/--plot/--tornado-plot/--out/--draws-out", "", "two options name the same file")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -85,6 +87,7 @@ def handle(args: argparse.Namespace) -> int:
     setup = ValuationSetup(priors, projection_priors, valuation_priors, years, seed=args.seed, method=args.method, convention=args.convention,
                            terminal=args.terminal)
     scenarios = load_scenarios(args.stress, quantities=priors.model.inputs) if args.stress is not None else None
+    _check_draws_out(args, years, valuation_inputs)
     ds = setup.run(args.draws)
     summary = summarise_projection(ds, percentiles=sampled_percentiles(args, (5, 25, 50, 75, 95)))
     bridge = bridge_table(ds)
@@ -95,6 +98,10 @@ def handle(args: argparse.Namespace) -> int:
         convention=args.convention, terminal=args.terminal)  # every file states how it was discounted
     _write_figures(args, summary, bridge, tornado, ds.attrs)
     meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, priors)
+    if args.draws_out is not None:
+        from mc.export import write_draws
+
+        write_draws(ds, args.draws_out, meta=meta, force=args.force)
     from mc.cli.project import workbook_report
 
     report = workbook_report(chosen_statistics(summary, args), priors, projection_priors, args)
@@ -102,10 +109,18 @@ def handle(args: argparse.Namespace) -> int:
     report.sheets = {"Valuation": bridge, **report.sheets}
     report.figures = [getattr(args, a) for a in FIGURES if getattr(args, a) is not None]
     emit_table(table, args, screen=render(summary, bridge, stress, tornado, sobol, ds), meta=meta, report=report)
-    for attr, option in FIGURES.items():
+    for attr in (*FIGURES, "draws_out"):
         if getattr(args, attr) is not None and not args.quiet and not args.json:
             print(f"wrote {getattr(args, attr)}")
     return 0
+
+
+def _check_draws_out(args: argparse.Namespace, years, valuation_inputs) -> None:
+    """--draws-out's size before the run: each yearly term per year, the path outputs and the valuation inputs."""
+    from mc.cli.limits import check_draws_out
+    from mc.valuation.model import PATH, YEARLY
+
+    check_draws_out(args, len(YEARLY) * len(years) + len(PATH) + len(valuation_inputs.names))
 
 
 def combined_table(summary, bridge, stress, tornado, sobol) -> "pd.DataFrame":
