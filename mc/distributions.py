@@ -1,5 +1,9 @@
 """Distribution families, their parameters, and solving a credible interval into them.
 
+Solvers live in :mod:`mc.interval`, the point-mass and discrete families in
+:mod:`mc.discrete`, the fast inverse CDFs in :mod:`mc.fastppf`; this module ties
+them into :data:`FAMILIES` and the :class:`Distribution` value.
+
 A :class:`Distribution` is an immutable value: a family name, its named
 parameters, and optional truncation bounds. It exposes the scipy.stats frozen
 distribution (`frozen`), an inverse CDF (`ppf`, used by LHS and Sobol) and a fast
@@ -10,13 +14,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Callable, Mapping
 
 import numpy as np
-from scipy import special
 
 from mc import fastppf
+from mc.discrete import Choice, Empirical, Fixed, check_choice, check_empirical, sample_choice
+from mc.interval import ParameterError, beta_start, cached_solution, check_interval, \
+    gamma_start, require, solve_lognormal, solve_normal, solve_numeric, solve_uniform, solve_loguniform
+
+__all__ = ["FAMILIES", "Distribution", "Family", "ParameterError", "solve_quantiles"]
 
 
 def _stats():
@@ -24,10 +32,6 @@ def _stats():
     import scipy.stats
 
     return scipy.stats
-
-
-class ParameterError(ValueError):
-    """A family's parameters are invalid; the message names the parameter."""
 
 
 @dataclass(frozen=True)
@@ -43,197 +47,22 @@ class Family:
     optional: Mapping[str, float] = field(default_factory=dict)
 
 
-def _require(cond: bool, message: str) -> None:
-    if not cond:
-        raise ParameterError(message)
-
-
 def _positive(p: Mapping[str, float], *names: str) -> None:
     for name in names:
-        _require(p[name] > 0, f"{name} must be positive, got {p[name]:g}")
+        require(p[name] > 0, f"{name} must be positive, got {p[name]:g}")
 
 
 def _ordered(p: Mapping[str, float], low: str = "low", high: str = "high") -> None:
-    _require(p[low] < p[high], f"{low} ({p[low]:g}) must be below {high} ({p[high]:g})")
+    require(p[low] < p[high], f"{low} ({p[low]:g}) must be below {high} ({p[high]:g})")
 
 
 def _check_mode(p: Mapping[str, float]) -> None:
     _ordered(p)
-    _require(p["low"] <= p["mode"] <= p["high"], f"mode ({p['mode']:g}) must lie between low and high")
+    require(p["low"] <= p["mode"] <= p["high"], f"mode ({p['mode']:g}) must lie between low and high")
 
 
 def _pert_ab(p: Mapping[str, float]) -> tuple[float, float]:
-    span, lam = p["high"] - p["low"], p.get("lamb", 4.0)
-    return 1 + lam * (p["mode"] - p["low"]) / span, 1 + lam * (p["high"] - p["mode"]) / span
-
-
-# -- closed-form solutions of two quantiles (q1 < q2 at probabilities p1 < p2) --------
-def _solve_normal(probs, values):
-    z1, z2 = special.ndtri(probs[0]), special.ndtri(probs[1])
-    sd = (values[1] - values[0]) / (z2 - z1)
-    return {"mean": values[0] - sd * z1, "sd": sd}
-
-
-def _solve_lognormal(probs, values):
-    _require(values[0] > 0, "lognormal quantiles must be positive")
-    solved = _solve_normal(probs, (math.log(values[0]), math.log(values[1])))
-    return {"median": math.exp(solved["mean"]), "sigma": solved["sd"]}
-
-
-def _solve_uniform(probs, values):
-    span = (values[1] - values[0]) / (probs[1] - probs[0])
-    return {"low": values[0] - probs[0] * span, "high": values[0] - probs[0] * span + span}
-
-
-def _solve_loguniform(probs, values):
-    _require(values[0] > 0, "loguniform quantiles must be positive")
-    solved = _solve_uniform(probs, (math.log(values[0]), math.log(values[1])))
-    return {"low": math.exp(solved["low"]), "high": math.exp(solved["high"])}
-
-
-def _solve_numeric(make: Callable[[float, float], object], names: tuple[str, str], start: tuple[float, float]):
-    """Solve a two-parameter positive family for two quantiles in log-parameter space."""
-    def solver(probs, values):
-        def residual(log_params):
-            dist = make(*np.exp(log_params))
-            return np.asarray(dist.ppf(probs)) - np.asarray(values)
-
-        scale = max(abs(values[0]), abs(values[1]), 1e-12)
-        from scipy import optimize
-
-        sol = optimize.least_squares(lambda x: residual(x) / scale, np.log(start(probs, values)),
-                                     method="lm", xtol=1e-14, ftol=1e-14)
-        _require(bool(np.all(np.abs(residual(sol.x)) <= 1e-6 * scale)),
-                 f"no parameters reproduce quantiles {values} at {probs}")
-        return dict(zip(names, (float(v) for v in np.exp(sol.x))))
-    return solver
-
-
-def _beta_start(probs, values):
-    _require(0 < values[0] and values[1] < 1, "beta quantiles must lie strictly between 0 and 1")
-    mean = (values[0] + values[1]) / 2
-    sd = (values[1] - values[0]) / (special.ndtri(probs[1]) - special.ndtri(probs[0]))
-    k = max(mean * (1 - mean) / sd**2 - 1, 0.5)
-    return mean * k, (1 - mean) * k
-
-
-def _gamma_start(probs, values):
-    _require(values[0] > 0, "gamma quantiles must be positive")
-    mean = (values[0] + values[1]) / 2
-    sd = (values[1] - values[0]) / (special.ndtri(probs[1]) - special.ndtri(probs[0]))
-    shape = (mean / sd) ** 2
-    return shape, mean / shape
-
-
-def _check_choice(p: Mapping) -> None:
-    values, weights = np.asarray(p["values"], float), np.asarray(p["weights"], float)
-    _require(values.ndim == 1 and values.size > 0, "values must be a non-empty list of numbers")
-    _require(weights.shape == values.shape, "weights must have one entry per value")
-    _require(bool(np.all(np.isfinite(values))), "values must be finite")
-    _require(bool(np.all(weights >= 0)) and weights.sum() > 0, "weights must be non-negative and not all zero")
-
-
-class _Fixed:
-    """A point mass, with the slice of the frozen-distribution interface we use."""
-
-    def __init__(self, value: float):
-        self.value = float(value)
-
-    def ppf(self, q):
-        return np.full(np.shape(q), self.value)
-
-    def cdf(self, x):
-        return np.where(np.asarray(x) >= self.value, 1.0, 0.0)
-
-    def support(self):
-        return self.value, self.value
-
-    def mean(self):
-        return self.value
-
-    def median(self):
-        return self.value
-
-    def std(self):
-        return 0.0
-
-
-class _Choice:
-    """A discrete choice among real values with weights (inverse CDF over the sorted values)."""
-
-    def __init__(self, values, weights):
-        order = np.argsort(values)
-        self.values = np.asarray(values, float)[order]
-        w = np.asarray(weights, float)[order]
-        self.weights = w / w.sum()
-        self._cumulative = np.cumsum(self.weights)
-
-    def ppf(self, q):
-        # the first value whose cumulative weight reaches q (as scipy's rv_discrete.ppf)
-        kernels = fastppf.compiled(np.size(q))
-        if kernels is not None and np.ndim(q) == 1:
-            out = np.empty(np.size(q))
-            kernels.choice(self._cumulative, self.values, np.ascontiguousarray(q, dtype=float), out)
-            return out
-        index = np.searchsorted(self._cumulative, q, side="left")
-        return self.values[np.minimum(index, self.values.size - 1)]
-
-    def cdf(self, x):
-        """P(X <= x): a right-continuous step function, flat between atoms."""
-        index = np.searchsorted(self.values, x, side="right")  # atoms at or below x
-        return np.where(index > 0, self._cumulative[np.maximum(index - 1, 0)], 0.0)
-
-    def support(self):
-        return float(self.values[0]), float(self.values[-1])
-
-    def mean(self):
-        return float(self.values @ self.weights)
-
-    def median(self):
-        return float(self.ppf(0.5))
-
-    def std(self):
-        return float(np.sqrt(((self.values - self.mean()) ** 2) @ self.weights))
-
-
-class _Empirical:
-    """Resampling from given draws (e.g. a posterior predictive), inverse CDF by order statistics."""
-
-    def __init__(self, values):
-        self.values = np.sort(np.asarray(values, float))
-
-    def ppf(self, q):
-        return np.quantile(self.values, q, method="inverted_cdf")
-
-    def cdf(self, x):
-        return np.searchsorted(self.values, x, side="right") / self.values.size
-
-    def support(self):
-        return float(self.values[0]), float(self.values[-1])
-
-    def mean(self):
-        return float(self.values.mean())
-
-    def median(self):
-        return float(self.ppf(0.5))
-
-    def std(self):
-        return float(self.values.std())
-
-
-def _sample_choice(rng: np.random.Generator, p: Mapping, n: int) -> np.ndarray:
-    # inverse transform of uniforms: faster than rng.choice, and the same mapping as ppf
-    return _choice_of(p).ppf(rng.random(n))
-
-
-def _choice_of(p: Mapping) -> _Choice:
-    """The _Choice of a parameter mapping, built once (every block reuses it)."""
-    return _cached_choice(tuple(p["values"]), tuple(p["weights"]))
-
-
-@lru_cache(maxsize=256)
-def _cached_choice(values: tuple, weights: tuple) -> _Choice:
-    return _Choice(values, weights)
+    return fastppf.pert_shapes(p)
 
 
 def _sample_beta(rng: np.random.Generator, alpha: float, beta: float, n: int) -> np.ndarray:
@@ -242,36 +71,30 @@ def _sample_beta(rng: np.random.Generator, alpha: float, beta: float, n: int) ->
     return fastppf.beta_ppf(float(alpha), float(beta))(rng.random(n))
 
 
-def _check_empirical(p: Mapping) -> None:
-    values = np.asarray(p["values"], float)
-    _require(values.ndim == 1 and values.size > 0, "values must be a non-empty list of numbers")
-    _require(bool(np.all(np.isfinite(values))), "values must be finite")
-
-
 FAMILIES: dict[str, Family] = {f.name: f for f in (
-    Family("fixed", ("value",), lambda p: None, lambda p: _Fixed(p["value"]),
+    Family("fixed", ("value",), lambda p: None, lambda p: Fixed(p["value"]),
            lambda rng, p, n: np.full(n, float(p["value"]))),
     Family("normal", ("mean", "sd"), lambda p: _positive(p, "sd"),
            lambda p: _stats().norm(p["mean"], p["sd"]),
-           lambda rng, p, n: rng.normal(p["mean"], p["sd"], n), _solve_normal),
+           lambda rng, p, n: rng.normal(p["mean"], p["sd"], n), solve_normal),
     Family("lognormal", ("median", "sigma"), lambda p: _positive(p, "median", "sigma"),
            lambda p: _stats().lognorm(p["sigma"], scale=p["median"]),
-           lambda rng, p, n: fastppf.lognormal_sample(rng, math.log(p["median"]), p["sigma"], n), _solve_lognormal),
+           lambda rng, p, n: fastppf.lognormal_sample(rng, math.log(p["median"]), p["sigma"], n), solve_lognormal),
     Family("beta", ("alpha", "beta"), lambda p: _positive(p, "alpha", "beta"),
            lambda p: _stats().beta(p["alpha"], p["beta"]),
            lambda rng, p, n: _sample_beta(rng, p["alpha"], p["beta"], n),
-           _solve_numeric(lambda a, b: _stats().beta(a, b), ("alpha", "beta"), _beta_start)),
+           solve_numeric(lambda a, b: _stats().beta(a, b), ("alpha", "beta"), beta_start)),
     Family("gamma", ("shape", "scale"), lambda p: _positive(p, "shape", "scale"),
            lambda p: _stats().gamma(p["shape"], scale=p["scale"]),
            lambda rng, p, n: rng.gamma(p["shape"], p["scale"], n),
-           _solve_numeric(lambda k, s: _stats().gamma(k, scale=s), ("shape", "scale"), _gamma_start)),
+           solve_numeric(lambda k, s: _stats().gamma(k, scale=s), ("shape", "scale"), gamma_start)),
     Family("uniform", ("low", "high"), _ordered,
            lambda p: _stats().uniform(p["low"], p["high"] - p["low"]),
-           lambda rng, p, n: rng.uniform(p["low"], p["high"], n), _solve_uniform),
+           lambda rng, p, n: rng.uniform(p["low"], p["high"], n), solve_uniform),
     Family("loguniform", ("low", "high"), lambda p: (_positive(p, "low"), _ordered(p)),
            lambda p: _stats().loguniform(p["low"], p["high"]),
            lambda rng, p, n: np.exp(rng.uniform(math.log(p["low"]), math.log(p["high"]), n)),
-           _solve_loguniform),
+           solve_loguniform),
     Family("triangular", ("low", "mode", "high"), _check_mode,
            lambda p: _stats().triang((p["mode"] - p["low"]) / (p["high"] - p["low"]), p["low"], p["high"] - p["low"]),
            lambda rng, p, n: rng.triangular(p["low"], p["mode"], p["high"], n)),
@@ -279,10 +102,10 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            lambda p: _stats().beta(*_pert_ab(p), loc=p["low"], scale=p["high"] - p["low"]),
            lambda rng, p, n: p["low"] + (p["high"] - p["low"]) * _sample_beta(rng, *_pert_ab(p), n),
            optional={"lamb": 4.0}),
-    Family("choice", ("values", "weights"), _check_choice,
-           lambda p: _Choice(p["values"], p["weights"]),
-           lambda rng, p, n: _sample_choice(rng, p, n)),
-    Family("empirical", ("values",), _check_empirical, lambda p: _Empirical(p["values"]),
+    Family("choice", ("values", "weights"), check_choice,
+           lambda p: Choice(p["values"], p["weights"]),
+           lambda rng, p, n: sample_choice(rng, p, n)),
+    Family("empirical", ("values",), check_empirical, lambda p: Empirical(p["values"]),
            lambda rng, p, n: np.asarray(p["values"], float)[rng.integers(0, len(p["values"]), n)]),
 )}
 
@@ -324,10 +147,10 @@ class Distribution:
         object.__setattr__(self, "params", params)
         fam.check(params)
         if self.lower is not None and self.upper is not None:
-            _require(self.lower < self.upper, f"lower ({self.lower:g}) must be below upper ({self.upper:g})")
+            require(self.lower < self.upper, f"lower ({self.lower:g}) must be below upper ({self.upper:g})")
         if self.truncated:
-            _require(self.family not in ("fixed", "choice", "empirical"), f"bounds do not apply to a {self.family} distribution")
-            _require(self.mass > 0, "no probability mass between lower and upper")
+            require(self.family not in ("fixed", "choice", "empirical"), f"bounds do not apply to a {self.family} distribution")
+            require(self.mass > 0, "no probability mass between lower and upper")
 
     @cached_property
     def frozen(self):
@@ -404,36 +227,7 @@ def solve_quantiles(family: str, quantiles: Mapping[float, float]) -> dict:
         If the family cannot be solved or the quantiles are not increasing.
     """
     fam = FAMILIES[family]
-    _require(fam.solve is not None, f"family {family!r} cannot be given by quantiles; "
-             "use normal, lognormal, beta, gamma, uniform or loguniform")
-    _require(len(quantiles) == 2, f"give exactly two quantiles, got {len(quantiles)}")
-    (p1, v1), (p2, v2) = sorted(quantiles.items())
-    for p in (p1, p2):
-        _require(0 < p < 1, f"percentile {100 * p:g} must be between 0 and 100")
-    _require(v1 < v2, f"p{100 * p2:g} ({v2:g}) must be above p{100 * p1:g} ({v1:g})")
-    if family in _CLOSED_FORM_SOLVERS:
-        return {k: float(v) for k, v in fam.solve((p1, p2), (v1, v2)).items()}
-    return _cached_numeric_solution(family, (p1, p2), (v1, v2))
-
-
-_CLOSED_FORM_SOLVERS = ("normal", "lognormal", "uniform", "loguniform")
-
-
-def _cached_numeric_solution(family: str, probs: tuple, values: tuple) -> dict:
-    """A numeric solve (beta, gamma: scipy.stats and a least-squares fit) once per input, then from the cache.
-
-    The record (:mod:`mc.cache`, keyed by family, probabilities, values and the
-    scipy version) holds the solved parameters as JSON floats, which round-trip
-    exactly, so a cached load gives the same distribution bit for bit.
-    """
-    import scipy
-
-    from mc.cache import digest, read_record, write_record
-
-    key = digest("solve_quantiles", family, [float(p) for p in probs], [float(v) for v in values], scipy.__version__)
-    record = read_record("solved", key)
-    if record is not None and isinstance(record.get("params"), dict):
-        return {k: float(v) for k, v in record["params"].items()}
-    params = {k: float(v) for k, v in FAMILIES[family].solve(probs, values).items()}
-    write_record("solved", key, {"params": params})
-    return params
+    require(fam.solve is not None, f"family {family!r} cannot be given by quantiles; "
+            "use normal, lognormal, beta, gamma, uniform or loguniform")
+    probs, values = check_interval(quantiles)
+    return cached_solution(family, fam.solve, probs, values)

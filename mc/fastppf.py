@@ -33,7 +33,6 @@ from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
-from scipy import special
 
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
@@ -80,6 +79,8 @@ def _tail_coefficients(a: float, b: float, logs: bool) -> np.ndarray:
     step's local coordinate ``theta`` in [0, 1).  Steps whose nodes are not finite
     (underflow, or unused ends of octave 0) are NaN and fall back to scipy.
     """
+    from scipy import special  # lazy: tables come from the cache on later runs (see _beta_table)
+
     m = NODES_PER_OCTAVE
     k = np.arange(OCTAVES + 1)[:, None]
     width = 2.0 ** -(k + 1)  # octave k spans [width, 2 width)
@@ -120,16 +121,9 @@ class BetaPPF:
         # in x itself, and the right half can hold x = 1 - y directly: no exp and no select per point.
         # Otherwise interpolate logs, which turn steep powers into near-straight lines.
         self._logs = min(self.alpha, self.beta) < 1
-        left = _tail_coefficients(self.alpha, self.beta, self._logs)
-        right = _tail_coefficients(self.beta, self.alpha, self._logs)
-        if not self._logs:
-            right = -right
-            right[:, 0] += 1.0  # coefficients of x = 1 - y
-        # one flat table per coefficient: left half, right half, then a NaN row for "not tabulated"
-        self._coef = np.ascontiguousarray(np.concatenate([left, right, np.full((1, 6), np.nan)]).T)
-        self._right_offset, self._missing = left.shape[0], 2 * left.shape[0]
-        # x = 1 - exp(g) on the right half loses relative precision only if x itself is tiny there
-        self._use_expm1 = float(special.betaincinv(self.alpha, self.beta, 0.5)) < 1e-3
+        self._right_offset = (OCTAVES + 1) * NODES_PER_OCTAVE
+        self._missing = 2 * self._right_offset
+        self._coef, self._use_expm1 = _beta_table(self.alpha, self.beta, self._logs)
 
     def __call__(self, u) -> np.ndarray:
         """``scipy.stats.beta(alpha, beta).ppf(u)`` to about 1e-10 relative error."""
@@ -175,6 +169,64 @@ class BetaPPF:
         return x
 
 
+def _build_beta_table(alpha: float, beta: float, logs: bool) -> tuple[np.ndarray, bool]:
+    """BetaPPF's flat coefficient table (6 rows: left half, right half, a NaN column) and its expm1 flag."""
+    from scipy import special
+
+    left = _tail_coefficients(alpha, beta, logs)
+    right = _tail_coefficients(beta, alpha, logs)
+    if not logs:
+        right = -right
+        right[:, 0] += 1.0  # coefficients of x = 1 - y
+    coef = np.ascontiguousarray(np.concatenate([left, right, np.full((1, 6), np.nan)]).T)
+    # x = 1 - exp(g) on the right half loses relative precision only if x itself is tiny there
+    return coef, bool(float(special.betaincinv(alpha, beta, 0.5)) < 1e-3)
+
+
+TABLE_FORMAT = 1  # bump when the table's layout or its arithmetic changes: old cache entries are then ignored
+
+
+def _beta_table(alpha: float, beta: float, logs: bool) -> tuple[np.ndarray, bool]:
+    """:func:`_build_beta_table` once per (alpha, beta, numpy, scipy), then from the cache (``tables/``).
+
+    The table is stored as float64 ``.npy`` bytes, so a cached load is the same
+    table bit for bit, and a run whose tables are cached never imports
+    scipy.special (about half a second). A missing, unreadable or malformed
+    entry is rebuilt; a cache that cannot be written is skipped.
+    """
+    import scipy
+
+    from mc.cache import default_cache_dir, digest
+
+    key = digest("beta_table", TABLE_FORMAT, alpha, beta, OCTAVES, NODES_PER_OCTAVE, np.__version__,
+                 scipy.__version__)
+    path = default_cache_dir() / "tables" / f"{key[:40]}.npy"
+    shape = (6, 2 * (OCTAVES + 1) * NODES_PER_OCTAVE + 1)
+    try:
+        stored = np.load(path, allow_pickle=False)
+        if stored.dtype == np.float64 and stored.shape == (shape[0] + 1, shape[1]):
+            return np.ascontiguousarray(stored[:6]), bool(stored[6, 0] == 1.0)
+    except (OSError, ValueError):
+        pass
+    coef, use_expm1 = _build_beta_table(alpha, beta, logs)
+    _save_quietly(path, np.vstack([coef, np.full((1, shape[1]), float(use_expm1))]))
+    return coef, use_expm1
+
+
+def _save_quietly(path, array: np.ndarray) -> None:
+    """Write `array` as .npy atomically (temporary file, then rename); skip silently if that fails."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
 def _exp_mirrored(g: np.ndarray, right: np.ndarray) -> np.ndarray:
     x = np.exp(g)
     return np.where(right, 1.0 - x, x)
@@ -210,10 +262,16 @@ def lognormal_sample(rng: np.random.Generator, mu: float, sigma: float, size: in
     return out
 
 
+def _ndtri(u: np.ndarray) -> np.ndarray:
+    from scipy import special  # lazy: only LHS, Sobol and truncated normals need it
+
+    return special.ndtri(u)
+
+
 _CLOSED_FORMS = {
     "fixed": lambda p, u: np.full(u.shape, float(p["value"])),
-    "normal": lambda p, u: p["mean"] + p["sd"] * special.ndtri(u),
-    "lognormal": lambda p, u: p["median"] * np.exp(p["sigma"] * special.ndtri(u)),
+    "normal": lambda p, u: p["mean"] + p["sd"] * _ndtri(u),
+    "lognormal": lambda p, u: p["median"] * np.exp(p["sigma"] * _ndtri(u)),
     "uniform": lambda p, u: p["low"] + (p["high"] - p["low"]) * u,
     "loguniform": lambda p, u: np.exp(math.log(p["low"]) + math.log(p["high"] / p["low"]) * u),
     "triangular": _triangular,

@@ -196,3 +196,26 @@ def test_closed_form_supports_equal_scipy():
     for family, params in cases.items():
         d = Distribution(family, params)
         assert d.support() == tuple(float(v) for v in d.frozen.support()), family
+
+
+@pytest.mark.parametrize("family,quantiles", [("lognormal", {0.05: 2e13, 0.95: 8e13}), ("normal", {0.1: -1.0, 0.9: 3.0}),
+                                              ("beta", {0.05: 0.3, 0.95: 0.6})])
+def test_solutions_come_from_the_cache_unchanged(tmp_path, monkeypatch, family, quantiles):
+    """The first solve stores its parameters; the second reads the same floats (JSON round-trips them exactly)."""
+    from mc import interval
+
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))
+    first = solve_quantiles(family, quantiles)
+    assert list((tmp_path / "solved").glob("*.json"))
+
+    def no_solve(*args):
+        raise AssertionError("solved again instead of read from the cache")
+
+    monkeypatch.setattr(interval, "_ndtri", no_solve)
+    second = solve_quantiles(family, quantiles)
+    assert second == first  # exact equality of every float
+    probs, values = zip(*sorted(quantiles.items()))
+    from mc.distributions import FAMILIES
+
+    monkeypatch.undo()
+    assert FAMILIES[family].solve(probs, values) == pytest.approx(first, rel=0, abs=0)

@@ -110,3 +110,41 @@ def test_compiled_lognormal_sampling_is_rng_lognormal(monkeypatch):
     plain, fast = _both_paths(monkeypatch, lambda: lognormal_sample(np.random.default_rng(3), 0.4, 0.3, 70_000))
     np.testing.assert_array_equal(plain, np.random.default_rng(3).lognormal(0.4, 0.3, 70_000))
     np.testing.assert_array_equal(fast, plain)
+
+
+def test_cached_beta_table_is_the_built_one_bit_for_bit(tmp_path, monkeypatch):
+    """The table comes from mc.cache on later runs (no scipy.special import) and is the same table exactly."""
+    from mc import fastppf
+
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))
+    built, flag = fastppf._build_beta_table(0.5, 0.5, True)
+    first = BetaPPF(0.5, 0.5)  # builds and stores
+    stored = list((tmp_path / "tables").glob("*.npy"))
+    assert len(stored) == 1
+    second = BetaPPF(0.5, 0.5)  # reads the stored table
+    for table in (first, second):
+        assert table._coef.tobytes() == built.tobytes() and table._use_expm1 == flag
+    assert np.array_equal(second(U), first(U), equal_nan=True)
+
+
+@pytest.mark.parametrize("damage", [b"not a numpy file", None])
+def test_a_damaged_cached_table_is_rebuilt(tmp_path, monkeypatch, damage):
+    from mc import fastppf
+
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))
+    BetaPPF(3.0, 2.0)
+    (path,) = (tmp_path / "tables").glob("*.npy")
+    if damage is None:  # a well-formed array of the wrong shape
+        np.save(path, np.zeros((2, 2)))
+    else:
+        path.write_bytes(damage)
+    built, _ = fastppf._build_beta_table(3.0, 2.0, False)
+    assert BetaPPF(3.0, 2.0)._coef.tobytes() == built.tobytes()
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("MC_CACHE_DIR", str(blocker))  # a file where the folder should be: nothing can be stored
+    reference = stats.beta(2.0, 5.0).ppf(U)
+    assert _max_relative_error(BetaPPF(2.0, 5.0)(U), reference) < 1e-10

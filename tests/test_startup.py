@@ -3,6 +3,7 @@ and the default `mc run` path none of pandas, xarray, scipy.stats, numba or dask
 
 Imported modules, not seconds, are checked: the time they cost is in benchmarks/bench_startup.py.
 """
+import os
 import subprocess
 import sys
 
@@ -23,10 +24,10 @@ NEVER = ("pymc", "pytensor")
 RUN_HEAVY = ("pandas", "xarray", "scipy.stats", "numba", "dask", "matplotlib", *NEVER)
 
 
-def loaded_by(args, heavy=NEVER) -> str:
+def loaded_by(args, heavy=NEVER, env=None) -> str:
     """Run ``mc ARGS`` in a fresh interpreter; the modules of `heavy` it loaded ("-" for none)."""
     out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=heavy), *args], capture_output=True, text=True,
-                         timeout=300)
+                         timeout=300, env=None if env is None else {**os.environ, **env})
     lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.startswith(("exit", "loaded")))
     assert lines["exit"] in ("0", "None"), out.stderr
     return lines["loaded"]
@@ -42,6 +43,14 @@ def test_cli_does_not_import_pymc(args):
                                   ["run", "--draws", "70000", "--memory-limit", "1e-3", "--quiet"]])  # streamed
 def test_default_run_path_loads_no_pandas_xarray_scipy_stats_or_numba(args):
     assert loaded_by(args, RUN_HEAVY) == "-"
+
+
+def test_a_second_run_reads_solved_priors_and_tables_without_scipy_special(tmp_path):
+    """Interval solutions and beta/PERT tables are cached (mc.cache): only the first run after install
+    imports scipy.special (and the second run's numbers are the same, tests/test_fastppf.py)."""
+    env = {"MC_CACHE_DIR": str(tmp_path)}
+    assert loaded_by(["run", "--draws", "3000", "--quiet"], ("scipy.special",), env) == "scipy.special"
+    assert loaded_by(["run", "--draws", "3000", "--quiet"], ("scipy.special", "scipy.optimize"), env) == "-"
 
 
 def test_help_loads_nothing_heavy():
