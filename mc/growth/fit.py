@@ -4,9 +4,11 @@ A fit is keyed by everything that changes its numbers (data rows, priors,
 curve, cut-off date, draws, tuning, target acceptance, chains, seed, sampler,
 mc version).
 
-The sampler is PyMC's own NUTS by default; nutpie (Rust NUTS on a
-numba-compiled model) can be asked for. Both are gated the same way. (The
-likelihood is a numpy Op, which numba cannot compile, so nutpie gains little.) A fit that fails
+The sampler is nutpie (Rust NUTS) on the model's log density compiled with
+numba (:mod:`mc.growth.logdensity`, cached on disk after the first run): a few
+seconds a curve. PyMC's own NUTS on the PyMC model (:mod:`mc.growth.model`, of
+which the compiled density is a checked copy) is the reference, with
+``sampler="pymc"``. Both are gated the same way. A fit that fails
 the gate is refit once automatically with a higher target acceptance
 (:data:`RETRY_TARGET_ACCEPT`) and :data:`RETRY_TUNE_FACTOR` times the tuning
 before anything is refused; the diagnostics record how many attempts it took. The posterior is
@@ -125,15 +127,19 @@ def cache_key(data: TokenUsage, priors: GrowthPriors, curve: str, *, until, draw
 
 
 def resolve_sampler(sampler: str = "auto") -> str:
-    """"pymc" for "auto"; "nutpie" only when asked for (and installed)."""
+    """"nutpie" for "auto" (nutpie's Rust NUTS on the compiled density of :mod:`mc.growth.logdensity`)
+    when nutpie is installed, else "pymc" (PyMC's NUTS on :mod:`mc.growth.model`, the reference)."""
     if sampler not in SAMPLERS:
         raise InputError("--sampler", "", f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
-    if sampler == "nutpie":
-        try:
-            import nutpie  # noqa: F401
-        except ImportError:
+    if sampler == "pymc":
+        return sampler
+    try:
+        import nutpie  # noqa: F401
+    except ImportError:
+        if sampler == "nutpie":
             raise InputError("--sampler", "nutpie", "nutpie is not installed (pip install nutpie)") from None
-    return "pymc" if sampler == "auto" else sampler
+        return "pymc"
+    return "nutpie"
 
 
 def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: date | None = None,
@@ -229,24 +235,26 @@ def check_converged(fit: GrowthFit, *, allow_unconverged: bool = False) -> list[
 
 def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, chains, cores, seed, progressbar,
             target_accept, sampler):
-    from mc.growth.model import build_growth_model
-
     started = time.perf_counter()
-    model = build_growth_model(data, get_curve(curve), priors)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BLAS notice, small-sample chatter; the gate reports what matters
         if sampler == "nutpie":
             import nutpie
 
-            compiled = nutpie.compile_pymc_model(model)
-            idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=2, seed=seed,
-                                  target_accept=target_accept, progress_bar=progressbar)
+            from mc.growth.logdensity import nutpie_model
+
+            idata = nutpie.sample(nutpie_model(data, get_curve(curve), priors), draws=draws, tune=tune,
+                                  chains=chains, cores=2, seed=seed, target_accept=target_accept,
+                                  progress_bar=progressbar)
         else:
             import pymc as pm
 
+            from mc.growth.model import build_growth_model
+
             idata = pm.sample(draws, tune=tune, chains=chains, cores=min(2, cores, chains), random_seed=seed,
-                              model=model, target_accept=target_accept, progressbar=progressbar,
-                              quiet=not progressbar, compute_convergence_checks=False)
+                              model=build_growth_model(data, get_curve(curve), priors),
+                              target_accept=target_accept, progressbar=progressbar, quiet=not progressbar,
+                              compute_convergence_checks=False)
     idata.posterior.attrs["mc_fit_seconds"] = time.perf_counter() - started
     return idata
 
