@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 
