@@ -96,7 +96,7 @@ def handle(args: argparse.Namespace) -> int:
     sobol = ev_sobol(setup, args.sobol) if args.sobol else None
     table = combined_table(chosen_statistics(summary, args), bridge, stress, tornado, sobol).assign(
         convention=args.convention, terminal=args.terminal)  # every file states how it was discounted
-    _write_figures(args, summary, bridge, tornado, ds.attrs)
+    _write_figures(args, summary, bridge, tornado, ds.attrs, setup)
     meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, priors)
     if args.draws_out is not None:
         from mc.export import write_draws
@@ -150,7 +150,7 @@ def combined_table(summary, bridge, stress, tornado, sobol) -> "pd.DataFrame":
     return out[["section", "item", "year", "output", "unit", "statistic", "value", "mc_se"]]
 
 
-def _write_figures(args, summary, bridge, tornado, attrs) -> None:
+def _write_figures(args, summary, bridge, tornado, attrs, setup) -> None:
     title = figure_title(attrs)
     if args.plot is not None:
         from mc.plots.fan import fan_chart, save_figure
@@ -165,7 +165,16 @@ def _write_figures(args, summary, bridge, tornado, attrs) -> None:
         from mc.model import Display
         in_yi = SimpleNamespace(display={"ev_cny": Display(1 / YI, "亿元")}, inputs={}, outputs={})  # EV in 亿元
         save_tornado(tornado, "ev_cny", args.tornado_plot, force=args.force, model=in_yi,
-                     title=f"Median EV ({attrs['terminal']} terminal value) with each input at p10 / p90")
+                     title=f"Median EV ({attrs['terminal']} terminal value) with each input at p10 / p90",
+                     discrete=discrete_setup_inputs(setup))
+
+
+def discrete_setup_inputs(setup) -> list[str]:
+    """The discrete (choice, empirical) inputs of a valuation's three priors, marked as such in its tornado."""
+    from mc.plots.tornado import discrete_inputs
+
+    return [*discrete_inputs(setup.priors), *discrete_inputs(setup.projection_priors),
+            *discrete_inputs(setup.valuation.priors)]
 
 
 def figure_title(attrs) -> str:
