@@ -53,12 +53,20 @@ def _analysis_parser(subparsers, name: str, help_: str, output_help: str) -> arg
     return p
 
 
-def _add_run_options(p: argparse.ArgumentParser, handler, *, draws: int, percentiles: bool = False,
+def _add_run_options(p: argparse.ArgumentParser, handler, *, draws: int, percentiles: bool | str = False,
                      draws_out: bool = False) -> None:
-    """Volume, sampling, override and output options shared by every simulating subcommand, and its handler."""
+    """Volume, sampling, override and output options shared by every simulating subcommand, and its handler.
+
+    `percentiles` True adds run's ``--percentiles``; a string adds the same option (same parser and
+    messages) with that help, for commands where the percentiles mean something of their own.
+    """
     _add_volume(p)
     add_sampling_options(p, draws=draws)
-    add_override_options(p, percentiles=percentiles)
+    add_override_options(p, percentiles=percentiles is True)
+    if isinstance(percentiles, str):
+        from mc.overrides import parse_percentiles
+
+        p.add_argument("--percentiles", type=parse_percentiles, default=None, metavar="P,P,...", help=percentiles)
     if draws_out:
         add_draws_out_option(p)
     add_output_options(p)
@@ -71,13 +79,17 @@ def register(subparsers) -> None:
     p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol indices")
     p.add_argument("--plot", type=Path, help="write the tornado chart as PNG here")
-    _add_run_options(p, handle_sensitivity, draws=50_000, draws_out=True)
+    _add_run_options(p, handle_sensitivity, draws=50_000, draws_out=True,
+                     percentiles="the two percentiles each input is set to in the tornado, e.g. 5,95 "
+                                 "(default 10,90)")
 
     p = _analysis_parser(subparsers, "tails", "inputs in an output's bad tail, and its CVaR",
                          "output whose tail (default the model's key output, e.g. margin)")
     p.add_argument("--tail", type=_probability, default=0.1, help="share of worst draws (default 0.1)")
     p.add_argument("--plot", type=Path, help="write the output's histogram and CDF (PNG)")
-    _add_run_options(p, handle_tails, draws=200_000, draws_out=True)
+    _add_run_options(p, handle_tails, draws=200_000, draws_out=True,
+                     percentiles="also tabulate these percentiles of each input over all draws and in the "
+                                 "tail, e.g. 5,50,95 (columns p5_all, p5_tail, ...)")
 
     p = _analysis_parser(subparsers, "goalseek", "solve for an assumption at which a statistic hits a target",
                          "output whose statistic hits the target (default the model's key output)")
@@ -91,7 +103,11 @@ def register(subparsers) -> None:
     p.add_argument("--mode", choices=("fix", "scale"), default="fix",
                    help="fix the input at each trial value, or scale its draws to that median (default fix)")
     p.add_argument("--batches", type=positive_int, default=10, help="batches for the standard error (default 10)")
-    _add_run_options(p, handle_goalseek, draws=100_000)
+    p.add_argument("--plot", type=Path, help="write the statistic against the assumption and the output's CDF "
+                                             "at the solution (PNG)")
+    _add_run_options(p, handle_goalseek, draws=100_000,
+                     percentiles="also tabulate these percentiles of the output at the solution, e.g. 5,50,95 "
+                                 "(columns <output>_p5, ...)")
 
     p = subparsers.add_parser("breakeven", allow_abbrev=False, help="each input's value at which an output (default margin) is 0")
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/guosen_2024.toml; medians if uncertain)")
@@ -157,6 +173,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
 
     check_output_option(args)  # --out, --plot and --draws-out
+    low, high = tornado_percents(args)
     _check_memory(args, _all_values)
     _check_sobol_and_draws_out(args)
     from mc.progress import progress_bar
@@ -168,7 +185,8 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         results = simulate(priors, args.draws, seed=args.seed, method=args.method)
         rank = rank_correlations(results, priors)
         tick(1, steps)
-        torn = tornado(priors, args.output, n_draws=args.draws, seed=args.seed, method=args.method, results=results)
+        torn = tornado(priors, args.output, n_draws=args.draws, seed=args.seed, method=args.method, results=results,
+                       low=low / 100, high=high / 100)
         tick(2, steps)
         sobol = None if args.no_sobol else sobol_indices(priors, args.output, n_base=args.sobol_n, seed=args.seed)
         tick(steps, steps)
@@ -177,12 +195,12 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         from mc.plots.tornado import save_tornado
 
         as_of = priors.meta.get("as_of", "")
-        title = (f"Tornado: median {args.output}, each input at p10 / p90\n{Path(priors.origin).name}"
+        title = (f"Tornado: median {args.output}, each input at p{low:g} / p{high:g}\n{Path(priors.origin).name}"
                  f"{' as of ' + str(as_of) if as_of else ''}, {args.draws:,} draws, seed {args.seed}")
         from mc.plots.tornado import discrete_inputs
 
         save_tornado(torn, args.output, args.plot, title=title, force=args.force, model=priors.model,
-                     discrete=discrete_inputs(priors))
+                     discrete=discrete_inputs(priors), percents=(low, high))
     meta = _write_draws(args, results, priors)
     from mc.workbook import Report
 
@@ -191,6 +209,19 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args), meta=meta, report=report)
     _say_wrote(args, args.plot, args.draws_out)
     return 0
+
+
+def tornado_percents(args: argparse.Namespace) -> tuple[float, float]:
+    """The tornado's two percentiles from --percentiles (default 10, 90), checked before any work."""
+    chosen = getattr(args, "percentiles", None)
+    if not chosen:
+        return 10.0, 90.0
+    if len(chosen) != 2:
+        from mc.errors import InputError
+
+        raise InputError("--percentiles", ",".join(f"{p:g}" for p in chosen),
+                         "mc sensitivity sets each input to two percentiles, low and high, e.g. 5,95")
+    return float(chosen[0]), float(chosen[1])
 
 
 def _check_sobol_and_draws_out(args: argparse.Namespace) -> None:
@@ -217,13 +248,14 @@ def _write_draws(args: argparse.Namespace, results, priors) -> dict:
 
 def render_sensitivity(rank, torn, sobol, priors, args) -> str:
     out, model = args.output, priors.model
+    low, high = tornado_percents(args)
     shown = [o for o in model.headline if o in set(rank["output"])]
     rho = rank.pivot(index="input", columns="output", values="spearman")
     lines = [_header("sensitivity", priors, args), "",
              f"tornado: median {out} ({unit(out, model)}) = {_money(out, torn['base'].iloc[0], model)} with nothing "
              "fixed; "
              "Spearman rho with outputs; Sobol indices (95% CI half-width)",
-             f"{'input':<24}{'at p10':>10}{'at p90':>10}{'swing':>10}"
+             f"{'input':<24}{'at p' + format(low, 'g'):>10}{'at p' + format(high, 'g'):>10}{'swing':>10}"
              + "".join(f"{'rho ' + o.split('_')[0]:>13}" for o in shown)
              + ("" if sobol is None else f"{'S1':>15}{'ST':>15}")]
     s = None if sobol is None else sobol.table.set_index("input")
@@ -248,7 +280,7 @@ def handle_tails(args: argparse.Namespace) -> int:
     _check_sobol_and_draws_out(args)
     priors = _priors(args)
     results = simulate(priors, args.draws, seed=args.seed, method=args.method)
-    drivers = tail_drivers(results, priors, args.output, tail=args.tail)
+    drivers = _with_percentiles(tail_drivers(results, priors, args.output, tail=args.tail), results, args, model=priors.model)
     model = priors.model
     cvar = tail_expectations(results, tuple(dict.fromkeys((args.output, *model.headline))), tail=args.tail,
                              model=model)
@@ -286,37 +318,31 @@ def handle_tails(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_percentiles(drivers, results, args: argparse.Namespace, model):
+    """With --percentiles, each input's percentiles over all draws (``p5_all``) and in the tail (``p5_tail``)."""
+    if not getattr(args, "percentiles", None):
+        return drivers
+    import numpy as np
+
+    from mc.stats import quantiles_with_se
+    from mc.tails import bad_side, tail_mask
+
+    mask = tail_mask(results[args.output].values, args.tail, bad_side(args.output, model))
+    probs = np.array(args.percentiles) / 100
+    columns = {}
+    for name in drivers["input"]:
+        x = results[name].values
+        columns[name] = [*quantiles_with_se(x, probs)[0], *quantiles_with_se(x[mask], probs)[0]]
+    labels = [f"p{p:g}_all" for p in args.percentiles] + [f"p{p:g}_tail" for p in args.percentiles]
+    extra = np.array([columns[n] for n in drivers["input"]]).reshape(len(drivers), len(labels))
+    return drivers.assign(**{label: extra[:, i] for i, label in enumerate(labels)})
+
+
 def handle_goalseek(args: argparse.Namespace) -> int:
-    from mc.goalseek import goal_seek
+    """`mc goalseek` (in :mod:`mc.cli.goalseek`, which builds on this module's helpers)."""
+    from mc.cli.goalseek import handle
 
-    check_output_option(args)
-    _check_memory(args, _all_values)
-    priors = _priors(args)
-    model, shown = priors.model, args.statistic not in ("p_negative",)
-    target = _from_screen(args.output, args.target, model) if shown else args.target
-    r = goal_seek(priors, args.assumption, args.output, args.statistic, target, lo=args.lo, hi=args.hi,
-                  n_draws=args.draws, seed=args.seed, method=args.method, mode=args.mode, n_batches=args.batches)
-    verb = "fixed at" if r.mode == "fix" else "with its draws scaled to median"
-    target_text = f"{args.target:g} {unit(r.output, model)}" if shown else f"{args.target:g}"
-    achieved = _money(r.output, r.achieved, model) if shown else f"{r.achieved:.4g}"
-    screen = "\n".join([
-        _header("goalseek", priors, args), "",
-        f"{r.statistic} of {r.output} = {target_text} when {r.assumption} is {verb} "
-        f"{fmt(scaled(r.assumption, r.value, model))} ± {fmt(scaled(r.assumption, r.mc_se, model))} "
-        f"{unit(r.assumption, model)}",
-        f"  (searched [{fmt(r.lo)}, {fmt(r.hi)}] {r.unit}; statistic there {achieved}; other inputs share their "
-        f"draws across trials; ± is the batch-means standard error over {r.n_batches} batches)"])
-    from mc.workbook import Report
-
-    emit_table(r.to_frame(), args, screen=screen, meta=provenance(args, _attrs(priors, args), priors),
-               report=Report(model=model, priors=[priors]))
-    return 0
-
-
-def _from_screen(output: str, value: float, model) -> float:
-    """A value typed in the output's screen unit (e.g. 10 for 10%) in its base unit (0.1)."""
-    on_screen = scaled(output, 1.0, model)
-    return value / on_screen if on_screen else value
+    return handle(args)
 
 
 def handle_breakeven(args: argparse.Namespace) -> int:

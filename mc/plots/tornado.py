@@ -43,15 +43,15 @@ def _split_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return table[~flat], list(table.loc[flat, "input"])
 
 
-def _input_label(r, model, cjk: bool, discrete: Collection[str]) -> str:
+def _input_label(r, model, cjk: bool, discrete: Collection[str], percents: tuple[float, float]) -> str:
     u = unit(r.input, model) or r.unit
     low, high = fmt(scaled(r.input, r.input_low, model)), fmt(scaled(r.input, r.input_high, model))
     kind = "discrete: " if r.input in discrete else ""
-    return f"{r.input}\n{kind}p10 {low} / p90 {high} ({unit_label(u, cjk)})"
+    return f"{r.input}\n{kind}p{percents[0]:g} {low} / p{percents[1]:g} {high} ({unit_label(u, cjk)})"
 
 
 def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=None,
-                   discrete: Collection[str] | None = None):
+                   discrete: Collection[str] | None = None, percents: tuple[float, float] = (10, 90)):
     """A matplotlib Figure of the tornado table (columns as :func:`mc.sensitivity.tornado`).
 
     Parameters
@@ -67,6 +67,8 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=N
     discrete : collection of str, optional
         Inputs to label as discrete (see :func:`discrete_inputs`); default those whose ``family``
         column, when present, is choice or empirical.
+    percents : (float, float)
+        The percentiles each input was set to (the table's ``low`` and ``high``, in percent), for the labels.
 
     Returns
     -------
@@ -86,10 +88,10 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=N
             lo, hi = scaled(output, r.output_at_low, model), scaled(output, r.output_at_high, model)
             hatch = "//" if r.input in discrete else None
             ax.barh(y, lo - base, left=base, color="#4C72B0", height=0.6, hatch=hatch, edgecolor="white",
-                    label="input at p10" if y == offset else None)
+                    label=f"input at p{percents[0]:g}" if y == offset else None)
             ax.barh(y, hi - base, left=base, color="#DD8452", height=0.6, hatch=hatch, edgecolor="white",
-                    label="input at p90" if y == offset else None)
-        labels = [_input_label(r, model, cjk, discrete) for r in rows.itertuples()]
+                    label=f"input at p{percents[1]:g}" if y == offset else None)
+        labels = [_input_label(r, model, cjk, discrete, percents) for r in rows.itertuples()]
         if flat:
             labels.insert(0, _flat_label(flat))
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
@@ -102,7 +104,8 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=N
             handles.append(Patch(facecolor="#999999", hatch="//", edgecolor="white"))
             names.append("discrete input (hatched): a jump between two of its values")
         ax.set_xlabel(f"median {output} ({out_unit or 'base unit'})")
-        ax.set_title(title or f"Tornado: median {output} with each input at its p10 / p90", fontsize=10)
+        ax.set_title(title or f"Tornado: median {output} with each input at its p{percents[0]:g} / p{percents[1]:g}",
+                     fontsize=10)
         ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=7))
         ax.xaxis.set_major_formatter(mticker.FuncFormatter(plain_number))
         fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, frameon=False)
@@ -117,7 +120,8 @@ def _flat_label(names: list[str]) -> str:
 
 
 def save_tornado(table: pd.DataFrame, output: str, path: str | Path, *, title: str = "",
-                 force: bool = False, model=None, discrete: Collection[str] | None = None) -> Path:
+                 force: bool = False, model=None, discrete: Collection[str] | None = None,
+                 percents: tuple[float, float] = (10, 90)) -> Path:
     """Render the tornado chart and write it as a PNG, atomically (arguments as :func:`tornado_figure`)."""
-    fig = tornado_figure(table, output, title=title, model=model, discrete=discrete)
+    fig = tornado_figure(table, output, title=title, model=model, discrete=discrete, percents=percents)
     return save_png(fig, path, force=force, dpi=120)
