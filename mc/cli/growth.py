@@ -25,8 +25,9 @@ def register(subparsers) -> None:
                                 description="Fit growth curves to announced daily token volumes.")
     fit.add_argument("data", nargs="?", type=Path, help="token-usage CSV (default priors/token_usage.csv)")
     _common(fit)
-    fit.add_argument("--out", type=Path, help="write the posterior as netCDF (one curve only)")
-    fit.add_argument("--force", action="store_true", help="overwrite an existing --out or --plot file")
+    _table_options(fit)
+    fit.add_argument("--posterior", type=Path, metavar="FILE.nc",
+                     help="write the posterior draws as netCDF (ArviZ InferenceData; one curve only)")
     fit.add_argument("--horizon", type=iso_date, help="right end of --plot (default one year after the data)")
     fit.set_defaults(handler=run_fit)
 
@@ -50,7 +51,7 @@ def register(subparsers) -> None:
 def _table_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="write the table here (csv, parquet, xlsx or md, from the suffix)")
     parser.add_argument("--format", choices=FORMATS, help="table format for --out")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing --out or --plot file")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing --out, --plot or --posterior file")
 
 
 def _common(parser: argparse.ArgumentParser, *, until_required: bool = False) -> None:
@@ -62,7 +63,8 @@ def _common(parser: argparse.ArgumentParser, *, until_required: bool = False) ->
     else:
         parser.add_argument("--until", type=iso_date, help="fit only announcements dated on or before this day")
     parser.add_argument("--sampler", choices=("auto", "nutpie", "pymc"), default="auto",
-                        help="NUTS implementation (default auto: PyMC)")
+                        help="NUTS implementation (default auto: nutpie on the compiled density when installed, "
+                             "else PyMC; pymc: PyMC's NUTS on the PyMC model, the slower reference)")
     parser.add_argument("--priors", type=Path, help="growth priors TOML (default priors/growth.toml)")
     parser.add_argument("--draws", type=positive_int, default=1000, help="NUTS draws per chain (default 1000)")
     parser.add_argument("--tune", type=positive_int, default=1000, help="NUTS tuning steps per chain (default 1000)")
@@ -85,11 +87,13 @@ def _inputs(args: argparse.Namespace, data_path):
 
     data = load_token_usage(data_path)
     priors = load_growth_priors(args.priors)
-    if getattr(args, "out", None) is not None:
-        if args.command == "fit":  # a posterior netCDF, not a table: no format to infer
-            check_writable(args.out, force=args.force)
-        else:
-            check_output_path(args.out, option="--out", force=args.force, fmt=args.format)
+    if args.out is not None:
+        if args.out.suffix.lower() == ".nc":
+            raise InputError(str(args.out), "--out", "--out writes a table (csv, parquet, xlsx or md); "
+                             "write the posterior netCDF with --posterior")
+        check_output_path(args.out, option="--out", force=args.force, fmt=args.format)
+    if getattr(args, "posterior", None) is not None:
+        check_writable(args.posterior, force=args.force)
     check_plot_option(args)
     from mc.progress import wants_progress
 
@@ -115,25 +119,39 @@ def run_fit(args: argparse.Namespace) -> int:
     from mc.growth.fit import write_posterior
     from mc.growth.workflow import fit_curves
 
-    if args.out is not None and args.curve == "all":
-        raise InputError(str(args.out), "--out", "a posterior file holds one curve; pass --curve NAME")
+    if args.posterior is not None and args.curve == "all":
+        raise InputError(str(args.posterior), "--posterior", "a posterior file holds one curve; pass --curve NAME")
     data, priors, options = _inputs(args, args.data)
     fits = fit_curves(data, priors, args.curve, options)
     _warn_unconverged(fits)
-    if args.out is not None:
-        write_posterior(next(iter(fits.values())), args.out, force=args.force)
+    if args.posterior is not None:
+        write_posterior(next(iter(fits.values())), args.posterior, force=args.force)
     if args.plot is not None:
         _plot(fits, data, args.horizon or _one_year_after(max(f.as_of for f in fits.values())), args)
     report = {name: _fit_record(fit) for name, fit in fits.items()}
+    if args.out is not None:
+        from mc.export import write_table
+
+        write_table(_fit_table(report), args.out, fmt=args.format, force=args.force, option="--out")
     if args.json:
         print(json.dumps({"curves": report}, indent=2))
     else:
         for name, record in report.items():
             print(_fit_line(name, record))
-        for option in ("out", "plot"):
+        for option in ("out", "posterior", "plot"):
             if getattr(args, option) is not None:
                 print(f"wrote {getattr(args, option)}")
     return 0
+
+
+def _fit_table(report: dict):
+    """One row per curve and parameter: posterior p5/p50/p95 and the curve's convergence diagnostics."""
+    import pandas as pd
+
+    rows = [{"curve": name, "parameter": param, **values, "rows": record["rows"], "as_of": record["as_of"],
+             "converged": record["converged"], **record["diagnostics"]}
+            for name, record in report.items() for param, values in record["parameters"].items()]
+    return pd.DataFrame(rows)
 
 
 def _fit_record(fit) -> dict:

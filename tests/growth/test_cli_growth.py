@@ -34,7 +34,7 @@ def _one_line_error(capsys) -> str:
 @pytest.mark.parametrize("name", BAD_DATA)
 def test_fit_refuses_bad_data_with_one_line_and_exit_2(name, tmp_path, capsys):
     out = tmp_path / "posterior.nc"
-    code = main(["fit", str(FIXTURES / name), "--curve", "exponential", "--out", str(out), "--cache-dir", str(tmp_path)])
+    code = main(["fit", str(FIXTURES / name), "--curve", "exponential", "--posterior", str(out), "--cache-dir", str(tmp_path)])
     line = _one_line_error(capsys)
     assert code == 2
     assert line.startswith("mc: error: ") and name in line
@@ -66,9 +66,16 @@ def test_backtest_needs_two_training_rows_and_one_to_predict(until, words, capsy
     assert not (tmp_path / "growth").exists()
 
 
-def test_fit_out_needs_a_single_curve(tmp_path, capsys):
-    code = main(["fit", "--curve", "all", "--out", str(tmp_path / "p.nc")])
+def test_fit_posterior_needs_a_single_curve(tmp_path, capsys):
+    code = main(["fit", "--curve", "all", "--posterior", str(tmp_path / "p.nc")])
     assert code == 2 and "--curve NAME" in _one_line_error(capsys)
+
+
+def test_fit_out_is_a_table_and_names_posterior_for_netcdf(tmp_path, capsys):
+    code = main(["fit", "--curve", "exponential", "--out", str(tmp_path / "p.nc"), "--cache-dir", str(tmp_path)])
+    line = _one_line_error(capsys)
+    assert code == 2 and "--posterior" in line and "--out" in line
+    assert not (tmp_path / "growth").exists()
 
 
 def test_bad_priors_file_via_cli(tmp_path, capsys):
@@ -81,7 +88,7 @@ def test_bad_priors_file_via_cli(tmp_path, capsys):
 def test_existing_out_is_refused_before_fitting(tmp_path, capsys):
     out = tmp_path / "p.nc"
     out.write_bytes(b"keep me")
-    code = main(["fit", "--curve", "exponential", "--out", str(out), "--cache-dir", str(tmp_path)])
+    code = main(["fit", "--curve", "exponential", "--posterior", str(out), "--cache-dir", str(tmp_path)])
     assert code == 2 and "--force" in _one_line_error(capsys)
     assert out.read_bytes() == b"keep me"
     assert not (tmp_path / "growth").exists()

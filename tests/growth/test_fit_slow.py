@@ -19,7 +19,7 @@ KEYS = ("p5", "p25", "p50", "p75", "p95")
 
 def test_unconverged_fit_is_refused_unless_allowed(tmp_path, capsys):
     out = tmp_path / "posterior.nc"
-    args = ["fit", "--curve", "gompertz", "--draws", "15", "--tune", "15", "--cache-dir", str(tmp_path), "--out", str(out)]
+    args = ["fit", "--curve", "gompertz", "--draws", "15", "--tune", "15", "--cache-dir", str(tmp_path), "--posterior", str(out)]
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "did not converge" in err[0] and "--allow-unconverged" in err[0]
