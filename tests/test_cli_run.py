@@ -226,3 +226,83 @@ def test_json_rows_equal_the_summarise_table(capsys):
     priors = load_priors(default_priors_path())
     table = with_aggregates(summarise(simulate(priors, 70_000, seed=3, keep_inputs=False)), priors.model)
     assert rows == table.to_dict(orient="records")
+
+
+def _fake_growth(monkeypatch, volumes):
+    """Stand in for the growth fit: `volumes` as its posterior predictive draws, in chain order (no PyMC)."""
+    import sys
+    import types
+
+    def predictive_paths(dates, **kwargs):
+        return np.asarray(volumes, dtype=float)[:, None] * np.ones(len(dates))
+
+    monkeypatch.setitem(sys.modules, "mc.growth", types.SimpleNamespace(predictive_paths=predictive_paths))
+
+
+def _autocorrelated_posterior():
+    """4 chains x 100 draws whose 20 contiguous batches (5 per chain) sit at very different levels.
+
+    Within a batch the draws differ by a relative 1e-9 only, so each batch's simulation mean is its level to
+    ~1e-9, and the batch-means error of the mean is sd(levels) / sqrt(20) (closed form below), while draws
+    treated as independent would give an error ~sqrt(20000 / 20) = 30 times smaller.
+    """
+    levels = 1e13 * (1 + (7 * np.arange(20) % 20) / 4)  # 20 distinct levels, 1 to 5.75 (1e13 tokens/day)
+    jitter = 1 + 1e-9 * np.arange(20)
+    return levels, np.concatenate([level * jitter for level in levels])
+
+
+def test_date_errors_include_the_posterior_error(monkeypatch, capsys, tmp_path):
+    """Issue 16.1: every ± of `mc run --date` (screen, JSON, --out) includes the posterior's own MC error."""
+    levels, volumes = _autocorrelated_posterior()
+    _fake_growth(monkeypatch, volumes)
+    args = ["run", "--date", "2026-06-15", "--draws", "20000", "--seed", "4"]
+    assert main([*args, "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    rows = {(r["output"], r["statistic"]): r for r in payload["rows"]}
+    expected = np.std(levels, ddof=1) / np.sqrt(20)  # batch means of the volume's mean, in closed form
+    assert rows[("tokens_per_day", "mean")]["mc_se"] == pytest.approx(expected, rel=1e-6)
+    iid = rows[("tokens_per_day", "sd")]["value"] / np.sqrt(20000)
+    assert rows[("tokens_per_day", "mean")]["mc_se"] > 10 * iid  # far above the independent-draw error
+    assert "posterior" in payload["meta"]["mc_se"]
+    # revenue is proportional to volume per draw: its mean's error is inflated the same way
+    revenue = rows[("revenue_cny_per_year", "mean")]
+    assert revenue["mc_se"] > 5 * rows[("revenue_cny_per_year", "sd")]["value"] / np.sqrt(20000)
+    out = tmp_path / "t.csv"
+    assert main([*args, "--out", str(out)]) == 0
+    screen = capsys.readouterr().out
+    assert "standard errors include the growth posterior's own Monte Carlo error" in screen
+    import pandas as pd
+
+    written = pd.read_csv(out).set_index(["output", "statistic"])["mc_se"]
+    for key, row in rows.items():
+        assert written[key] == pytest.approx(row["mc_se"], rel=1e-12), key
+
+
+def test_date_errors_are_never_below_the_independent_draw_errors(monkeypatch, capsys):
+    """A posterior of independent draws: the reported errors are at least summarise()'s ordinary ones."""
+    from mc.priors import default_priors_path, load_priors
+    from mc.results import simulate_arrays, summarise_arrays
+
+    volumes = np.random.default_rng(8).lognormal(np.log(5e13), 0.4, 400)
+    _fake_growth(monkeypatch, volumes)
+    assert main(["run", "--date", "2026-06-15", "--draws", "20000", "--seed", "4", "--json"]) == 0
+    rows = {(r["output"], r["statistic"]): r for r in json.loads(capsys.readouterr().out)["rows"]}
+    from mc.volume import volume_at_date
+    from datetime import date
+
+    priors = load_priors(default_priors_path())
+    drawn = volume_at_date(date(2026, 6, 15))
+    priors = priors.replace(type(drawn)("tokens_per_day", drawn.distribution, drawn.unit, drawn.source, drawn.note))
+    arrays = simulate_arrays(priors, 20_000, seed=4, workers=1)
+    ordinary = summarise_arrays({n: arrays[n] for n in ("tokens_per_day", *priors.model.outputs)})
+    for output, by_stat in ordinary.items():
+        for stat, (value, se) in by_stat.items():
+            assert rows[(output, stat)]["value"] == value  # the same draws and statistics
+            assert rows[(output, stat)]["mc_se"] >= se or (np.isnan(se) and rows[(output, stat)]["mc_se"] is None)
+
+
+def test_date_refuses_a_cluster_before_fitting(monkeypatch, capsys):
+    _fake_growth(monkeypatch, [1e13, 2e13, 3e13, 4e13])
+    assert main(["run", "--date", "2026-06-15", "--draws", "1000", "--cluster", "local:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mc: error: --date") and "--cluster" in err
