@@ -15,7 +15,7 @@ COLUMNS = ["year", "output", "unit", "statistic", "value", "mc_se"]
 
 
 def summarise_projection(ds: xr.Dataset, outputs: Iterable[str] | None = None,
-                         percentiles=PROJECTION_PERCENTILES) -> pd.DataFrame:
+                         percentiles=PROJECTION_PERCENTILES, posterior_batch=None) -> pd.DataFrame:
     """Percentiles, mean, sd and P(< 0) of each output in each year, with Monte Carlo standard errors.
 
     Parameters
@@ -25,6 +25,10 @@ def summarise_projection(ds: xr.Dataset, outputs: Iterable[str] | None = None,
     outputs : iterable of str, optional
         Default: every output (role "output"), yearly ones first, then ``npv_cny``.
     percentiles : sequence of float
+    posterior_batch : 1-D int array, optional
+        The growth posterior's batch behind each path (volume drawn from the growth
+        fit): every standard error then includes the posterior's own Monte Carlo
+        error, by batch means (:func:`mc.volume.summary_with_posterior_se`).
 
     Returns
     -------
@@ -40,15 +44,21 @@ def summarise_projection(ds: xr.Dataset, outputs: Iterable[str] | None = None,
         unit = var.attrs.get("unit", "")
         if YEAR_DIM in var.dims:
             for year in ds[YEAR_DIM].values:
-                rows += _rows(int(year), name, unit, var.sel({YEAR_DIM: year}).values, percentiles)
+                rows += _rows(int(year), name, unit, var.sel({YEAR_DIM: year}).values, percentiles, posterior_batch)
         else:
-            rows += _rows(pd.NA, name, unit, var.transpose(SAMPLE_DIM).values, percentiles)
+            rows += _rows(pd.NA, name, unit, var.transpose(SAMPLE_DIM).values, percentiles, posterior_batch)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["year"] = table["year"].astype("Int64")
     return table
 
 
-def _rows(year, name: str, unit: str, values: np.ndarray, percentiles) -> list[dict]:
-    stats = summary_with_se(np.asarray(values, dtype=float), percentiles)
+def _rows(year, name: str, unit: str, values: np.ndarray, percentiles, posterior_batch=None) -> list[dict]:
+    values = np.asarray(values, dtype=float)
+    if posterior_batch is None:
+        stats = summary_with_se(values, percentiles)
+    else:
+        from mc.volume import summary_with_posterior_se
+
+        stats = summary_with_posterior_se({name: values}, posterior_batch, percentiles)[name]
     return [{"year": year, "output": name, "unit": unit, "statistic": s, "value": v, "mc_se": se}
             for s, (v, se) in stats.items()]

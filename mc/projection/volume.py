@@ -53,7 +53,7 @@ def annual_average(values_at_nodes: np.ndarray, weights: np.ndarray) -> np.ndarr
 
 
 def growth_volume_paths(years, n_draws: int, *, seed: int = 0, curve: str | None = None,
-                        data_path=None, return_index: bool = False):
+                        data_path=None, return_batch: bool = False):
     """Each year's average tokens per day, one posterior draw per path.
 
     Parameters
@@ -68,19 +68,18 @@ def growth_volume_paths(years, n_draws: int, *, seed: int = 0, curve: str | None
     data_path : path-like, optional
         Token usage CSV (default: the growth module's default).
 
-    return_index : bool
-        Also return the posterior draw behind each path, for errors that include
-        the posterior's own (``mc.volume.posterior_batch`` and
-        ``mc.volume.summary_with_posterior_se``).
+    return_batch : bool
+        Also return the posterior batch of each path (:func:`mc.volume.posterior_batch`
+        of the posterior draw behind it), for errors that include the posterior's
+        own (``summarise_projection(..., posterior_batch=...)``).
 
     Returns
     -------
-    (paths, min_rank_correlation) or (paths, min_rank_correlation, posterior_index)
+    (paths, min_rank_correlation) or (paths, min_rank_correlation, posterior_batch)
         ``paths`` shaped ``(n_draws, len(years))``, each year's mean daily volume
         (quadrature over the year, :func:`year_quadrature`); the smallest
         Spearman correlation between adjacent years' draws (near 1 for coherent
-        paths); with `return_index`, the posterior draw index of each path
-        (posterior draws in chain order).
+        paths); with `return_batch`, each path's posterior batch.
     """
     try:
         from mc.growth import predictive_paths  # lazy: PyMC is heavy
@@ -96,8 +95,10 @@ def growth_volume_paths(years, n_draws: int, *, seed: int = 0, curve: str | None
     yearly = annual_average(draws, rules[0][1]) if _same_weights(rules) else np.column_stack(
         [draws[:, k * NODES_PER_YEAR:(k + 1) * NODES_PER_YEAR] @ w for k, (_, w) in enumerate(rules)])
     index = stream(seed, 0, "__projection_volume_index__").integers(0, yearly.shape[0], n_draws)
-    if return_index:
-        return yearly[index], path_rank_correlation(yearly), index
+    if return_batch:
+        from mc.volume import posterior_batch
+
+        return yearly[index], path_rank_correlation(yearly), posterior_batch(index, yearly.shape[0])
     return yearly[index], path_rank_correlation(yearly)
 
 
