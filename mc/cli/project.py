@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, positive_float
 from mc.cli.emit import chosen_statistics, emit_table, provenance, sampled_percentiles
 from mc.cli.limits import check_draws_out
@@ -38,6 +39,7 @@ def register(subparsers) -> None:
     p.add_argument("--data", help="token usage CSV for --volume-source growth")
     p.add_argument("--plot", type=Path, help="write a fan chart PNG here")
     add_sampling_options(p, draws=DEFAULT_DRAWS)
+    add_cluster_option(p)
     add_override_options(p)
     add_draws_out_option(p)
     add_output_options(p)
@@ -73,7 +75,8 @@ def handle(args: argparse.Namespace) -> int:
     # Everything a user can get wrong is checked before the (seconds-long) simulation.
     check_output_option(args)
     check_volume_options(args)
-    from mc.projection import growth_volume_paths, project, summarise_projection, year_range
+    check_cluster_option(args)
+    from mc.projection import summarise_projection, year_range
 
     years = year_range(args.start, args.stop)
     priors, projection_priors = load_inputs(args)
@@ -83,14 +86,8 @@ def handle(args: argparse.Namespace) -> int:
     values = len(years) * (len(YEARLY_OUTPUTS) + 1) + 2 * len(priors.names)
     check_draws_out(args, values)
     check_draws(args.draws, in_memory_values=values, method=args.method)
-    paths, attrs = None, {}
-    if args.volume_source == "growth":
-        paths, rank_corr = growth_volume_paths(years, args.draws, seed=args.seed, curve=args.curve,
-                                               data_path=args.data)
-        attrs = {"volume_source": f"growth fit ({args.curve or 'default curve'}), mid-year posterior predictive",
-                 "volume_path_min_rank_correlation": rank_corr}
-    ds = project(priors, projection_priors, years, args.draws, seed=args.seed, method=args.method,
-                 volume_paths=paths, attrs=attrs)
+    with cluster_from_args(args):  # connected before any work; the input draws' blocks run on the cluster
+        ds = _simulate(args, priors, projection_priors, years)
     table = summarise_projection(ds, percentiles=sampled_percentiles(args, (5, 25, 50, 75, 95)))
     meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, priors)
     if args.plot is not None:
@@ -105,6 +102,20 @@ def handle(args: argparse.Namespace) -> int:
         if path is not None and not (args.quiet or args.json):
             print(f"wrote {path}")
     return 0
+
+
+def _simulate(args: argparse.Namespace, priors, projection_priors, years):
+    """The projection's paths (volumes from the growth fit with --volume-source growth)."""
+    from mc.projection import growth_volume_paths, project
+
+    paths, attrs = None, {}
+    if args.volume_source == "growth":
+        paths, rank_corr = growth_volume_paths(years, args.draws, seed=args.seed, curve=args.curve,
+                                               data_path=args.data)
+        attrs = {"volume_source": f"growth fit ({args.curve or 'default curve'}), mid-year posterior predictive",
+                 "volume_path_min_rank_correlation": rank_corr}
+    return project(priors, projection_priors, years, args.draws, seed=args.seed, method=args.method,
+                   volume_paths=paths, attrs=attrs)
 
 
 def workbook_report(table, priors, projection_priors, args: argparse.Namespace):

@@ -79,6 +79,9 @@ def register(subparsers) -> None:
     p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol indices")
     p.add_argument("--plot", type=Path, help="write the tornado chart as PNG here")
+    from mc.cli.cluster import add_cluster_option
+
+    add_cluster_option(p)
     _add_run_options(p, handle_sensitivity, draws=50_000, draws_out=True,
                      percentiles="the two percentiles each input is set to in the tornado, e.g. 5,95 "
                                  "(default 10,90)")
@@ -176,11 +179,16 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     low, high = tornado_percents(args)
     _check_memory(args, _all_values)
     _check_sobol_and_draws_out(args)
+    from mc.cli.cluster import check_cluster_option, cluster_from_args
     from mc.progress import progress_bar
 
+    check_cluster_option(args)  # a malformed --cluster (or MC_CLUSTER) fails before work
     priors = _priors(args)
     steps = 2 + (not args.no_sobol)  # draws and rank correlations, tornado, Sobol
-    with progress_bar("mc sensitivity", quiet=args.quiet or args.json, unit="steps") as progress:
+    # on a cluster every run's blocks go to the workers (the whole draws come back: ranks need them);
+    # the Sobol design is evaluated here
+    with cluster_from_args(args), \
+            progress_bar("mc sensitivity", quiet=args.quiet or args.json, unit="steps") as progress:
         tick = progress or (lambda done, total: None)
         results = simulate(priors, args.draws, seed=args.seed, method=args.method)
         rank = rank_correlations(results, priors)
