@@ -2,7 +2,8 @@
 
 mc's full path draws every input of priors/base.toml, evaluates every output
 and builds the percentile table with standard errors, either as
-``summarise(simulate(...))`` ("classic") or ``summarise_streaming`` ("fused":
+``summarise(simulate(...))`` ("classic"), ``summarise_arrays(simulate_arrays(...))`` ("arrays": what `mc run`
+does, without xarray or pandas) or ``summarise_streaming`` ("fused":
 statistics gathered block by block while the block is in cache).  Every ratio
 is a rate over a rate timed in this process:
 
@@ -13,18 +14,29 @@ is a rate over a rate timed in this process:
 For lhs and sobol the inverse CDFs dominate; ``ratio ppf_<family>/scipy`` is the
 speed-up of mc's inverse CDF over scipy.stats' on the same points.
 
-Usage: python -m benchmarks.bench_throughput [--draws N] [--methods mc,lhs,sobol] [--quick]
+``--clock cpu`` times with ``time.process_time`` (CPU of this process): on a
+shared, loaded machine that moves less than wall time, but it adds up all threads,
+so w2 paths then show cost, not speed-up. ``--compiled`` adds each mc path with
+the compiled kernels forced on (``MC_COMPILED=1``; same numbers, see
+tests/test_fastppf.py), named ``..._compiled``; the default ``auto`` loads them
+only after 40 M values (mc.fastppf.COMPILE_AFTER). The load average is printed
+at the start and the end.
+
+Usage: python -m benchmarks.bench_throughput [--draws N] [--methods mc,lhs,sobol] [--clock wall|cpu]
+       [--compiled] [--quick]
 """
 from __future__ import annotations
 
 import argparse
+import os
+import time
 
 import numpy as np
 
 from benchmarks.baselines import available, monaco_model, squigglepy_model
-from benchmarks.common import best_time, emit, floor_draws, plain_numpy_model
+from benchmarks.common import emit, floor_draws, plain_numpy_model
 from mc.priors import load_priors
-from mc.results import simulate, summarise
+from mc.results import simulate, simulate_arrays, summarise, summarise_arrays
 from mc.streaming import summarise_streaming
 
 
@@ -35,10 +47,41 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--monaco-draws", type=lambda s: int(float(s)), default=2_000)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="small sizes, one repeat (for tests)")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    p.add_argument("--compiled", action="store_true", help="also every mc path with MC_COMPILED=1")
     args = p.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.quick:
         args.draws, args.monaco_draws, args.repeats = min(args.draws, 20_000), min(args.monaco_draws, 200), 1
     return args
+
+
+CLOCK = time.perf_counter
+
+
+def best_time(fn, repeats: int = 3) -> float:
+    """Shortest time of `repeats` calls on :data:`CLOCK` (wall, or CPU with --clock cpu)."""
+    best = float("inf")
+    for _ in range(max(1, repeats)):
+        start = CLOCK()
+        fn()
+        best = min(best, CLOCK() - start)
+    return best
+
+
+def compiled_paths(priors, n: int, method: str, repeats: int) -> dict[str, float]:
+    """:func:`mc_paths` with the compiled kernels on from the first call (first calls outside the timing)."""
+    previous = os.environ.get("MC_COMPILED")
+    os.environ["MC_COMPILED"] = "1"
+    try:
+        summarise_streaming(priors, 70_000, seed=1, method=method)  # compile or load the cache, untimed
+        return {f"{k}_compiled": v for k, v in mc_paths(priors, n, method, repeats).items()}
+    finally:
+        if previous is None:
+            os.environ.pop("MC_COMPILED", None)
+        else:
+            os.environ["MC_COMPILED"] = previous
 
 
 def mc_paths(priors, n: int, method: str, repeats: int) -> dict[str, float]:
@@ -49,7 +92,13 @@ def mc_paths(priors, n: int, method: str, repeats: int) -> dict[str, float]:
     def fused(workers):
         return lambda: summarise_streaming(priors, n, seed=1, method=method, workers=workers)
 
+    def arrays(workers):  # what `mc run` does: plain arrays, per-output summaries on `workers` threads
+        return lambda: summarise_arrays(simulate_arrays(priors, n, seed=1, method=method, workers=workers,
+                                                        keep_inputs=False), workers=workers)
+
     return {f"mc_{method}_classic_w1": best_time(classic(1), repeats),
+            f"mc_{method}_arrays_w1": best_time(arrays(1), repeats),
+            f"mc_{method}_arrays_w2": best_time(arrays(2), repeats),
             f"mc_{method}_fused_w1": best_time(fused(1), repeats),
             f"mc_{method}_fused_w2": best_time(fused(2), repeats)}
 
@@ -75,6 +124,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     priors, n = load_priors(), args.draws
     summarise_streaming(priors, 1000, seed=1)  # warm: tables and imports
+    summarise(simulate(priors, 1000, seed=1))  # (xarray and pandas imported outside the timing)
     emit("time", "draws", n)
     seconds = {"floor": best_time(lambda: floor_draws(priors, n), args.repeats),
                "numpy": best_time(lambda: plain_numpy_model(priors, n), args.repeats)}
@@ -82,8 +132,12 @@ def main(argv=None) -> int:
         seconds["squigglepy"] = best_time(lambda: squigglepy_model(priors, n), max(1, args.repeats - 1))
     else:
         emit("skip", "squigglepy", "not installed (pip install .[bench])")
+    emit("value", "load_average_1min", f"{os.getloadavg()[0]:.2f}")
+    emit("value", "clock", args.clock)
     for method in args.methods.split(","):
         seconds.update(mc_paths(priors, n, method, args.repeats))
+        if args.compiled:
+            seconds.update(compiled_paths(priors, n, method, args.repeats))
     rates = {k: n / v for k, v in seconds.items()}
     if available("monaco"):
         rates["monaco"] = args.monaco_draws / best_time(lambda: monaco_model(priors, args.monaco_draws), 1)
@@ -98,6 +152,7 @@ def main(argv=None) -> int:
         if base in rates:
             emit("ratio", f"mc_mc_fused_w1/{base}", rates["mc_mc_fused_w1"] / rates[base])
     ppf_speedups(priors, min(n, 1_000_000))
+    emit("value", "load_average_1min_end", f"{os.getloadavg()[0]:.2f}")
     return 0
 
 
