@@ -1,4 +1,4 @@
-"""The ``--cluster`` option shared by `mc run`, `mc stress` and `mc sweep` (dask loads only when it is used)."""
+"""The ``--cluster`` option of `mc run`, `stress`, `sweep`, `sensitivity` and `project` (dask loads only when used)."""
 from __future__ import annotations
 
 import argparse

@@ -57,6 +57,13 @@ def json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def say_wrote(args: argparse.Namespace, *paths) -> None:
+    """``wrote PATH`` for each file written (None skipped), unless --quiet or --json."""
+    for path in paths:
+        if path is not None and not (getattr(args, "quiet", False) or getattr(args, "json", False)):
+            print(f"wrote {path}")
+
+
 def stderr(message: str) -> None:
     """A message for the user on standard error (the table stays on standard output)."""
     print(message, file=sys.stderr)

@@ -200,15 +200,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         tick(steps, steps)
     table = sensitivity_table(rank, torn, sobol, args.output, {n: q.unit for n, q in priors.model.inputs.items()})
     if args.plot is not None:
-        from mc.plots.tornado import save_tornado
-
-        as_of = priors.meta.get("as_of", "")
-        title = (f"Tornado: median {args.output}, each input at p{low:g} / p{high:g}\n{Path(priors.origin).name}"
-                 f"{' as of ' + str(as_of) if as_of else ''}, {args.draws:,} draws, seed {args.seed}")
-        from mc.plots.tornado import discrete_inputs
-
-        save_tornado(torn, args.output, args.plot, title=title, force=args.force, model=priors.model,
-                     discrete=discrete_inputs(priors), percents=(low, high))
+        _tornado_plot(args, priors, torn, (low, high))
     meta = _write_draws(args, results, priors)
     from mc.workbook import Report
 
@@ -217,6 +209,18 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args), meta=meta, report=report)
     _say_wrote(args, args.plot, args.draws_out)
     return 0
+
+
+def _tornado_plot(args: argparse.Namespace, priors, torn, percents: tuple[float, float]) -> None:
+    """The sensitivity tornado (discrete inputs marked) with the run in its title."""
+    from mc.plots.tornado import discrete_inputs, save_tornado
+
+    as_of = priors.meta.get("as_of", "")
+    title = (f"Tornado: median {args.output}, each input at p{percents[0]:g} / p{percents[1]:g}\n"
+             f"{Path(priors.origin).name}{' as of ' + str(as_of) if as_of else ''}, {args.draws:,} draws, "
+             f"seed {args.seed}")
+    save_tornado(torn, args.output, args.plot, title=title, force=args.force, model=priors.model,
+                 discrete=discrete_inputs(priors), percents=percents)
 
 
 def tornado_percents(args: argparse.Namespace) -> tuple[float, float]:

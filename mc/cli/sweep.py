@@ -9,7 +9,7 @@ from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_fro
 from mc.overrides import add_override_options
 from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, positive_int
 from mc.cli.draws import check_runs_draws_out, write_runs_draws
-from mc.cli.emit import emit_table
+from mc.cli.emit import emit_table, say_wrote
 from mc.cli.paths import check_output_option
 
 
@@ -76,9 +76,7 @@ def handle(args: argparse.Namespace) -> int:
     write_runs_draws(args, cells, meta)
     emit_table(chosen_statistics(table, args), args, screen=render(table, grids, output, args), meta=meta,
                report=Report(model=model, priors=[priors], figures=[args.plot] if args.plot is not None else []))
-    for path in (args.plot, args.draws_out):
-        if path is not None and not (args.json or args.quiet):
-            print(f"wrote {path}")
+    say_wrote(args, args.plot, args.draws_out)
     return 0
 
 

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, positive_int
-from mc.cli.emit import emit_table
+from mc.cli.emit import emit_table, say_wrote
 from mc.cli.paths import check_output_option, check_output_path
 from mc.display import YI, display_path, fmt
 from mc.overrides import add_override_options
@@ -79,7 +79,6 @@ def handle(args: argparse.Namespace) -> int:
 
     years = year_range(args.start, args.stop)
     import dataclasses
-
     loaded_valuation = load_valuation_priors(args.valuation)
     priors, projection_priors, valuation_inputs = apply_to_first(
         [load_priors(args.priors), load_projection_priors(args.projection), loaded_valuation.priors], args.overrides)
@@ -109,9 +108,7 @@ def handle(args: argparse.Namespace) -> int:
     report.sheets = {"Valuation": bridge, **report.sheets}
     report.figures = [getattr(args, a) for a in FIGURES if getattr(args, a) is not None]
     emit_table(table, args, screen=render(summary, bridge, stress, tornado, sobol, ds), meta=meta, report=report)
-    for attr in (*FIGURES, "draws_out"):
-        if getattr(args, attr) is not None and not args.quiet and not args.json:
-            print(f"wrote {getattr(args, attr)}")
+    say_wrote(args, *(getattr(args, attr) for attr in (*FIGURES, "draws_out")))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Tornado chart: an output's median with each input at its p10 and at its p90.
+"""Tornado chart: an output's median with each input at its p10 and at its p90 (or two other percentiles).
 
 Drawn from the table of :func:`mc.sensitivity.tornado`, so a saved table can be
 re-plotted. Bars are sorted by swing (largest on top), start at the base
