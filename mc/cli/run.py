@@ -93,15 +93,15 @@ def handle(args: argparse.Namespace) -> int:
                                        "run without --cluster (or unset MC_CLUSTER)")
     priors = prepare_priors(args)
     from mc.results import run_attrs
-    from mc.streaming import stored_output_bytes
 
     shown = table_outputs(priors)
+    if in_memory or dated:
+        return _in_memory_run(args, priors, shown, in_memory)
+    # the default path: statistics gathered block by block (mc.streaming), the blocks kept up to
+    # --memory-limit and redrawn above it; no full output arrays, the same table bit for bit
     with cluster_from_args(args) as executor:
-        if not (in_memory or dated) and (executor is not None or
-                                         stored_output_bytes(priors, args.draws, shown) > args.memory_limit * 2**20):
-            stats = _streamed_stats(args, priors, shown, executor)
-            return _emit(args, _rows(stats, priors), run_attrs(priors, args.draws, args.seed, args.method), priors)
-    return _in_memory_run(args, priors, shown, in_memory)
+        stats = _streamed_stats(args, priors, shown, executor)
+    return _emit(args, _rows(stats, priors), run_attrs(priors, args.draws, args.seed, args.method), priors)
 
 
 def _check_in_memory(args: argparse.Namespace) -> None:
