@@ -209,7 +209,7 @@ def _fit_once(fitted: TokenUsage, priors: GrowthPriors, curve: str, *, until, dr
     """One sampler run (or its cached result) with fixed settings."""
     key = cache_key(fitted, priors, curve, until=until, draws=draws, tune=tune, chains=chains, seed=seed,
                     target_accept=target_accept, sampler=sampler)
-    path = Path(cache_dir or default_cache_dir()) / "growth" / f"{curve}-{key[:24]}.nc"
+    path = Path(cache_dir or default_cache_dir()) / "growth" / f"{curve}-{key[:24]}.npz"
     idata = _load_cached(path, key) if use_cache else None
     from_cache = idata is not None
     if idata is None:
@@ -217,6 +217,7 @@ def _fit_once(fitted: TokenUsage, priors: GrowthPriors, curve: str, *, until, dr
                         progressbar=progressbar, target_accept=target_accept, sampler=sampler)
         _attach(idata, key, curve, until, fitted)
         _add_log_likelihood(idata, fitted, priors, curve)
+        idata.posterior.attrs["mc_diagnostics"] = json.dumps(_read_diagnostics(idata).to_dict())
         if use_cache:
             _store(idata, path)
     diagnostics = replace(_read_diagnostics(idata), attempts=attempt, sampler=sampler)
@@ -276,6 +277,12 @@ def _add_log_likelihood(idata, data: TokenUsage, priors: GrowthPriors, curve: st
 
 
 def _read_diagnostics(idata) -> Diagnostics:
+    """R-hat, ESS and divergences: as stored with the fit when it was sampled, else computed (ArviZ)."""
+    stored = idata.posterior.attrs.get("mc_diagnostics")
+    if stored:
+        record = json.loads(stored)
+        return Diagnostics(*(record[k] for k in ("max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
+                                                 "seconds")))
     import arviz as az
 
     names = [n for n in idata.posterior.data_vars if not n.endswith("_z")] or list(idata.posterior.data_vars)
@@ -297,28 +304,47 @@ def _attach(idata, key: str, curve: str, until, data: TokenUsage) -> None:
                                   "mc_data_dates": ",".join(d.isoformat() for d in data.dates)})
 
 
+CACHED_GROUPS = ("posterior", "sample_stats", "log_likelihood")  # what forecasts, weights and the gate read
+
+
 def _load_cached(path: Path, key: str):
-    """The cached posterior at `path` if it was made from the same inputs, else None."""
+    """The cached posterior at `path` if it was made from the same inputs, else None.
+
+    The cache is a plain ``.npz`` of arrays (read with ``allow_pickle=False``) and
+    JSON attributes: ArviZ's netCDF reader took about a second a curve here.
+    """
     if not path.is_file():
         return None
     import arviz as az
 
     try:
-        with az.rc_context({"data.load": "eager"}):  # read fully and close the file
-            idata = az.from_netcdf(path)
+        with np.load(path, allow_pickle=False) as stored:
+            attrs = json.loads(str(stored["__attrs__"]))
+            groups = {g: {} for g in CACHED_GROUPS}
+            for name in stored.files:
+                group, _, var = name.partition("/")
+                if group in groups:
+                    groups[group][var] = stored[name]
     except Exception:  # an unreadable or truncated cache is refitted, never trusted
         return None
-    if idata.posterior.attrs.get("mc_cache_key") != key:
+    if attrs.get("mc_cache_key") != key:
         return None
+    dims = {"log10_tokens_per_day": ["announcement"]}
+    idata = az.from_dict(**groups, dims=dims)
+    idata.posterior.attrs.update(attrs)
     return idata
 
 
 def _store(idata, path: Path) -> None:
     from mc.export import atomic_path
 
+    arrays = {f"{g}/{name}": np.asarray(var.values) for g in CACHED_GROUPS if g in idata.groups()
+              for name, var in idata[g].data_vars.items()}
+    attrs = {k: v for k, v in idata.posterior.attrs.items() if isinstance(v, (str, int, float, bool))}
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path, force=True) as tmp:
-        idata.to_netcdf(str(tmp))
+        with open(tmp, "wb") as handle:
+            np.savez(handle, __attrs__=np.array(json.dumps(attrs)), **arrays)
 
 
 def write_posterior(fit: GrowthFit, path: str | Path, *, force: bool = False) -> Path:
