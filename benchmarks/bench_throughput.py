@@ -19,7 +19,7 @@ shared, loaded machine that moves less than wall time, but it adds up all thread
 so w2 paths then show cost, not speed-up. ``--compiled`` adds each mc path with
 the compiled kernels forced on (``MC_COMPILED=1``; same numbers, see
 tests/test_fastppf.py), named ``..._compiled``; the default ``auto`` loads them
-only after 40 M values (mc.fastppf.COMPILE_AFTER). The load average is printed
+only after 160 M values (mc.fastppf.COMPILE_AFTER). The load average is printed
 at the start and the end.
 
 Usage: python -m benchmarks.bench_throughput [--draws N] [--methods mc,lhs,sobol] [--clock wall|cpu]

@@ -37,7 +37,11 @@ import numpy as np
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
 COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) are used
-COMPILE_AFTER = 40_000_000  # values computed the numpy way before numba is imported (~5M draws: where its ~1.5 s load pays)
+# Values computed the numpy way before numba is imported: about 20 M draws of the base priors (8 values each).
+# Measured (benchmarks/README.md, 2026-12-02, CPU time, load 4-10): the compiled kernels save 31-77 ns a draw
+# on the full path, and loading them costs ~1.1 s CPU with numba's cache warm (0.5 s import, 0.6 s first calls)
+# and ~4.1 s on the first run after install (compilation): they pay from 14-35 M draws (cache warm).
+COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled(), while mc.kernels is not loaded
 
 

@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 COMPILED_MIN = 4096  # values per call from which the compiled kernels are used
-COMPILE_AFTER = 40_000_000  # see mc.fastppf.COMPILE_AFTER
+COMPILE_AFTER = 160_000_000  # see mc.fastppf.COMPILE_AFTER (about 20 M draws of the base priors)
 _jit = numba.njit(cache=True, nogil=True)  # nogil: worker threads run blocks in parallel
 
 
