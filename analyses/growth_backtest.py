@@ -45,7 +45,14 @@ def options(p) -> None:
 
 
 def figures(args):
-    return tuple(f"backtest_{name}" for name in series_paths())
+    """One figure per series that has a fold: more rows than the smallest training size."""
+    return tuple(f"backtest_{name}" for name in backtested_series(args))
+
+
+def backtested_series(args) -> list[str]:
+    from mc.growth import load_token_usage
+
+    return [name for name, path in series_paths().items() if len(load_token_usage(path)) > min(args.train_rows)]
 
 
 def study(args, out) -> None:

@@ -114,12 +114,18 @@ def test_scripts_run_from_the_command_line(tmp_path):
 def test_growth_backtest_scores_the_held_out_announcement(tmp_path, monkeypatch):
     monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path / "cache"))  # a real (small) fit, not an earlier run's cache
     module, out = run_study("growth_backtest", tmp_path)
-    check_outputs(out, ("backtest_points", "backtest_scores"), ("backtest_gompertz",))
+    check_outputs(out, ("backtest_points", "backtest_scores"), 
+                  ("backtest_doubao", "backtest_baidu_ernie_api_calls", "backtest_google_monthly_tokens"))  # china: 3 rows, no fold
     points = pd.read_csv(out / "backtest_points.csv")
-    assert list(points["date"]) == ["2024-12-18"] and points["actual"].iloc[0] == 4.0e12  # the one later row
+    shipped = pd.read_csv(module.series_paths()["doubao"], comment="#")
+    held = points[(points.series == "doubao") & (points.train_rows == 3)]
+    assert list(held["date"]) == list(shipped["date"].iloc[3:])  # every row after the first three, once
+    assert list(held["actual"]) == list(shipped["tokens_per_day"].iloc[3:])
     assert (points["p5"] < points["p50"]).all() and (points["p50"] < points["p95"]).all()
     scores = pd.read_csv(out / "backtest_scores.csv")
     assert set(scores.columns) >= {"crps_log10", "baseline_crps_log10"} and (scores["crps_log10"] >= 0).all()
+    pooled = scores[scores.series == "pooled"].iloc[0]
+    assert pooled["held_out"] == len(points) and pooled["coverage_90"] == points["covered_90"].mean()
 
 
 @pytest.mark.slow
