@@ -158,7 +158,8 @@ def cluster(spec: str | None, *, quiet: bool = True) -> Iterator[DaskExecutor | 
     ----------
     spec : str or None
         ``local:N`` (a LocalCluster of N single-threaded worker processes on
-        127.0.0.1, no dashboard), ``tcp://HOST:PORT`` / ``tls://HOST:PORT`` (an
+        127.0.0.1; its dashboard on a free loopback port, never 8787, so a second
+        cluster on the machine starts without a port warning), ``tcp://HOST:PORT`` / ``tls://HOST:PORT`` (an
         existing scheduler, with Dask's configured security), or None.
     quiet : bool
         Silence Dask's log lines.
@@ -194,7 +195,7 @@ def _client(spec: str, quiet: bool):
         from distributed import LocalCluster
 
         with LocalCluster(n_workers=int(spec[6:]), threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=level) as local, Client(local) as client:
+                          dashboard_address="127.0.0.1:0", silence_logs=level) as local, Client(local) as client:
             yield client
         return
     from distributed.security import Security
