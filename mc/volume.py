@@ -75,7 +75,7 @@ def posterior_batch(index, n_posterior: int, *, chains: int = GROWTH_CHAINS,
     With `n_batches` a multiple of `chains`, no batch spans two chains.
     """
     index = np.asarray(index)
-    per_chain = n_posterior // chains
+    per_chain = max(n_posterior // chains, 1)
     chain, within = index // per_chain, index % per_chain
     batches_per_chain = max(n_batches // chains, 1)
     return np.minimum(chain, chains - 1) * batches_per_chain + (within * batches_per_chain) // per_chain

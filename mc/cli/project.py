@@ -87,8 +87,9 @@ def handle(args: argparse.Namespace) -> int:
     check_draws_out(args, values)
     check_draws(args.draws, in_memory_values=values, method=args.method)
     with cluster_from_args(args):  # connected before any work; the input draws' blocks run on the cluster
-        ds = _simulate(args, priors, projection_priors, years)
-    table = summarise_projection(ds, percentiles=sampled_percentiles(args, (5, 25, 50, 75, 95)))
+        ds, batch = _simulate(args, priors, projection_priors, years)
+    table = summarise_projection(ds, percentiles=sampled_percentiles(args, (5, 25, 50, 75, 95)),
+                                 posterior_batch=batch)
     meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, priors)
     if args.plot is not None:
         _write_plot(table, ds.attrs, args)
@@ -105,17 +106,19 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace, priors, projection_priors, years):
-    """The projection's paths (volumes from the growth fit with --volume-source growth)."""
+    """The projection's paths (volumes from the growth fit with --volume-source growth), and each path's
+    growth posterior batch (None for prior volumes), for errors that include the posterior's own."""
     from mc.projection import growth_volume_paths, project
 
-    paths, attrs = None, {}
+    paths, attrs, batch = None, {}, None
     if args.volume_source == "growth":
-        paths, rank_corr = growth_volume_paths(years, args.draws, seed=args.seed, curve=args.curve,
-                                               data_path=args.data)
-        attrs = {"volume_source": f"growth fit ({args.curve or 'default curve'}), mid-year posterior predictive",
+        paths, rank_corr, batch = growth_volume_paths(years, args.draws, seed=args.seed, curve=args.curve,
+                                                      data_path=args.data, return_batch=True)
+        attrs = {"volume_source": f"growth fit ({args.curve or 'default curve'}), yearly averages of the "
+                                  "posterior predictive; errors include the posterior's own",
                  "volume_path_min_rank_correlation": rank_corr}
     return project(priors, projection_priors, years, args.draws, seed=args.seed, method=args.method,
-                   volume_paths=paths, attrs=attrs)
+                   volume_paths=paths, attrs=attrs), batch
 
 
 def workbook_report(table, priors, projection_priors, args: argparse.Namespace):

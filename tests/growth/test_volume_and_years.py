@@ -96,6 +96,7 @@ def test_growth_paths_are_year_means_not_mid_year_values(monkeypatch):
     assert set(ratio) == {1.0, 2.0}
     np.testing.assert_allclose(paths[:, 1] / paths[:, 0], math.exp(rate), rtol=1e-3)
     assert rank == pytest.approx(1.0)
-    again, _, index = growth_volume_paths([2025, 2026], 50, seed=1, return_index=True)
+    again, _, batch = growth_volume_paths([2025, 2026], 50, seed=1, return_batch=True)
     np.testing.assert_array_equal(again, paths)
-    np.testing.assert_array_equal(paths[:, 0] / (factor * mid_2025) > 1.5, index == 1)  # row 1 is the x2 draw
+    doubled = paths[:, 0] / (factor * mid_2025) > 1.5  # paths drawn from posterior row 1, the x2 draw
+    assert len(set(batch[doubled])) == 1 and len(set(batch[~doubled])) == 1 and set(batch[doubled]) != set(batch[~doubled])
