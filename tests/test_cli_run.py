@@ -306,3 +306,17 @@ def test_date_refuses_a_cluster_before_fitting(monkeypatch, capsys):
     assert main(["run", "--date", "2026-06-15", "--draws", "1000", "--cluster", "local:1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mc: error: --date") and "--cluster" in err
+
+
+def test_cold_and_warm_caches_give_the_same_table(tmp_path, monkeypatch, capsys):
+    """A first run (solutions and beta/PERT tables computed) and a later one (read from mc.cache) agree exactly."""
+    from mc import fastppf
+
+    monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))
+    tables = []
+    for _ in range(2):
+        fastppf.beta_ppf.cache_clear()  # the second run must read the tables from disk, not this process
+        assert main(["run", "--draws", "70000", "--seed", "2", "--json"]) == 0
+        tables.append(json.loads(capsys.readouterr().out)["rows"])
+    assert list((tmp_path / "tables").glob("*.npy")) and list((tmp_path / "solved").glob("*.json"))
+    assert tables[0] == tables[1]
