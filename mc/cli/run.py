@@ -41,8 +41,9 @@ def register(subparsers) -> None:
                    help="threads drawing blocks in parallel (same numbers for any value)")
     p.add_argument("--plot", type=Path, help="write histograms and CDFs of the model's headline outputs (PNG)")
     p.add_argument("--memory-limit", type=positive_float, default=512, metavar="MIB",
-                   help="above this much memory for full output arrays, compute the same table exactly "
-                        "in two streaming passes (default 512 MiB, about 7 million draws)")
+                   help="keep each block's outputs for the exact percentiles up to this much memory; above "
+                        "it, compute the same table by drawing every block twice (default 512 MiB, about 8 "
+                        "million draws of the base priors; --date, --plot and --draws-out keep every draw)")
     add_cluster_option(p)
     add_override_options(p)
     add_draws_out_option(p)
