@@ -320,3 +320,38 @@ def test_cold_and_warm_caches_give_the_same_table(tmp_path, monkeypatch, capsys)
         tables.append(json.loads(capsys.readouterr().out)["rows"])
     assert list((tmp_path / "tables").glob("*.npy")) and list((tmp_path / "solved").glob("*.json"))
     assert tables[0] == tables[1]
+
+
+def test_date_aggregate_error_counts_the_posterior_without_adding_cancelling_errors(monkeypatch, capsys):
+    """The aggregate margin E[profit]/E[revenue] at a date: its ± is the ratio's own batch-means error (or the
+    independent-draw bound if larger), not the sum of the numerator's and denominator's posterior-aware errors,
+    which move together with volume and cancel in the ratio."""
+    from mc.priors import default_priors_path, load_priors
+    from mc.results import simulate_arrays
+    from mc.volume import posterior_batch, posterior_draw_index
+
+    levels, volumes = _autocorrelated_posterior()
+    _fake_growth(monkeypatch, volumes)
+    assert main(["run", "--date", "2026-06-15", "--draws", "20000", "--seed", "4", "--json"]) == 0
+    rows = {(r["output"], r["statistic"]): r for r in json.loads(capsys.readouterr().out)["rows"]}
+    aggregate = rows[("margin", "aggregate")]
+    profit, revenue = rows[("profit_cny_per_year", "mean")], rows[("revenue_cny_per_year", "mean")]
+    summed = (profit["mc_se"] + abs(aggregate["value"]) * revenue["mc_se"]) / abs(revenue["value"])
+    assert aggregate["mc_se"] < summed / 5  # the cancelling errors are not added
+    # the oracle, by hand from the same draws: max(independent-draw bound, sd of the 20 batch ratios / sqrt 20)
+    from datetime import date
+
+    from mc.volume import volume_at_date
+
+    drawn = volume_at_date(date(2026, 6, 15))
+    priors = load_priors(default_priors_path())
+    priors = priors.replace(type(drawn)("tokens_per_day", drawn.distribution, drawn.unit, drawn.source, drawn.note))
+    a = simulate_arrays(priors, 20_000, seed=4, workers=1)
+    batch = posterior_batch(posterior_draw_index(a["tokens_per_day"], volumes), volumes.size)
+    p, r = a["profit_cny_per_year"], a["revenue_cny_per_year"]
+    ratio = p.mean() / r.mean()
+    assert aggregate["value"] == pytest.approx(ratio, rel=1e-12)
+    iid = (p.std(ddof=1) + abs(ratio) * r.std(ddof=1)) / np.sqrt(p.size) / abs(r.mean())
+    batch_ratios = [p[batch == b].mean() / r[batch == b].mean() for b in range(20)]
+    expected = max(iid, np.std(batch_ratios, ddof=1) / np.sqrt(20))
+    assert aggregate["mc_se"] == pytest.approx(expected, rel=1e-9)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from pathlib import Path
 
@@ -141,11 +142,13 @@ def _in_memory_run(args: argparse.Namespace, priors: Priors, shown: list[str], i
     posterior = posterior_of(priors) if getattr(args, "date", None) is not None else None
     if posterior is not None:
         stats = posterior_stats(arrays, shown, posterior, sampled_percentiles(args))
+        rows = _rows(stats, priors, posterior_aggregate_se(arrays, posterior, priors.model))
     else:
         stats = summarise_arrays({n: arrays[n] for n in shown}, sampled_percentiles(args), workers=args.workers)
+        rows = _rows(stats, priors)
     if in_memory:
         _write_draws_and_plot(args, arrays, attrs, priors)
-    return _emit(args, _rows(stats, priors), attrs, priors, posterior=posterior)
+    return _emit(args, rows, attrs, priors, posterior=posterior)
 
 
 def posterior_of(priors: Priors) -> tuple[str, list[float]] | None:
@@ -171,6 +174,37 @@ def posterior_stats(arrays, shown: list[str], posterior: tuple[str, list[float]]
     return summary_with_posterior_se({n: arrays[n] for n in shown}, batch, percentiles)
 
 
+def posterior_aggregate_se(arrays, posterior: tuple[str, list[float]], model) -> dict[str, float]:
+    """The s.e. of each aggregate ratio E[num] / E[den] at a date, counting the growth posterior's error.
+
+    The ratio's own batch means (the ratio of each posterior batch's means, see
+    :func:`posterior_stats`), or the independent-draw bound of
+    :func:`mc.results.aggregate_rows` if larger. Bounding it from the numerator's
+    and denominator's posterior-aware errors instead would add errors that cancel
+    in the ratio (both scale with volume), many times too wide.
+    """
+    import numpy as np
+
+    from mc.volume import posterior_batch, posterior_draw_index
+
+    name, values = posterior
+    batch = posterior_batch(posterior_draw_index(arrays[name], values), len(values))
+    labels = np.unique(batch)
+    out = {}
+    for output, (num, den) in getattr(model, "aggregates", {}).items():
+        if num not in arrays or den not in arrays:
+            continue
+        x, y = np.asarray(arrays[num], dtype=float), np.asarray(arrays[den], dtype=float)
+        mean_y = y.mean()
+        ratio = x.mean() / mean_y if mean_y else math.nan
+        iid = (x.std(ddof=1) + abs(ratio) * y.std(ddof=1)) / np.sqrt(x.size) / abs(mean_y) if mean_y else math.nan
+        ratios = np.array([x[batch == b].mean() / y[batch == b].mean() for b in labels])
+        ratios = ratios[np.isfinite(ratios)]
+        spread = np.std(ratios, ddof=1) / np.sqrt(ratios.size) if ratios.size > 1 else 0.0
+        out[output] = float(max(iid, spread))
+    return out
+
+
 def _write_draws_and_plot(args: argparse.Namespace, arrays, attrs: dict, priors: Priors) -> None:
     from mc.results import to_dataset
 
@@ -186,12 +220,18 @@ def _write_draws_and_plot(args: argparse.Namespace, arrays, attrs: dict, priors:
                      force=args.force, model=priors.model, date=getattr(args, "date", None))
 
 
-def _rows(stats: dict, priors: Priors) -> list[dict]:
-    """The tidy table as plain rows, with the model's aggregate rows (as mc.aggregates.with_aggregates adds them)."""
+def _rows(stats: dict, priors: Priors, aggregate_se: dict[str, float] | None = None) -> list[dict]:
+    """The tidy table as plain rows, with the model's aggregate rows (as mc.aggregates.with_aggregates adds them).
+
+    `aggregate_se` replaces the standard error of named aggregate rows (see :func:`posterior_aggregate_se`).
+    """
     from mc.results import aggregate_rows, table_rows
 
     rows = table_rows(stats, {n: priors.model.quantity(n).unit for n in stats})
-    return rows + aggregate_rows(rows, priors.model)
+    aggregates = aggregate_rows(rows, priors.model)
+    for row in aggregates:
+        row["mc_se"] = (aggregate_se or {}).get(row["output"], row["mc_se"])
+    return rows + aggregates
 
 
 def table_outputs(priors: Priors) -> list[str]:
