@@ -17,11 +17,11 @@ import numpy as np
 from mc.growth.deviation import JITTER, covariance
 
 
-def gp_log_likelihood_and_grad(t, residual, noise_var, level, rate):
+def gp_log_likelihood_and_grad(t, residual, noise_var, level, rate, damping: float):
     """log N(residual; 0, K) and its gradient with respect to (residual, noise_var, level, rate)."""
     t = np.asarray(t, dtype=float)
     base_level = np.minimum(t[:, None], t[None, :])
-    base_rate = covariance(t[:, None], t[None, :], 0.0, 1.0)
+    base_rate = covariance(t[:, None], t[None, :], 0.0, 1.0, damping)
     k = level ** 2 * base_level + rate ** 2 * base_rate + np.diag(np.asarray(noise_var) + JITTER)
     chol = np.linalg.cholesky(k)
     alpha = np.linalg.solve(k, residual)
@@ -32,11 +32,11 @@ def gp_log_likelihood_and_grad(t, residual, noise_var, level, rate):
     return float(logp), grads
 
 
-def gp_log_likelihood_tensor(t, residual, noise_var, level, rate):
+def gp_log_likelihood_tensor(t, residual, noise_var, level, rate, damping: float):
     """The same log-likelihood on PyTensor variables, differentiable (for the PyMC model)."""
     import pytensor.tensor as pt
 
-    op = _op_class()(tuple(float(x) for x in np.asarray(t, dtype=float)))
+    op = _op_class()(tuple(float(x) for x in np.asarray(t, dtype=float)), float(damping))
     return op(pt.as_tensor_variable(residual), pt.as_tensor_variable(noise_var),
               pt.as_tensor_variable(level), pt.as_tensor_variable(rate))
 
@@ -53,36 +53,38 @@ def _op_class():
     from pytensor.graph.op import Op
 
     class GPGrad(Op):
-        __props__ = ("times",)
+        __props__ = ("times", "damping")
 
-        def __init__(self, times):
+        def __init__(self, times, damping):
             self.times = times
+            self.damping = damping
 
         def make_node(self, residual, noise_var, level, rate):
             inputs = [pt.as_tensor_variable(v) for v in (residual, noise_var, level, rate)]
             return Apply(self, inputs, [pt.dvector(), pt.dvector(), pt.dscalar(), pt.dscalar()])
 
         def perform(self, node, inputs, outputs):
-            _, grads = gp_log_likelihood_and_grad(np.array(self.times), *inputs)
+            _, grads = gp_log_likelihood_and_grad(np.array(self.times), *inputs, self.damping)
             for out, value in zip(outputs, grads):
                 out[0] = np.asarray(value, dtype=float)
 
     class GPLogLikelihood(Op):
-        __props__ = ("times",)
+        __props__ = ("times", "damping")
 
-        def __init__(self, times):
+        def __init__(self, times, damping):
             self.times = times
+            self.damping = damping
 
         def make_node(self, residual, noise_var, level, rate):
             inputs = [pt.as_tensor_variable(v) for v in (residual, noise_var, level, rate)]
             return Apply(self, inputs, [pt.dscalar()])
 
         def perform(self, node, inputs, outputs):
-            outputs[0][0] = np.asarray(gp_log_likelihood_and_grad(np.array(self.times), *inputs)[0])
+            outputs[0][0] = np.asarray(gp_log_likelihood_and_grad(np.array(self.times), *inputs, self.damping)[0])
 
         def grad(self, inputs, output_grads):
             (g,) = output_grads
-            return [g * part for part in GPGrad(self.times)(*inputs)]
+            return [g * part for part in GPGrad(self.times, self.damping)(*inputs)]
 
     _CACHE["op"] = GPLogLikelihood
     return GPLogLikelihood

@@ -90,7 +90,8 @@ def build_growth_model(data: TokenUsage, curve: Curve, priors: GrowthPriors):
                                     priors.max_log10_tokens_per_day, pt)
         noise_var = observation_floor(data, priors) ** 2 + misfit ** 2
         residual = data.log10_tokens_per_day - (log10_true - observation_offset(data, priors))
-        pm.Potential(OBSERVED_NAME, gp_log_likelihood_tensor(t, residual, noise_var, level, rate))
+        pm.Potential(OBSERVED_NAME, gp_log_likelihood_tensor(t, residual, noise_var, level, rate,
+                                                                    priors.rate_damping_per_year))
     return model
 
 

@@ -40,7 +40,7 @@ def pointwise_loo_log_density(curve: str, draws: dict, data: TokenUsage, priors:
     """log p(y_i | y_-i, theta) for every posterior draw and row, shape (draws, rows)."""
     residual, sd = _residual_and_sd(curve, draws, data, priors)
     return loo_log_density(data.years_since_launch, residual, sd, np.asarray(draws[LEVEL_NAME]),
-                           np.asarray(draws[RATE_NAME]))
+                           np.asarray(draws[RATE_NAME]), damping=priors.rate_damping_per_year)
 
 
 def predictive_log10(fit, dates, *, seed: int, announced: bool = False, kinds=None) -> np.ndarray:
@@ -66,7 +66,7 @@ def predictive_log10(fit, dates, *, seed: int, announced: bool = False, kinds=No
     rng = np.random.default_rng([seed, 7])
     residual, sd = _residual_and_sd(fit.curve, draws, data, priors)
     deviation = conditional_draws(data.years_since_launch, residual, sd, t_new, np.asarray(draws[LEVEL_NAME]),
-                                  np.asarray(draws[RATE_NAME]), rng)
+                                  np.asarray(draws[RATE_NAME]), rng, damping=priors.rate_damping_per_year)
     raw = get_curve(fit.curve).function(t_new[None, :], **{k: np.asarray(v)[:, None] for k, v in draws.items()
                                                             if k not in NOISE_PARAMS})
     misfit = np.asarray(draws[MISFIT_NAME])[:, None]

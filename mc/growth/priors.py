@@ -26,6 +26,8 @@ DEFAULT_PRIORS_PATH = Path(__file__).resolve().parents[2] / "priors" / "growth.t
 SHARED_SECTION = "shared"
 OBSERVATION_SECTION = "observation"
 BOUND_SECTION = "bound"
+DEVIATION_SECTION = "deviation"
+DEFAULT_RATE_DAMPING = 1.0  # per year, when a priors file has no [deviation] section
 SHARED_PARAMS = ("log10_launch_tokens_per_day", "misfit_log10", "level_diffusion_log10", "rate_diffusion_log10")
 
 
@@ -45,6 +47,9 @@ class GrowthPriors:
     max_log10_tokens_per_day : float
         The physical bound: no forecast exceeds 10 ** this many tokens a day.
     bound_text : mapping, the bound's reason and source
+    rate_damping_per_year : float
+        How fast shocks to the growth rate fade (:mod:`mc.growth.deviation`); 0 = never.
+    deviation_text : mapping, its reason and source
     """
 
     shared: Mapping[str, PriorSpec]
@@ -54,6 +59,8 @@ class GrowthPriors:
     observation_text: Mapping[str, str] = field(default_factory=dict)
     max_log10_tokens_per_day: float = 16.0
     bound_text: Mapping[str, str] = field(default_factory=dict)
+    rate_damping_per_year: float = DEFAULT_RATE_DAMPING
+    deviation_text: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def rounding_offset_log10(self) -> float:
@@ -75,6 +82,7 @@ class GrowthPriors:
         """A plain dict with the file's layout (round-trips through :func:`priors_from_dict`)."""
         out: dict = {OBSERVATION_SECTION: {"rounding_max_fraction": self.rounding_max_fraction, **self.observation_text}}
         out[BOUND_SECTION] = {"max_log10_tokens_per_day": self.max_log10_tokens_per_day, **self.bound_text}
+        out[DEVIATION_SECTION] = {"rate_damping_per_year": self.rate_damping_per_year, **self.deviation_text}
         out[SHARED_SECTION] = {k: v.to_dict() for k, v in self.shared.items()}
         out.update({c: {k: v.to_dict() for k, v in specs.items()} for c, specs in self.curves.items()})
         return out
@@ -108,7 +116,7 @@ def priors_from_dict(document: Mapping[str, Any], *, source: str = "<dict>") -> 
     GrowthPriors
     """
 
-    known = {OBSERVATION_SECTION, BOUND_SECTION, SHARED_SECTION, *CURVES}
+    known = {OBSERVATION_SECTION, BOUND_SECTION, DEVIATION_SECTION, SHARED_SECTION, *CURVES}
     for section in document:
         if section not in known:
             raise InputError(source, section, f"unknown section (expected {', '.join(sorted(known))})")
@@ -116,7 +124,8 @@ def priors_from_dict(document: Mapping[str, Any], *, source: str = "<dict>") -> 
     shared = _section(document, SHARED_SECTION, SHARED_PARAMS, source)
     curves = {name: _section(document, name, curve.param_names, source) for name, curve in CURVES.items()}
     bound, bound_texts = _bound(document.get(BOUND_SECTION), source)
-    return GrowthPriors(shared, curves, fraction, source, texts, bound, bound_texts)
+    damping, damping_texts = _deviation(document.get(DEVIATION_SECTION), source)
+    return GrowthPriors(shared, curves, fraction, source, texts, bound, bound_texts, damping, damping_texts)
 
 
 def _section(document: Mapping, section: str, names: tuple[str, ...], source: str) -> dict[str, PriorSpec]:
@@ -157,6 +166,24 @@ def _bound(table: Any, source: str) -> tuple[float, dict[str, str]]:
         raise InputError(source, f"{BOUND_SECTION}.max_log10_tokens_per_day",
                          f"must be a number in (0, 30) (log10 tokens per day), found {value!r}")
     return float(value), {k: require_text(source, BOUND_SECTION, k, table.get(k)) for k in TEXT_KEYS}
+
+
+def _deviation(table: Any, source: str) -> tuple[float, dict[str, str]]:
+    """The optional [deviation] section: rate_damping_per_year (>= 0, at most 20) with its reason and source."""
+    if table is None:
+        return DEFAULT_RATE_DAMPING, {}
+    keys = "rate_damping_per_year, reason, source"
+    if not isinstance(table, Mapping):
+        raise InputError(source, DEVIATION_SECTION, f"must be a table ({keys})")
+    extra = sorted(set(table) - {"rate_damping_per_year", *TEXT_KEYS})
+    if extra:
+        raise InputError(source, f"{DEVIATION_SECTION}.{extra[0]}", f"unknown key (expected {keys})")
+    value = table.get("rate_damping_per_year")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 20:
+        raise InputError(source, f"{DEVIATION_SECTION}.rate_damping_per_year",
+                         f"must be a number in [0, 20] (per year; 0 = shocks to the growth rate never fade), "
+                         f"found {value!r}")
+    return float(value), {k: require_text(source, DEVIATION_SECTION, k, table.get(k)) for k in TEXT_KEYS}
 
 
 def load_growth_priors(path: str | Path | None = None) -> GrowthPriors:

@@ -13,12 +13,13 @@ def _point(size: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1.5, 1.5, size)
 
 
-def test_gp_matches_the_numpy_likelihood_and_its_gradient():
+@pytest.mark.parametrize("damping", [0.0, 1e-5, 0.4, 1.0, 3.0])
+def test_gp_matches_the_numpy_likelihood_and_its_gradient(damping):
     rng = np.random.default_rng(3)
     times = np.sort(rng.uniform(0.0, 2.5, 11))
     residual, noise_var = rng.normal(0.0, 0.3, 11), rng.uniform(1e-4, 1e-2, 11)
-    value, d_residual, d_noise, d_level, d_rate = logdensity.gp(times, residual, noise_var, 0.2, 0.7)
-    expected, grads = gp_log_likelihood_and_grad(times, residual, noise_var, 0.2, 0.7)
+    value, d_residual, d_noise, d_level, d_rate = logdensity.gp(times, residual, noise_var, 0.2, 0.7, damping)
+    expected, grads = gp_log_likelihood_and_grad(times, residual, noise_var, 0.2, 0.7, damping)
     assert value == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(d_residual, grads[0], rtol=1e-9)
     np.testing.assert_allclose(d_noise, grads[1], rtol=1e-9)

@@ -11,7 +11,7 @@ from scipy.stats import multivariate_normal
 
 from mc.growth.curves import LN10, saturate_log10
 from mc.growth.data import TokenUsage
-from mc.growth.deviation import conditional_draws, covariance, kalman_log_likelihood, loo_log_density
+from mc.growth.deviation import conditional_draws, covariance, loo_log_density
 from mc.growth.fit import Diagnostics, GrowthFit
 from mc.growth.predictive import predictive_log10
 
@@ -24,31 +24,45 @@ def _truth(t):
     return 11.0 + RATE * np.asarray(t) / LN10
 
 
-def test_covariance_is_brownian_plus_integrated_brownian():
+DAMPING = 1.0  # per year, as the shipped priors
+
+
+def test_covariance_is_brownian_plus_integrated_brownian_without_damping():
     # Var W(t) = t; Var of the integral of W over [0, t] = t^3 / 3; Cov(W(s), W(t)) = min(s, t)
-    assert covariance(2.0, 2.0, 1.0, 0.0) == pytest.approx(2.0)
-    assert covariance(2.0, 2.0, 0.0, 1.0) == pytest.approx(8.0 / 3.0)
-    assert covariance(1.0, 3.0, 1.0, 0.0) == pytest.approx(1.0)
+    assert covariance(2.0, 2.0, 1.0, 0.0, 0.0) == pytest.approx(2.0)
+    assert covariance(2.0, 2.0, 0.0, 1.0, 0.0) == pytest.approx(8.0 / 3.0)
+    assert covariance(1.0, 3.0, 1.0, 0.0, 0.0) == pytest.approx(1.0)
     # Cov(int_0^1 W, int_0^3 W) = 1^2 (3 * 3 - 1) / 6
-    assert covariance(1.0, 3.0, 0.0, 1.0) == pytest.approx(8.0 / 6.0)
+    assert covariance(1.0, 3.0, 0.0, 1.0, 0.0) == pytest.approx(8.0 / 6.0)
 
 
-def test_kalman_likelihood_equals_the_dense_multivariate_normal():
-    rng = np.random.default_rng(1)
-    t = np.sort(np.concatenate([[0.0], rng.uniform(0, 3, 7)]))
-    residual, noise = rng.normal(0, 0.2, t.size), rng.uniform(1e-4, 1e-2, t.size)
-    for level, rate in ((0.15, 0.6), (0.0, 1.0), (0.3, 0.0)):
-        dense = covariance(t[:, None], t[None, :], level, rate) + np.diag(noise)
-        assert kalman_log_likelihood(t, residual, noise, level, rate) == pytest.approx(
-            multivariate_normal(np.zeros(t.size), dense).logpdf(residual), rel=1e-9)
+@pytest.mark.parametrize("s, t, damping", [(0.5, 0.5, 1.0), (1.0, 3.0, 1.0), (2.0, 0.7, 0.3), (4.0, 4.0, 2.5)])
+def test_damped_rate_covariance_is_the_double_integral_of_the_ou_covariance(s, t, damping):
+    from scipy.integrate import dblquad
+
+    def ou(u, w):  # Cov(v(u), v(w)) of an OU rate started at 0, unit diffusion
+        return (math.exp(-damping * abs(u - w)) - math.exp(-damping * (u + w))) / (2 * damping)
+
+    expected, _ = dblquad(ou, 0.0, s, 0.0, t, epsabs=1e-11, epsrel=1e-10)
+    # quadrature across the kink at u = w is good to ~1e-7 here; a wrong term in the closed form is off by >1e-2
+    assert covariance(s, t, 0.0, 1.0, damping) == pytest.approx(expected, rel=1e-6)
+
+
+def test_damping_tends_to_the_integrated_random_walk_and_tames_far_horizons():
+    assert covariance(1.0, 3.0, 0.0, 1.0, 1e-3) == pytest.approx(8.0 / 6.0, rel=2e-3)
+    # far out the damped variance grows linearly, (2 a t - 3 + 4 e^-at - e^-2at) / (2 a^3): at 20 years,
+    # 18.5 against the undamped t^3 / 3 = 2667
+    assert covariance(20.0, 20.0, 0.0, 1.0, DAMPING) == pytest.approx((40.0 - 3.0 + 4 * math.exp(-20.0)) / 2, rel=1e-9)
+    assert covariance(20.0, 20.0, 0.0, 1.0, DAMPING) < 0.01 * covariance(20.0, 20.0, 0.0, 1.0, 0.0)
 
 
 def test_loo_density_is_the_conditional_normal():
     rng = np.random.default_rng(2)
     t, noise = np.array([0.0, 0.3, 0.8, 1.5]), np.full(4, 1e-3)
     residual = rng.normal(0, 0.1, 4)
-    k = covariance(t[:, None], t[None, :], 0.2, 0.5) + np.diag(noise)
-    got = loo_log_density(t, residual[None, :], np.sqrt(noise)[None, :], np.array([0.2]), np.array([0.5]))[0]
+    k = covariance(t[:, None], t[None, :], 0.2, 0.5, DAMPING) + np.diag(noise)
+    got = loo_log_density(t, residual[None, :], np.sqrt(noise)[None, :], np.array([0.2]), np.array([0.5]),
+                          damping=DAMPING)[0]
     for i in range(4):
         rest = [j for j in range(4) if j != i]
         weights = np.linalg.solve(k[np.ix_(rest, rest)], k[rest, i])
@@ -61,11 +75,11 @@ def test_conditional_draws_match_the_kriging_mean_and_variance():
     residual, sd = np.array([0.0, 0.1, 0.3]), np.full(3, 0.02)
     n = 200_000
     draws = conditional_draws(t_obs, np.tile(residual, (n, 1)), np.tile(sd, (n, 1)), t_new, np.full(n, 0.1),
-                              np.full(n, 0.5), np.random.default_rng(3))
-    k = covariance(t_obs[:, None], t_obs[None, :], 0.1, 0.5) + np.diag(sd ** 2)
-    cross = covariance(t_new[:, None], t_obs[None, :], 0.1, 0.5)
+                              np.full(n, 0.5), np.random.default_rng(3), damping=DAMPING)
+    k = covariance(t_obs[:, None], t_obs[None, :], 0.1, 0.5, DAMPING) + np.diag(sd ** 2)
+    cross = covariance(t_new[:, None], t_obs[None, :], 0.1, 0.5, DAMPING)
     mean = cross @ np.linalg.solve(k, residual)
-    cov = covariance(t_new[:, None], t_new[None, :], 0.1, 0.5) - cross @ np.linalg.solve(k, cross.T)
+    cov = covariance(t_new[:, None], t_new[None, :], 0.1, 0.5, DAMPING) - cross @ np.linalg.solve(k, cross.T)
     # tolerances: 5 standard errors of a mean (sd / sqrt(n)) and of a covariance (~ var * sqrt(2 / n))
     np.testing.assert_allclose(draws.mean(axis=0), mean, atol=5 * np.sqrt(np.diag(cov).max() / n))
     np.testing.assert_allclose(np.cov(draws.T), cov, atol=5 * np.diag(cov).max() * np.sqrt(2 / n))
@@ -129,10 +143,10 @@ def test_gp_op_value_and_gradient_match_the_dense_normal_and_finite_differences(
 
     t = np.array([0.0, 0.2, 0.5, 0.6, 1.4])
     residual, noise = np.array([0.01, -0.05, 0.1, 0.02, 0.3]), np.array([1e-4, 8e-4, 8e-4, 1e-3, 8e-4])
-    value, (g_r, g_noise, g_level, g_rate) = gp_log_likelihood_and_grad(t, residual, noise, 0.15, 0.6)
-    dense = covariance(t[:, None], t[None, :], 0.15, 0.6) + np.diag(noise)
+    value, (g_r, g_noise, g_level, g_rate) = gp_log_likelihood_and_grad(t, residual, noise, 0.15, 0.6, DAMPING)
+    dense = covariance(t[:, None], t[None, :], 0.15, 0.6, DAMPING) + np.diag(noise)
     assert value == pytest.approx(multivariate_normal(np.zeros(5), dense).logpdf(residual), abs=1e-6)
-    f = lambda r=residual, n=noise, lv=0.15, rt=0.6: gp_log_likelihood_and_grad(t, r, n, lv, rt)[0]  # noqa: E731
+    f = lambda r=residual, n=noise, lv=0.15, rt=0.6: gp_log_likelihood_and_grad(t, r, n, lv, rt, DAMPING)[0]  # noqa: E731
     h, e = 1e-6, np.eye(5)
     # central differences: truncation error O(h^2) times third derivatives, far below 1e-4 relative here
     assert g_level == pytest.approx((f(lv=0.15 + h) - f(lv=0.15 - h)) / (2 * h), rel=1e-4)
@@ -151,10 +165,10 @@ def test_gp_op_gradient_flows_through_pytensor():
 
     t, noise = np.array([0.0, 0.5, 1.0]), np.full(3, 1e-3)
     r, level = pt.dvector("r"), pt.dscalar("level")
-    value = gp_log_likelihood_tensor(t, r, noise, level, 0.4)
+    value = gp_log_likelihood_tensor(t, r, noise, level, 0.4, DAMPING)
     fn = pytensor.function([r, level], [value, *pt.grad(value, [r, level])])
     got = fn(np.array([0.0, 0.1, 0.15]), 0.2)
-    expected, grads = gp_log_likelihood_and_grad(t, np.array([0.0, 0.1, 0.15]), noise, 0.2, 0.4)
+    expected, grads = gp_log_likelihood_and_grad(t, np.array([0.0, 0.1, 0.15]), noise, 0.2, 0.4, DAMPING)
     assert got[0] == pytest.approx(expected)
     np.testing.assert_allclose(got[1], grads[0])
     assert got[2] == pytest.approx(grads[2])
