@@ -10,7 +10,7 @@ seconds a curve. PyMC's own NUTS on the PyMC model (:mod:`mc.growth.model`, of
 which the compiled density is a checked copy) is the reference, with
 ``sampler="pymc"``. Both are gated the same way. A fit that fails
 the gate is refit once automatically with a higher target acceptance
-(:data:`RETRY_TARGET_ACCEPT`) and :data:`RETRY_TUNE_FACTOR` times the tuning
+(:data:`RETRY_TARGET_ACCEPT`) and :data:`RETRY_TUNE_FACTOR` times the tuning and :data:`RETRY_DRAWS_FACTOR` times the draws
 before anything is refused; the diagnostics record how many attempts it took. The posterior is
 stored as netCDF in the cache folder under that key, and the key is also
 written into the file's attributes so that a file made from other inputs is
@@ -43,6 +43,7 @@ DEFAULT_CHAINS = 4
 DEFAULT_CORES = 1  # PyMC: forking workers costs more than it saves on these tiny models (nutpie uses threads)
 RETRY_TARGET_ACCEPT = 0.995
 RETRY_TUNE_FACTOR = 3
+RETRY_DRAWS_FACTOR = 2  # a longer chain as well: R-hat and ESS are what the gate reads
 SAMPLERS = ("auto", "nutpie", "pymc")
 
 
@@ -176,7 +177,7 @@ def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: dat
         "auto" (nutpie if installed), "nutpie" or "pymc".
     retry : bool
         Refit once with target acceptance :data:`RETRY_TARGET_ACCEPT` and
-        :data:`RETRY_TUNE_FACTOR` times the tuning when the first fit fails the gate.
+        :data:`RETRY_TUNE_FACTOR` times the tuning and RETRY_DRAWS_FACTOR times the draws when the first fit fails the gate.
 
     Raises
     ------
@@ -190,12 +191,13 @@ def fit_growth(data: TokenUsage, priors: GrowthPriors, curve: str, *, until: dat
     if len(fitted) < 2:
         where = f"on or before {until.isoformat()}" if until else "in the file"
         raise InputError(data.path, "rows", f"{len(fitted)} row(s) {where}; a growth fit needs at least 2")
-    settings = [(tune, chosen.target_accept)]
+    settings = [(tune, chosen.target_accept, draws)]
     if retry:
-        settings.append((tune * RETRY_TUNE_FACTOR, max(RETRY_TARGET_ACCEPT, chosen.target_accept)))
+        settings.append((tune * RETRY_TUNE_FACTOR, max(RETRY_TARGET_ACCEPT, chosen.target_accept),
+                         draws * RETRY_DRAWS_FACTOR))
     sampler = resolve_sampler(sampler)
-    for attempt, (tune_now, accept) in enumerate(settings, start=1):
-        result = _fit_once(fitted, priors, curve, until=until, draws=draws, tune=tune_now, target_accept=accept,
+    for attempt, (tune_now, accept, draws_now) in enumerate(settings, start=1):
+        result = _fit_once(fitted, priors, curve, until=until, draws=draws_now, tune=tune_now, target_accept=accept,
                            chains=chains, cores=cores, seed=seed, cache_dir=cache_dir, use_cache=use_cache,
                            progressbar=progressbar, sampler=sampler, attempt=attempt)
         if not result.diagnostics.problems():
