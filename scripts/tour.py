@@ -66,11 +66,11 @@ def _c(line: str, **kw) -> tuple[Command, ...]:
 TOUR: dict[str, Block] = {
     "reproduce": Block(_c("mc reproduce"), fast=True),
     "run": Block(_c("mc run"), fast=True),
-    "run-date": Block(_c("mc run --date 2025-12-31 --draws 50000")),  # growth fit (PyMC)
+    "run-date": Block(_c("mc run --date 2026-12-31 --draws 50000")),  # growth fit (nutpie)
     "stress": Block(_c("mc stress"), fast=True),
     "sensitivity": Block(_c("mc sensitivity --plot tornado.png", writes=("tornado.png",))),
-    "growth": Block((Command("mc fit"), Command("mc forecast --date 2025-12-31"),
-                     Command("mc backtest priors/token_usage.csv --until 2024-07-31 --curve gompertz"))),
+    "growth": Block((Command("mc fit"), Command("mc forecast --date 2026-12-31 2027-12-31 2030-12-31"),
+                     Command("mc backtest priors/token_usage.csv --until 2024-12-31 --curve gompertz"))),
     "project": Block(_c("mc project")),
     "value": Block(_c("mc value --stress --tornado")),
     "value-exit": Block(_c("mc value --terminal exit --convention end --draws 20000", tail=9)),
