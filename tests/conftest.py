@@ -4,6 +4,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run and machine (a failure reproduces; CI is not a lottery).
+settings.register_profile("mc", derandomize=True, print_blob=True)
+settings.load_profile("mc")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

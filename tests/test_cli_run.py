@@ -154,14 +154,17 @@ def test_date_draws_volume_from_the_growth_predictive(monkeypatch, capsys):
 def test_date_with_a_real_fit(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))  # a real fit, not an earlier run's cache
     assert main(["run", "--date", "2025-06-15", "--curve", "gompertz", "--draws", "20000", "--json"]) == 0
-    rows = {(r["output"], r["statistic"]): r["value"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    rows = {(r["output"], r["statistic"]): r for r in json.loads(capsys.readouterr().out)["rows"]}
     from datetime import date
 
     from mc.growth import predictive_tokens_per_day
 
     forecast = predictive_tokens_per_day(date(2025, 6, 15), curve="gompertz")
-    # the run resamples the same predictive draws: medians agree within the median's MC error
-    assert rows[("tokens_per_day", "p50")] == pytest.approx(float(np.median(forecast)), rel=0.05)
+    # the run resamples these same predictive draws, so its median differs from theirs only by the
+    # resampling error, which the reported s.e. (independent draws and the posterior's batches) bounds
+    median = rows[("tokens_per_day", "p50")]
+    assert abs(median["value"] - float(np.median(forecast))) < 4 * median["mc_se"]
+    assert median["mc_se"] < 0.05 * median["value"]  # and that bound is informative, not a blanket
 
 
 def _legacy_render(table, attrs, priors, percentiles=None):

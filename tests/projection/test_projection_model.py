@@ -142,9 +142,6 @@ def test_growth_paths_keep_one_posterior_draw_per_path(monkeypatch):
 
 @pytest.mark.slow
 def test_growth_fit_paths_when_available(monkeypatch, tmp_path):
-    growth = pytest.importorskip("mc.growth")
-    if not hasattr(growth, "predictive_paths"):
-        pytest.skip("mc.growth.predictive_paths not built yet")
     monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))  # a real fit, not one cached by an earlier run
     # years after the data (it ends mid-2026): a year the announcements pin down (2025) is rightly
     # uncorrelated with the forecast years, so the coherence check needs forecast years only
