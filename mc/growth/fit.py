@@ -248,7 +248,7 @@ def _sample(data: TokenUsage, priors: GrowthPriors, curve: str, *, draws, tune, 
 
             idata = nutpie.sample(nutpie_model(data, get_curve(curve), priors), draws=draws, tune=tune,
                                   chains=chains, cores=2, seed=seed, target_accept=target_accept,
-                                  progress_bar=progressbar)
+                                  progress_bar=progressbar, save_warmup=False)
         else:
             import pymc as pm
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from mc.growth.curves import _MIN_HEADROOM_LN as MIN_HEADROOM_LN
 from mc.growth.curves import CURVE_NAMES, LN10
-from mc.growth.deviation import JITTER, SMALL_DAMPING
+from mc.growth.deviation import JITTER, covariance
 
 DIST_CODES = {"normal": 0, "lognormal": 1, "halfnormal": 2}
 STEP = 1e-30  # complex step
@@ -104,25 +104,16 @@ def cholesky_inverse(k):
 
 
 @jit
-def rate_kernel(m, big, a):
-    """As :func:`mc.growth.deviation.rate_kernel` (a test checks they agree)."""
-    if a < SMALL_DAMPING:
-        return m * m * (3.0 * big - m) / 6.0
-    return (2 * a * m - 2 + 2 * math.exp(-a * m) + 2 * math.exp(-a * big) - math.exp(-a * (big - m))
-            - math.exp(-a * (big + m))) / (2 * a ** 3)
+def gp(residual, noise_var, level, rate, base_level, base_rate):
+    """log N(residual; 0, K) and its gradient in (residual, noise_var, level, rate).
 
-
-@jit
-def gp(times, residual, noise_var, level, rate, damping):
-    """log N(residual; 0, K) and its gradient in (residual, noise_var, level, rate)."""
-    n = times.size
-    k = np.empty((n, n))
-    base_rate = np.empty((n, n))
+    K = level^2 base_level + rate^2 base_rate + diag(noise_var): the two unit-scale
+    covariances depend only on the times (and the damping), so they are computed
+    once per fit (:func:`density_arguments`, by :func:`mc.growth.deviation.covariance`).
+    """
+    n = residual.size
+    k = level * level * base_level + rate * rate * base_rate
     for i in range(n):
-        for j in range(n):
-            m = min(times[i], times[j])
-            base_rate[i, j] = rate_kernel(m, max(times[i], times[j]), damping)
-            k[i, j] = level * level * m + rate * rate * base_rate[i, j]
         k[i, i] += noise_var[i] + JITTER
     log_det, k_inv = cholesky_inverse(k)
     if not np.isfinite(log_det):
@@ -134,7 +125,7 @@ def gp(times, residual, noise_var, level, rate, damping):
     for i in range(n):
         for j in range(n):
             inner = 0.5 * (alpha[i] * alpha[j] - k_inv[i, j])
-            d_level += inner * min(times[i], times[j])
+            d_level += inner * base_level[i, j]
             d_rate += inner * base_rate[i, j]
         d_noise[i] = 0.5 * (alpha[i] * alpha[i] - k_inv[i, i])
     logp = -0.5 * (residual @ alpha) - 0.5 * log_det - 0.5 * n * math.log(2.0 * math.pi)
@@ -169,7 +160,8 @@ def transform(x, codes, a, b, anchor):
 
 
 @jit
-def logp_and_grad(x, curve, n_curve, codes, a, b, anchor, times, observed, offset, floor_var, max_log10, damping):
+def logp_and_grad(x, curve, n_curve, codes, a, b, anchor, times, observed, offset, floor_var, max_log10,
+                  base_level, base_rate):
     value, slope, logp, grad = transform(x, codes, a, b, anchor)
     p1 = value[0]
     p2 = value[1] if n_curve > 1 else 0.0
@@ -179,13 +171,14 @@ def logp_and_grad(x, curve, n_curve, codes, a, b, anchor, times, observed, offse
     residual = np.empty(n)
     d_true = np.zeros((n, 3))  # d log10_true / d (p1, p2, launch)
     for i in range(n):
-        residual[i] = observed[i] + offset[i] - log10_true(curve, times[i], launch, p1, p2, max_log10).real
+        stepped = log10_true(curve, times[i], launch + STEP * 1j, p1, p2, max_log10)
+        residual[i] = observed[i] + offset[i] - stepped.real  # the real part is f itself (error ~ STEP^2)
+        d_true[i, 2] = stepped.imag / STEP
         d_true[i, 0] = log10_true(curve, times[i], launch, p1 + STEP * 1j, p2, max_log10).imag / STEP
         if n_curve > 1:
             d_true[i, 1] = log10_true(curve, times[i], launch, p1, p2 + STEP * 1j, max_log10).imag / STEP
-        d_true[i, 2] = log10_true(curve, times[i], launch + STEP * 1j, p1, p2, max_log10).imag / STEP
     noise_var = floor_var + misfit * misfit
-    gp_logp, d_residual, d_noise_var, d_level, d_rate = gp(times, residual, noise_var, level, rate, damping)
+    gp_logp, d_residual, d_noise_var, d_level, d_rate = gp(residual, noise_var, level, rate, base_level, base_rate)
     d_value = np.zeros(x.size)
     for i in range(n):  # residual = observed + offset - true
         d_value[0] -= d_residual[i] * d_true[i, 0]
@@ -220,7 +213,14 @@ def density_arguments(data, curve, priors) -> tuple:
             np.asarray(data.years_since_launch, dtype=float), np.asarray(data.log10_tokens_per_day, dtype=float),
             np.asarray(observation_offset(data, priors), dtype=float),
             np.asarray(observation_floor(data, priors), dtype=float) ** 2, float(priors.max_log10_tokens_per_day),
-            float(priors.rate_damping_per_year))
+            *unit_covariances(data.years_since_launch, priors.rate_damping_per_year))
+
+
+def unit_covariances(times, damping: float) -> tuple[np.ndarray, np.ndarray]:
+    """The level walk's and the damped rate's covariance matrices at unit scale."""
+    t = np.asarray(times, dtype=float)
+    return (np.ascontiguousarray(covariance(t[:, None], t[None, :], 1.0, 0.0, damping)),
+            np.ascontiguousarray(covariance(t[:, None], t[None, :], 0.0, 1.0, damping)))
 
 
 def _first_param(spec) -> float:
@@ -237,24 +237,28 @@ def named_values(x: np.ndarray, arguments: tuple, names: list[str]) -> dict[str,
 def pack(arguments: tuple) -> np.ndarray:
     """:func:`density_arguments` as one float64 buffer, the user data of the C callbacks.
 
-    Layout: length, curve, curve parameters, coordinates k, rows n, bound, rate damping,
-    then codes, a, b, anchor (k each) and times, observed, offset, floor variance (n each).
+    Layout: length, curve, curve parameters, coordinates k, rows n, bound, then
+    codes, a, b, anchor (k each), times, observed, offset, floor variance (n each)
+    and the two unit covariances (n x n each, row-major).
     """
-    curve, n_curve, codes, a, b, anchor, times, observed, offset, floor_var, max_log10, damping = arguments
-    head = [0.0, curve, n_curve, codes.size, times.size, max_log10, damping]
-    buffer = np.concatenate([head, codes, a, b, anchor, times, observed, offset, floor_var]).astype(float)
+    curve, n_curve, codes, a, b, anchor, times, observed, offset, floor_var, max_log10, level, rate = arguments
+    head = [0.0, curve, n_curve, codes.size, times.size, max_log10]
+    buffer = np.concatenate([head, codes, a, b, anchor, times, observed, offset, floor_var, level.ravel(),
+                             rate.ravel()]).astype(float)
     buffer[0] = buffer.size
     return buffer
 
 
 @jit
 def unpack(buffer):
-    k, n, h = int(buffer[3]), int(buffer[4]), 7
+    k, n, h = int(buffer[3]), int(buffer[4]), 6
     codes = buffer[h:h + k].astype(np.int64)
     a, b, anchor = buffer[h + k:h + 2 * k], buffer[h + 2 * k:h + 3 * k], buffer[h + 3 * k:h + 4 * k]
     rows = h + 4 * k
+    mats = rows + 4 * n
     return (int(buffer[1]), int(buffer[2]), codes, a, b, anchor, buffer[rows:rows + n], buffer[rows + n:rows + 2 * n],
-            buffer[rows + 2 * n:rows + 3 * n], buffer[rows + 3 * n:rows + 4 * n], buffer[5], buffer[6])
+            buffer[rows + 2 * n:rows + 3 * n], buffer[rows + 3 * n:mats], buffer[5],
+            buffer[mats:mats + n * n].reshape((n, n)), buffer[mats + n * n:mats + 2 * n * n].reshape((n, n)))
 
 
 _C_FUNCTIONS: dict = {}

@@ -18,12 +18,20 @@ def test_gp_matches_the_numpy_likelihood_and_its_gradient(damping):
     rng = np.random.default_rng(3)
     times = np.sort(rng.uniform(0.0, 2.5, 11))
     residual, noise_var = rng.normal(0.0, 0.3, 11), rng.uniform(1e-4, 1e-2, 11)
-    value, d_residual, d_noise, d_level, d_rate = logdensity.gp(times, residual, noise_var, 0.2, 0.7, damping)
+    value, d_residual, d_noise, d_level, d_rate = logdensity.gp(residual, noise_var, 0.2, 0.7,
+                                                                *logdensity.unit_covariances(times, damping))
     expected, grads = gp_log_likelihood_and_grad(times, residual, noise_var, 0.2, 0.7, damping)
     assert value == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(d_residual, grads[0], rtol=1e-9)
     np.testing.assert_allclose(d_noise, grads[1], rtol=1e-9)
     assert (d_level, d_rate) == pytest.approx((grads[2], grads[3]), rel=1e-9)
+
+
+@pytest.mark.parametrize("curve", CURVE_NAMES)
+def test_packed_buffer_unpacks_to_the_arguments(curve, shipped_data, shipped_priors):
+    arguments = logdensity.density_arguments(shipped_data, get_curve(curve), shipped_priors)
+    for got, expected in zip(logdensity.unpack(logdensity.pack(arguments)), arguments, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("curve", CURVE_NAMES)
