@@ -52,8 +52,11 @@ def _op_class():
     from pytensor.graph.basic import Apply
     from pytensor.graph.op import Op
 
-    class GPGrad(Op):
+    class _GPOp(Op):
+        """Shared by the likelihood and its gradient: the times and damping are constants of the Op."""
+
         __props__ = ("times", "damping")
+        outputs: tuple = ()
 
         def __init__(self, times, damping):
             self.times = times
@@ -61,26 +64,23 @@ def _op_class():
 
         def make_node(self, residual, noise_var, level, rate):
             inputs = [pt.as_tensor_variable(v) for v in (residual, noise_var, level, rate)]
-            return Apply(self, inputs, [pt.dvector(), pt.dvector(), pt.dscalar(), pt.dscalar()])
+            return Apply(self, inputs, [make() for make in self.outputs])
+
+        def evaluate(self, inputs):
+            return gp_log_likelihood_and_grad(np.array(self.times), *inputs, self.damping)
+
+    class GPGrad(_GPOp):
+        outputs = (pt.dvector, pt.dvector, pt.dscalar, pt.dscalar)
 
         def perform(self, node, inputs, outputs):
-            _, grads = gp_log_likelihood_and_grad(np.array(self.times), *inputs, self.damping)
-            for out, value in zip(outputs, grads):
+            for out, value in zip(outputs, self.evaluate(inputs)[1]):
                 out[0] = np.asarray(value, dtype=float)
 
-    class GPLogLikelihood(Op):
-        __props__ = ("times", "damping")
-
-        def __init__(self, times, damping):
-            self.times = times
-            self.damping = damping
-
-        def make_node(self, residual, noise_var, level, rate):
-            inputs = [pt.as_tensor_variable(v) for v in (residual, noise_var, level, rate)]
-            return Apply(self, inputs, [pt.dscalar()])
+    class GPLogLikelihood(_GPOp):
+        outputs = (pt.dscalar,)
 
         def perform(self, node, inputs, outputs):
-            outputs[0][0] = np.asarray(gp_log_likelihood_and_grad(np.array(self.times), *inputs, self.damping)[0])
+            outputs[0][0] = np.asarray(self.evaluate(inputs)[0])
 
         def grad(self, inputs, output_grads):
             (g,) = output_grads

@@ -142,48 +142,38 @@ def _section(document: Mapping, section: str, names: tuple[str, ...], source: st
 
 
 def _observation(table: Any, source: str) -> tuple[float, dict[str, str]]:
-    if not isinstance(table, Mapping):
-        raise InputError(source, OBSERVATION_SECTION, "missing section [observation] (rounding_max_fraction, reason, source)")
-    extra = sorted(set(table) - {"rounding_max_fraction", *TEXT_KEYS})
-    if extra:
-        raise InputError(source, f"{OBSERVATION_SECTION}.{extra[0]}", "unknown key (expected rounding_max_fraction, reason, source)")
-    value = table.get("rounding_max_fraction")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InputError(source, f"{OBSERVATION_SECTION}.rounding_max_fraction", f"must be a number in [0, 1], found {value!r}")
-    texts = {k: require_text(source, OBSERVATION_SECTION, k, table.get(k)) for k in TEXT_KEYS}
-    return float(value), texts
+    return _number_section(table, source, OBSERVATION_SECTION, "rounding_max_fraction", "[0, 1]",
+                           lambda v: 0 <= v <= 1)
 
 
 def _bound(table: Any, source: str) -> tuple[float, dict[str, str]]:
-    keys = "max_log10_tokens_per_day, reason, source"
-    if not isinstance(table, Mapping):
-        raise InputError(source, BOUND_SECTION, f"missing section [{BOUND_SECTION}] ({keys})")
-    extra = sorted(set(table) - {"max_log10_tokens_per_day", *TEXT_KEYS})
-    if extra:
-        raise InputError(source, f"{BOUND_SECTION}.{extra[0]}", f"unknown key (expected {keys})")
-    value = table.get("max_log10_tokens_per_day")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 30:
-        raise InputError(source, f"{BOUND_SECTION}.max_log10_tokens_per_day",
-                         f"must be a number in (0, 30) (log10 tokens per day), found {value!r}")
-    return float(value), {k: require_text(source, BOUND_SECTION, k, table.get(k)) for k in TEXT_KEYS}
+    return _number_section(table, source, BOUND_SECTION, "max_log10_tokens_per_day",
+                           "(0, 30) (log10 tokens per day)", lambda v: 0 < v < 30)
 
 
 def _deviation(table: Any, source: str) -> tuple[float, dict[str, str]]:
-    """The optional [deviation] section: rate_damping_per_year (>= 0, at most 20) with its reason and source."""
+    """The optional [deviation] section: rate_damping_per_year in [0, 20] with its reason and source."""
     if table is None:
         return DEFAULT_RATE_DAMPING, {}
-    keys = "rate_damping_per_year, reason, source"
+    return _number_section(table, source, DEVIATION_SECTION, "rate_damping_per_year",
+                           "[0, 20] (per year; 0 = shocks to the growth rate never fade)", lambda v: 0 <= v <= 20)
+
+
+def _number_section(table: Any, source: str, section: str, key: str, interval: str,
+                    valid) -> tuple[float, dict[str, str]]:
+    """A section of one number `key` (checked by `valid`, described by `interval`), a reason and a source."""
+    keys = f"{key}, reason, source"
+    if table is None:
+        raise InputError(source, section, f"missing section [{section}] ({keys})")
     if not isinstance(table, Mapping):
-        raise InputError(source, DEVIATION_SECTION, f"must be a table ({keys})")
-    extra = sorted(set(table) - {"rate_damping_per_year", *TEXT_KEYS})
+        raise InputError(source, section, f"[{section}] must be a table ({keys})")
+    extra = sorted(set(table) - {key, *TEXT_KEYS})
     if extra:
-        raise InputError(source, f"{DEVIATION_SECTION}.{extra[0]}", f"unknown key (expected {keys})")
-    value = table.get("rate_damping_per_year")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 20:
-        raise InputError(source, f"{DEVIATION_SECTION}.rate_damping_per_year",
-                         f"must be a number in [0, 20] (per year; 0 = shocks to the growth rate never fade), "
-                         f"found {value!r}")
-    return float(value), {k: require_text(source, DEVIATION_SECTION, k, table.get(k)) for k in TEXT_KEYS}
+        raise InputError(source, f"{section}.{extra[0]}", f"unknown key (expected {keys})")
+    value = table.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not valid(value):
+        raise InputError(source, f"{section}.{key}", f"must be a number in {interval}, found {value!r}")
+    return float(value), {k: require_text(source, section, k, table.get(k)) for k in TEXT_KEYS}
 
 
 def load_growth_priors(path: str | Path | None = None) -> GrowthPriors:

@@ -151,3 +151,31 @@ def test_relative_priors_are_offsets_from_the_rows():
     assert spec.from_standard_normal(0.0, np, anchor=13.0) == pytest.approx(13.0 + spec.params["mu"])
     growth = CURVES["exponential"].default_priors["growth_rate_per_year"]
     assert growth.from_standard_normal(0.0, np, anchor=13.0) == growth.params["median"]  # not relative
+
+
+@pytest.mark.parametrize("table, words", [
+    ({"rate_damping_per_year": -0.5, "reason": "r", "source": "s"}, "must be a number in [0, 20]"),
+    ({"rate_damping_per_year": True, "reason": "r", "source": "s"}, "must be a number in [0, 20]"),
+    ({"rate_damping_per_year": 1.0, "reason": "r", "source": "s", "extra": 1}, "unknown key"),
+    ({"rate_damping_per_year": 1.0, "source": "s"}, "reason"),
+    ("fast", "must be a table"),
+])
+def test_deviation_section_is_validated(table, words):
+    from mc.growth.priors import load_growth_priors, priors_from_dict
+
+    document = load_growth_priors().to_dict()
+    document["deviation"] = table
+    with pytest.raises(InputError) as err:
+        priors_from_dict(document, source="p.toml")
+    assert "p.toml" in str(err.value) and "deviation" in str(err.value) and words in str(err.value)
+
+
+def test_deviation_section_is_optional_and_read():
+    from mc.growth.priors import DEFAULT_RATE_DAMPING, load_growth_priors, priors_from_dict
+
+    document = load_growth_priors().to_dict()
+    assert load_growth_priors().rate_damping_per_year == document["deviation"]["rate_damping_per_year"] == 1.0
+    document["deviation"]["rate_damping_per_year"] = 0.25
+    assert priors_from_dict(document).rate_damping_per_year == 0.25
+    del document["deviation"]
+    assert priors_from_dict(document).rate_damping_per_year == DEFAULT_RATE_DAMPING
