@@ -123,11 +123,13 @@ pd.DataFrame(steps).set_index("made uncertain")"""),
     ("md", """\
 ## 4. Fit token growth to the announcements
 
-Three public figures (1200亿 tokens a day at launch in May 2024, 5000亿 in July, 4万亿 in December) are the
-data (`priors/token_usage.csv`). A Gompertz curve fitted with PyMC (NUTS, 4 chains) gives a posterior over
-curves; its posterior predictive is the daily volume at any date, as draws. The fit is cached (in
-`$MC_CACHE_DIR`, default `~/.cache/mc`), so later steps with the same data, curve and seed reuse it;
-`curve="all"` mixes four curve families by their predictive weights (`mc fit --curve all`)."""),
+Nine public figures, from 1200亿 tokens a day at launch in May 2024 (a stated average) to more than
+180万亿 in June 2026 (lower bounds: "超过X"), are the data (`priors/token_usage.csv`, each row with its
+source). A Gompertz curve plus a random deviation in level and a damped one in growth rate gives a
+posterior over paths (NUTS, 4 chains: nutpie on the model's compiled log density; the PyMC model in
+`mc.growth.model` is its checked reference). Its posterior predictive is the daily volume at any date, as
+draws. The fit is cached (in `$MC_CACHE_DIR`, default `~/.cache/mc`), so later steps with the same data,
+curve and seed reuse it; `curve="all"` mixes four curve families by their predictive weights (`mc fit --curve all`)."""),
     ("code", """\
 from mc.growth import load_growth_priors, load_token_usage
 from mc.growth.workflow import FitOptions, fit_curves, forecast_at
@@ -141,10 +143,10 @@ from IPython.display import Image
 from mc.growth.plots import plot_growth
 
 folder = Path(tempfile.mkdtemp(prefix="mc-walkthrough-"))
-target = date(2025, 12, 31)
+target = date(2026, 12, 31)
 forecast = forecast_at(target, fits, curve=CURVE, seed=SEED)
 print({f"p{q}": f"{v / 1e12:,.1f}万亿" for q, v in forecast.percentiles_tokens_per_day.items()})
-Image(filename=plot_growth(fits, usage, date(2026, 6, 30), folder / "growth.png", seed=SEED))"""),
+Image(filename=plot_growth(fits, usage, date(2027, 6, 30), folder / "growth.png", seed=SEED, marks=[target]))"""),
     ("md", """\
 ## 5. Revenue at a date
 
