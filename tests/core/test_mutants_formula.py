@@ -38,6 +38,7 @@ A, B, C = ENV["a"], ENV["b"], ENV["c"]
     ("where(c, a, b)", np.where(C != 0, A, B)), ("where(c, 1, b)", np.where(C != 0, 1.0, B)),
     ("where(a > b, a, 7)", np.where(A > B, A, 7.0)),
     ("clip(a, b, 2.5)", np.clip(A, B, 2.5)), ("clip(a, 0, 2)", np.clip(A, 0, 2)),
+    ("clip(a, 3, 1)", np.clip(A, 3, 1)),  # bounds crossed: numpy's rule, every value becomes the upper bound
     ("log10(abs(a) * 100)", np.log10(np.abs(A) * 100)), ("ceil(a / 4)", np.ceil(A / 4)),
     ("floor(a / 4)", np.floor(A / 4)), ("sqrt(abs(a))", np.sqrt(np.abs(A))), ("exp(c)", np.exp(C)),
 ])
