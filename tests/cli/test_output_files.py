@@ -86,6 +86,9 @@ SIGNAL_IN_WRITER = textwrap.dedent("""
     import mc.export as export
     from mc.cli import main
 
+    # Ctrl-C as on a terminal: a process started in the background inherits SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     real_writer = export._writer
 
     def writer_then_signal(fmt, *extra):  # extra: the provenance and workbook report

@@ -119,7 +119,9 @@ def test_mixture_draws_are_deterministic(all_fits):
     a, wa = predictive_log10_for(all_fits, [date(2025, 6, 15)], seed=9)
     b, wb = predictive_log10_for(all_fits, [date(2025, 6, 15)], seed=9)
     np.testing.assert_array_equal(a, b)
-    assert wa == wb and a.shape == (4 * 300, 1)
+    smallest = min(next(iter(f.posterior_draws().values())).size for f in all_fits.values())
+    assert wa == wb and a.shape == (smallest, 1)  # one draw per position of the shortest posterior (a retry doubles)
+    assert smallest >= 4 * 300
 
 
 def test_backtest_json_structure_and_coverage_flags(small_fit_args, capsys):
