@@ -30,10 +30,11 @@ def test_a_pure_shift_has_no_error():
 
 
 def test_p_negative_change_error_by_hand():
-    # sign changes per draw: 0, +1, -1, 0 -> mean 0, sd (ddof 1) sqrt(2 / 3), s.e. sqrt(2 / 3) / 2
-    base = np.array([-1.0, 1.0, -1.0, 1.0])
-    scenario = np.array([-1.0, -1.0, 1.0, 1.0])
-    assert paired_change_se(base, scenario, "p_negative") == pytest.approx(np.sqrt(2 / 3) / 2, rel=1e-12)
+    # negative in the scenario 1, 1, 1, 0 and in the base 1, 1, 0, 0: per-draw change 0, 0, 1, 0 ->
+    # mean 1/4, sd (ddof 1) sqrt((3 / 16 + 9 / 16) / 3) = 1/2, s.e. 1/2 / sqrt(4) = 1/4
+    base = np.array([-1.0, -1.0, 1.0, 1.0])
+    scenario = np.array([-1.0, -1.0, -1.0, 1.0])
+    assert paired_change_se(base, scenario, "p_negative") == pytest.approx(0.25, rel=1e-12)
 
 
 @pytest.mark.parametrize("n", [4000, 4019])  # batches of 200 draws; the 19 left over are not used
