@@ -167,7 +167,7 @@ def check_finite(df: "pd.DataFrame", source: str | os.PathLike) -> None:
         values = df[column]
         if values.dtype.kind not in "fiuc":
             continue
-        x = values.to_numpy(dtype=float)
+        x = values.to_numpy(dtype=float, na_value=np.nan)  # a nullable Int64 year may hold <NA> (pandas 2.1)
         bad = np.isinf(x) | (np.isnan(x) if column == "value" else False)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
@@ -336,7 +336,7 @@ def write_draws(ds, path: str | os.PathLike, *, meta: Mapping | None = None, for
 def _netcdf_engine() -> str:
     import importlib.util
 
-    for engine, module in (("netcdf4", "netCDF4"), ("h5netcdf", "h5netcdf")):
-        if importlib.util.find_spec(module) is not None:
+    for engine, modules in (("netcdf4", ("netCDF4",)), ("h5netcdf", ("h5netcdf", "h5py"))):
+        if all(importlib.util.find_spec(m) is not None for m in modules):  # h5netcdf >= 1.8 may come without h5py
             return engine
     return "scipy"  # netCDF3, always there with scipy

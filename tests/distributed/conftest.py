@@ -9,9 +9,9 @@ N = 3 * STREAM_BLOCK  # three blocks: every worker gets work, and the run stays 
 
 @pytest.fixture(scope="session")
 def cluster2():
-    from mc.executor import cluster
+    from mc.executor import cluster, using
 
-    with cluster("local:2") as executor:
+    with cluster("local:2") as executor, using(None):  # tests pass it explicitly; later tests stay on threads
         yield executor
 
 
