@@ -85,7 +85,11 @@ def default_bracket(priors: Priors, assumption: str, mode: str = "fix") -> tuple
     return lo, hi
 
 
-def _trial(draws: Mapping[str, np.ndarray], assumption: str, mode: str, rows: slice):
+def trial_inputs(draws: Mapping[str, np.ndarray], assumption: str, mode: str, rows: slice = slice(None)):
+    """A function of a trial value `x`: the inputs with `assumption` at `x`, as the search tries it.
+
+    ``fix``: `x` in every draw; ``scale``: its draws scaled so their median is `x`.
+    """
     base = draws[assumption][rows]
     median = float(np.median(base))
     inputs = {n: v[rows] for n, v in draws.items()}
@@ -97,7 +101,7 @@ def _trial(draws: Mapping[str, np.ndarray], assumption: str, mode: str, rows: sl
 
 
 def _root(evaluate, draws, assumption, output, statistic, target, mode, rows, lo, hi, rtol) -> float | None:
-    at = _trial(draws, assumption, mode, rows)
+    at = trial_inputs(draws, assumption, mode, rows)
 
     def gap(x: float) -> float:
         return statistic_with_se(evaluate(at(x))[output], statistic)[0] - target
@@ -155,7 +159,7 @@ def goal_seek(priors: Priors, assumption: str, output: str | None = None, statis
     draws = draw(priors, n_draws, seed=seed, method=method)
     value = _root(evaluate, draws, assumption, output, statistic, target, mode, slice(None), lo, hi, rtol)
     if value is None:
-        at = _trial(draws, assumption, mode, slice(None))
+        at = trial_inputs(draws, assumption, mode)
         ends = [statistic_with_se(evaluate(at(x))[output], statistic)[0] for x in (lo, hi)]
         raise InputError(assumption, f"{statistic} of {output}", f"target {target:g} is not between {ends[0]:.4g} "
                          f"(at {lo:.4g}) and {ends[1]:.4g} (at {hi:.4g}); give --lo and --hi around the answer")
@@ -164,7 +168,7 @@ def goal_seek(priors: Priors, assumption: str, output: str | None = None, statis
              for b in range(n_batches)] if size else []
     roots = np.array([r for r in roots if r is not None])
     se = float(roots.std(ddof=1) / np.sqrt(roots.size)) if roots.size > 1 else math.nan
-    achieved = statistic_with_se(evaluate(_trial(draws, assumption, mode, slice(None))(value))[output], statistic)[0]
+    achieved = statistic_with_se(evaluate(trial_inputs(draws, assumption, mode)(value))[output], statistic)[0]
     return GoalSeekResult(assumption, inputs[assumption].unit, output, statistic, target, value, se, achieved,
                           lo, hi, mode, n_draws, int(roots.size))
 

@@ -69,14 +69,10 @@ def _draws(priors, args: argparse.Namespace) -> dict:
 
 
 def _outputs_at(priors, draws: dict, r, x: float) -> np.ndarray:
-    """The output per draw with the assumption at trial value `x`, as mc.goalseek tries it.
+    """The output per draw with the assumption at trial value `x`, as mc.goalseek tries it."""
+    from mc.goalseek import trial_inputs
 
-    ``fix``: `x` in every draw; ``scale``: its draws scaled so their median is `x`.
-    """
-    base = draws[r.assumption]
-    median = float(np.median(base))
-    trial = np.full(base.size, x) if r.mode == "fix" or median == 0 else base * (x / median)
-    return np.asarray(priors.model.evaluate({**draws, r.assumption: trial})[r.output], float)
+    return np.asarray(priors.model.evaluate(trial_inputs(draws, r.assumption, r.mode)(x))[r.output], float)
 
 
 def _with_percentiles(table, at_solution: np.ndarray, args: argparse.Namespace):
