@@ -21,7 +21,7 @@ CURVE_CHOICES = ("exponential", "logistic", "gompertz", "decaying", "all")
 
 def register(subparsers) -> None:
     """Add the fit, forecast and backtest subcommands."""
-    fit = subparsers.add_parser("fit", help="fit token-growth curves (PyMC NUTS) and check convergence",
+    fit = subparsers.add_parser("fit", help="fit token-growth curves (Bayesian, NUTS) and check convergence",
                                 description="Fit growth curves to announced daily token volumes.")
     fit.add_argument("data", nargs="?", type=Path, help="token-usage CSV (default priors/token_usage.csv)")
     _common(fit)

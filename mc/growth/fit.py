@@ -12,7 +12,7 @@ which the compiled density is a checked copy) is the reference, with
 the gate is refit once automatically with a higher target acceptance
 (:data:`RETRY_TARGET_ACCEPT`) and :data:`RETRY_TUNE_FACTOR` times the tuning and :data:`RETRY_DRAWS_FACTOR` times the draws
 before anything is refused; the diagnostics record how many attempts it took. The posterior is
-stored as netCDF in the cache folder under that key, and the key is also
+stored as an .npz of its arrays in the cache folder under that key, and the key is also
 written into the file's attributes so that a file made from other inputs is
 detected and refitted rather than trusted.
 """
