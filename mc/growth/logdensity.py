@@ -15,7 +15,8 @@ parameters, then the launch level, misfit, level and rate diffusion):
 
 The curve's derivatives come from the complex step, ``f'(x) = Im f(x + ih) / h``
 with ``h = 1e-30``: exact to rounding for the analytic curve formulas, so a new
-curve needs only its value (:func:`_ln_tokens`).
+curve family needs only its value, as one more branch of :func:`ln_tokens` (and
+its code in :data:`CURVE_CODES`); the test against the PyMC model covers every family.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ from mc.growth.curves import CURVE_NAMES, LN10
 from mc.growth.deviation import JITTER, covariance
 
 DIST_CODES = {"normal": 0, "lognormal": 1, "halfnormal": 2}
+CURVE_CODES = {"exponential": 0, "logistic": 1, "gompertz": 2, "decaying": 3}  # the branches of ln_tokens
+if set(CURVE_CODES) != set(CURVE_NAMES):  # a family added to mc.growth.curves needs its branch here
+    raise ImportError(f"mc.growth.logdensity has no branch for {sorted(set(CURVE_NAMES) ^ set(CURVE_CODES))}")
 STEP = 1e-30  # complex step
 _LOG_HALFNORMAL = 0.5 * math.log(2.0 / math.pi)
 _LOG_NORMAL = -0.5 * math.log(2.0 * math.pi)
@@ -191,7 +195,7 @@ def logp_and_grad(x, curve, n_curve, codes, a, b, anchor, times, observed, offse
     return logp + gp_logp, grad + d_value * slope
 
 
-def parameter_names(curve, priors) -> list[str]:
+def parameter_names(curve) -> list[str]:
     """The unconstrained vector's coordinates: the curve's parameters, then the shared ones."""
     from mc.growth.model import NOISE_PARAMS
 
@@ -204,12 +208,12 @@ def density_arguments(data, curve, priors) -> tuple:
 
     specs = {**priors.for_curve(curve.name), **priors.shared}
     where = anchors(data)
-    names = parameter_names(curve, priors)
+    names = parameter_names(curve)
     codes = np.array([DIST_CODES[specs[n].dist] for n in names], dtype=np.int64)
     first = np.array([_first_param(specs[n]) for n in names])
     second = np.array([specs[n].params.get("sigma", specs[n].params.get("sigma_log", 0.0)) for n in names])
     anchor = np.array([where[specs[n].relative_to] if specs[n].relative_to else 0.0 for n in names])
-    return (CURVE_NAMES.index(curve.name), len(curve.param_names), codes, first, second, anchor,
+    return (CURVE_CODES[curve.name], len(curve.param_names), codes, first, second, anchor,
             np.asarray(data.years_since_launch, dtype=float), np.asarray(data.log10_tokens_per_day, dtype=float),
             np.asarray(observation_offset(data, priors), dtype=float),
             np.asarray(observation_floor(data, priors), dtype=float) ** 2, float(priors.max_log10_tokens_per_day),
@@ -226,12 +230,6 @@ def unit_covariances(times, damping: float) -> tuple[np.ndarray, np.ndarray]:
 def _first_param(spec) -> float:
     """mu (normal), median (log-normal) or sigma (half-normal): the scale ``transform`` calls ``a``."""
     return spec.params["mu"] if spec.dist == "normal" else spec.params.get("median", spec.params.get("sigma"))
-
-
-def named_values(x: np.ndarray, arguments: tuple, names: list[str]) -> dict[str, np.ndarray]:
-    """The named parameter values at unconstrained point `x`."""
-    values = transform(np.asarray(x, dtype=float), *arguments[2:6])[0]
-    return {name: np.asarray(values[i]) for i, name in enumerate(names)}
 
 
 def pack(arguments: tuple) -> np.ndarray:
@@ -303,7 +301,7 @@ def nutpie_model(data, curve, priors):
     from nutpie.compile_pymc import CompiledPyMCModel
 
     arguments = density_arguments(data, curve, priors)
-    names = parameter_names(curve, priors)
+    names = parameter_names(curve)
     functions = c_functions()
     k = len(names)
     shape_info = (names, [slice(i, i + 1) for i in range(k)], [()] * k)

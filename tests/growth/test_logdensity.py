@@ -37,7 +37,7 @@ def test_packed_buffer_unpacks_to_the_arguments(curve, shipped_data, shipped_pri
 @pytest.mark.parametrize("curve", CURVE_NAMES)
 def test_gradient_matches_central_differences(curve, shipped_data, shipped_priors):
     arguments = logdensity.density_arguments(shipped_data, get_curve(curve), shipped_priors)
-    x = _point(len(logdensity.parameter_names(get_curve(curve), shipped_priors)), seed=1)
+    x = _point(len(logdensity.parameter_names(get_curve(curve))), seed=1)
     _, grad = logdensity.logp_and_grad(x, *arguments)
     step = 1e-6  # central differences: truncation ~ step^2 * f''' , rounding ~ 1e-16 |f| / step
     for i in range(x.size):
@@ -56,7 +56,7 @@ def test_density_equals_the_pymc_model(curve, shipped_data, shipped_priors):
 
     chosen = get_curve(curve)
     model = build_growth_model(shipped_data, chosen, shipped_priors)
-    names = logdensity.parameter_names(chosen, shipped_priors)
+    names = logdensity.parameter_names(chosen)
     value_names = [f"{n}_z_log__" if shipped_priors.for_curve(curve).get(n, shipped_priors.shared.get(n)).dist == "halfnormal"
                    else f"{n}_z" for n in names]
     logp, dlogp = model.compile_logp(), model.compile_dlogp()
