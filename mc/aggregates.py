@@ -10,11 +10,13 @@ with ``aggregate_of = [numerator, denominator]`` on the output
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
-def with_aggregates(table: pd.DataFrame, model) -> pd.DataFrame:
+def with_aggregates(table: "pd.DataFrame", model) -> "pd.DataFrame":
     """The table with an ``aggregate`` row (E[num] / E[den]) for each declared ratio output it holds.
 
     The value and its standard error come from the table's own means and their
@@ -23,15 +25,30 @@ def with_aggregates(table: pd.DataFrame, model) -> pd.DataFrame:
     correlation of N and D: conservative (the delta method with their
     covariance would be smaller when N and D move together).
     """
-    means = table[table["statistic"] == "mean"].set_index("output")
-    rows = []
-    for output, (num, den) in getattr(model, "aggregates", {}).items():
-        if output not in set(table["output"]) or num not in means.index or den not in means.index:
-            continue
-        mean_d = means.loc[den, "value"]
-        ratio = means.loc[num, "value"] / mean_d if mean_d else math.nan
-        se = (means.loc[num, "mc_se"] + abs(ratio) * means.loc[den, "mc_se"]) / abs(mean_d) if mean_d else math.nan
-        unit = table.loc[table["output"] == output, "unit"].iloc[0]
-        rows.append({"output": output, "unit": unit, "statistic": "aggregate", "value": float(ratio),
-                     "mc_se": float(se)})
+    import pandas as pd
+
+    rows = aggregate_rows(table.to_dict("records"), model)
     return table if not rows else pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+
+
+def aggregate_rows(rows: list[dict], model) -> list[dict]:
+    """The ``aggregate`` rows of :func:`with_aggregates`, from plain table rows (no pandas: the run path).
+
+    Rows are dicts with ``output, unit, statistic, value, mc_se``; the value is
+    ``E[num] / E[den]`` from the rows' means and the error the bound
+    ``(se_N + |R| se_D) / |E[D]|``.
+    """
+    means = {r["output"]: r for r in rows if r["statistic"] == "mean"}
+    units = {}
+    for r in rows:
+        units.setdefault(r["output"], r["unit"])
+    out = []
+    for output, (num, den) in getattr(model, "aggregates", {}).items():
+        if output not in units or num not in means or den not in means:
+            continue
+        mean_d = means[den]["value"]
+        ratio = means[num]["value"] / mean_d if mean_d else math.nan
+        se = (means[num]["mc_se"] + abs(ratio) * means[den]["mc_se"]) / abs(mean_d) if mean_d else math.nan
+        out.append({"output": output, "unit": units[output], "statistic": "aggregate", "value": float(ratio),
+                    "mc_se": float(se)})
+    return out

@@ -8,7 +8,6 @@ standard error.
 """
 from __future__ import annotations
 
-import math
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
@@ -249,26 +248,6 @@ def table_rows(stats: Mapping[str, Mapping[str, tuple[float, float]]], units: Ma
         rows += [{"output": name, "unit": unit, "statistic": stat, "value": value, "mc_se": se}
                  for stat, (value, se) in by_stat.items()]
     return rows
-
-
-def aggregate_rows(rows: list[dict], model) -> list[dict]:
-    """The ``aggregate`` rows (E[num] / E[den]) of :func:`mc.aggregates.with_aggregates`, from plain rows.
-
-    Same value and bound ``(se_N + |R| se_D) / |E[D]|`` from the rows' means,
-    so a table built either way holds the same numbers.
-    """
-    means = {r["output"]: r for r in rows if r["statistic"] == "mean"}
-    present = {r["output"]: r["unit"] for r in rows}
-    out = []
-    for output, (num, den) in getattr(model, "aggregates", {}).items():
-        if output not in present or num not in means or den not in means:
-            continue
-        mean_d = means[den]["value"]
-        ratio = means[num]["value"] / mean_d if mean_d else math.nan
-        se = (means[num]["mc_se"] + abs(ratio) * means[den]["mc_se"]) / abs(mean_d) if mean_d else math.nan
-        out.append({"output": output, "unit": present[output], "statistic": "aggregate", "value": float(ratio),
-                    "mc_se": float(se)})
-    return out
 
 
 def summary_table(stats: Mapping[str, Mapping[str, tuple[float, float]]],

@@ -179,7 +179,7 @@ def posterior_aggregate_se(arrays, posterior: tuple[str, list[float]], model) ->
 
     The ratio's own batch means (the ratio of each posterior batch's means, see
     :func:`posterior_stats`), or the independent-draw bound of
-    :func:`mc.results.aggregate_rows` if larger. Bounding it from the numerator's
+    :func:`mc.aggregates.aggregate_rows` if larger. Bounding it from the numerator's
     and denominator's posterior-aware errors instead would add errors that cancel
     in the ratio (both scale with volume), many times too wide.
     """
@@ -225,7 +225,8 @@ def _rows(stats: dict, priors: Priors, aggregate_se: dict[str, float] | None = N
 
     `aggregate_se` replaces the standard error of named aggregate rows (see :func:`posterior_aggregate_se`).
     """
-    from mc.results import aggregate_rows, table_rows
+    from mc.aggregates import aggregate_rows
+    from mc.results import table_rows
 
     rows = table_rows(stats, {n: priors.model.quantity(n).unit for n in stats})
     aggregates = aggregate_rows(rows, priors.model)
