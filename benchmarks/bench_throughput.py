@@ -1,4 +1,4 @@
-"""Throughput of mc's full path against the random-number floor, plain numpy, squigglepy and monaco.
+"""Throughput of mc's full path against the random-number floor, plain numpy, squigglepy, OpenTURNS and monaco.
 
 mc's full path draws every input of priors/base.toml, evaluates every output
 and builds the percentile table with standard errors, either as
@@ -9,7 +9,7 @@ is a rate over a rate timed in this process:
 
     ratio mc_<method>_<path>_w<k>/floor   >= 0.8 wanted on one core
     ratio mc_<method>_<path>_w<k>/numpy   > 1 wanted
-    ratio mc_mc_fused_w1/squigglepy, /monaco
+    ratio mc_mc_fused_w1/squigglepy, /openturns, /monaco
 
 For lhs and sobol the inverse CDFs dominate; ``ratio ppf_<family>/scipy`` is the
 speed-up of mc's inverse CDF over scipy.stats' on the same points.
@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from benchmarks.baselines import available, monaco_model, squigglepy_model
+from benchmarks.baselines import available, monaco_model, openturns_model, squigglepy_model
 from benchmarks.common import emit, floor_draws, plain_numpy_model
 from mc.priors import load_priors
 from mc.results import simulate, simulate_arrays, summarise, summarise_arrays
@@ -132,6 +132,10 @@ def main(argv=None) -> int:
         seconds["squigglepy"] = best_time(lambda: squigglepy_model(priors, n), max(1, args.repeats - 1))
     else:
         emit("skip", "squigglepy", "not installed (pip install .[bench])")
+    if available("openturns"):  # the report's model as a SymbolicFunction, marginals sampled jointly
+        seconds["openturns"] = best_time(lambda: openturns_model(priors, n), max(1, args.repeats - 1))
+    else:
+        emit("skip", "openturns", "not installed (pip install .[bench])")
     emit("value", "load_average_1min", f"{os.getloadavg()[0]:.2f}")
     emit("value", "clock", args.clock)
     for method in args.methods.split(","):
@@ -148,7 +152,7 @@ def main(argv=None) -> int:
     for name in (k for k in rates if k.startswith("mc_")):
         for base in ("floor", "numpy"):
             emit("ratio", f"{name}/{base}", rates[name] / rates[base])
-    for base in ("squigglepy", "monaco"):
+    for base in ("squigglepy", "openturns", "monaco"):
         if base in rates:
             emit("ratio", f"mc_mc_fused_w1/{base}", rates["mc_mc_fused_w1"] / rates[base])
     ppf_speedups(priors, min(n, 1_000_000))
