@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mc.cli.emit import emit_table, provenance
+from mc.cli.analysis import all_values, analysis_attrs, analysis_priors, check_memory, header, money
+from mc.cli.emit import emit_table, provenance, say_wrote
 from mc.cli.paths import check_output_option
-from mc.cli.risk import _all_values, _attrs, _check_memory, _header, _money, _priors, _say_wrote
 from mc.display import fmt, scaled, unit
 
 CURVE_POINTS = 41  # trial values drawn in the figure's left panel
@@ -19,8 +19,8 @@ def handle(args: argparse.Namespace) -> int:
     from mc.goalseek import goal_seek
 
     check_output_option(args)
-    _check_memory(args, _all_values)
-    priors = _priors(args)
+    check_memory(args, all_values)
+    priors = analysis_priors(args)
     model, shown = priors.model, args.statistic not in ("p_negative",)
     target = _from_screen(args.output, args.target, model) if shown else args.target
     r = goal_seek(priors, args.assumption, args.output, args.statistic, target, lo=args.lo, hi=args.hi,
@@ -31,14 +31,14 @@ def handle(args: argparse.Namespace) -> int:
         draws = _draws(priors, args)
         at_solution = _outputs_at(priors, draws, r, r.value)
         table = _with_percentiles(table, at_solution, args)
-    meta = provenance(args, _attrs(priors, args), priors)
+    meta = provenance(args, analysis_attrs(priors, args), priors)
     if args.plot is not None:
         _plot(args, priors, r, draws, at_solution, meta)
     from mc.workbook import Report
 
     emit_table(table, args, screen=_screen(args, priors, r, table), meta=meta,
                report=Report(model=model, priors=[priors], figures=[args.plot] if args.plot is not None else []))
-    _say_wrote(args, args.plot)
+    say_wrote(args, args.plot)
     return 0
 
 
@@ -46,16 +46,16 @@ def _screen(args: argparse.Namespace, priors, r, table) -> str:
     model, shown = priors.model, r.statistic != "p_negative"
     verb = "fixed at" if r.mode == "fix" else "with its draws scaled to median"
     target_text = f"{args.target:g} {unit(r.output, model)}" if shown else f"{args.target:g}"
-    achieved = _money(r.output, r.achieved, model) if shown else f"{r.achieved:.4g}"
+    achieved = money(r.output, r.achieved, model) if shown else f"{r.achieved:.4g}"
     lines = [
-        _header("goalseek", priors, args), "",
+        header("goalseek", priors, args), "",
         f"{r.statistic} of {r.output} = {target_text} when {r.assumption} is {verb} "
         f"{fmt(scaled(r.assumption, r.value, model))} ± {fmt(scaled(r.assumption, r.mc_se, model))} "
         f"{unit(r.assumption, model)}",
         f"  (searched [{fmt(r.lo)}, {fmt(r.hi)}] {r.unit}; statistic there {achieved}; other inputs share their "
         f"draws across trials; ± is the batch-means standard error over {r.n_batches} batches)"]
     if args.percentiles:
-        cells = ", ".join(f"p{p:g} {_money(r.output, table[f'{r.output}_p{p:g}'].iloc[0], model)}"
+        cells = ", ".join(f"p{p:g} {money(r.output, table[f'{r.output}_p{p:g}'].iloc[0], model)}"
                           for p in args.percentiles)
         lines.append(f"{r.output} at the solution ({unit(r.output, model)}): {cells}")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """`mc sensitivity`, `mc tails`, `mc goalseek`, `mc breakeven`: risk analysis commands (`mc stress`: mc.cli.stress).
 
-A thin layer over mc.sensitivity, mc.tails and mc.goalseek, and the helpers mc.cli.stress shares; heavy
+A thin layer over mc.sensitivity, mc.tails and mc.goalseek (shared set-up: mc.cli.analysis); heavy
 modules are imported inside the handlers so `mc --help` stays fast.
 """
 from __future__ import annotations
@@ -9,13 +9,12 @@ import argparse
 import json
 from pathlib import Path
 
-from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, iso_date, positive_float, \
-    positive_int
-from mc.cli.emit import emit_table, json_default, provenance, table_records
+from mc.cli.analysis import add_run_options, all_values, analysis_priors, check_memory, header, money
+from mc.cli.common import add_output_options, positive_int
+from mc.cli.emit import emit_table, json_default, provenance, say_wrote, table_records
 from mc.cli.limits import check_draws_out
 from mc.cli.paths import check_output_option
-from mc.display import display_path, fmt, scaled, unit
-from mc.overrides import add_override_options
+from mc.display import display_path, fmt, unit
 
 
 def _finite(text: str) -> float:
@@ -37,40 +36,12 @@ def _probability(text: str) -> float:
     return value
 
 
-def _add_volume(p: argparse.ArgumentParser) -> None:
-    volume = p.add_mutually_exclusive_group()
-    volume.add_argument("--tokens-per-day", type=positive_float, help="fix daily token volume (e.g. 1e14 = 100万亿)")
-    volume.add_argument("--date", type=iso_date, help="draw daily tokens from the growth fit's forecast at this date")
-    p.add_argument("--curve", default=None, help="growth curve for --date")
-    p.add_argument("--data", help="token usage CSV for --date (default priors/token_usage.csv)")
-
-
 def _analysis_parser(subparsers, name: str, help_: str, output_help: str) -> argparse.ArgumentParser:
     """A subcommand on one priors file and one output (its own options follow)."""
     p = subparsers.add_parser(name, help=help_, allow_abbrev=False)
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/base.toml)")
     p.add_argument("--output", default=None, help=output_help)
     return p
-
-
-def _add_run_options(p: argparse.ArgumentParser, handler, *, draws: int, percentiles: bool | str = False,
-                     draws_out: bool = False) -> None:
-    """Volume, sampling, override and output options shared by every simulating subcommand, and its handler.
-
-    `percentiles` True adds run's ``--percentiles``; a string adds the same option (same parser and
-    messages) with that help, for commands where the percentiles mean something of their own.
-    """
-    _add_volume(p)
-    add_sampling_options(p, draws=draws)
-    add_override_options(p, percentiles=percentiles is True)
-    if isinstance(percentiles, str):
-        from mc.overrides import parse_percentiles
-
-        p.add_argument("--percentiles", type=parse_percentiles, default=None, metavar="P,P,...", help=percentiles)
-    if draws_out:
-        add_draws_out_option(p)
-    add_output_options(p)
-    p.set_defaults(handler=handler)
 
 
 def register(subparsers) -> None:
@@ -82,7 +53,7 @@ def register(subparsers) -> None:
     from mc.cli.cluster import add_cluster_option
 
     add_cluster_option(p)
-    _add_run_options(p, handle_sensitivity, draws=50_000, draws_out=True,
+    add_run_options(p, handle_sensitivity, draws=50_000, draws_out=True,
                      percentiles="the two percentiles each input is set to in the tornado, e.g. 5,95 "
                                  "(default 10,90)")
 
@@ -90,7 +61,7 @@ def register(subparsers) -> None:
                          "output whose tail (default the model's key output, e.g. margin)")
     p.add_argument("--tail", type=_probability, default=0.1, help="share of worst draws (default 0.1)")
     p.add_argument("--plot", type=Path, help="write the output's histogram and CDF (PNG)")
-    _add_run_options(p, handle_tails, draws=200_000, draws_out=True,
+    add_run_options(p, handle_tails, draws=200_000, draws_out=True,
                      percentiles="also tabulate these percentiles of each input over all draws and in the "
                                  "tail, e.g. 5,50,95 (columns p5_all, p5_tail, ...)")
 
@@ -108,7 +79,7 @@ def register(subparsers) -> None:
     p.add_argument("--batches", type=positive_int, default=10, help="batches for the standard error (default 10)")
     p.add_argument("--plot", type=Path, help="write the statistic against the assumption and the output's CDF "
                                              "at the solution (PNG)")
-    _add_run_options(p, handle_goalseek, draws=100_000,
+    add_run_options(p, handle_goalseek, draws=100_000,
                      percentiles="also tabulate these percentiles of the output at the solution, e.g. 5,50,95 "
                                  "(columns <output>_p5, ...)")
 
@@ -120,70 +91,19 @@ def register(subparsers) -> None:
     p.set_defaults(handler=handle_breakeven)
 
 
-def _check_memory(args: argparse.Namespace, values_per_draw) -> None:
-    """Refuse a draw count whose arrays cannot fit in memory, before any work.
-
-    `values_per_draw(model)` is how many float64 values the command holds per draw.
-    """
-    from mc.cli.limits import check_draws
-    from mc.priors import default_priors_path, load_priors
-
-    model = load_priors(args.priors or default_priors_path()).model
-    check_draws(args.draws, in_memory_values=values_per_draw(model), method=args.method)
-
-
-def _all_values(model) -> int:
-    return len(model.inputs) + len(model.outputs)
-
-
-def _priors(args: argparse.Namespace):
-    from mc.cli.run import prepare_priors
-
-    priors = prepare_priors(args)
-    if getattr(args, "output", "") is None:
-        args.output = priors.model.key_output
-    if getattr(args, "output", None) is not None and args.output not in priors.model.outputs:
-        from mc.errors import InputError
-
-        raise InputError("--output", args.output, f"not an output of model {priors.model.name}; choose from "
-                         f"{', '.join(priors.model.outputs)}")
-    return priors
-
-
-def _header(command: str, priors, args) -> str:
-    return (f"mc {command}: {display_path(priors.origin)}, model {priors.model.name}  ({args.draws:,} draws, "
-            f"method {args.method}, seed {args.seed})")
-
-
-def _money(output: str, value: float, model=None) -> str:
-    return fmt(scaled(output, value, model))
-
-
-def _attrs(priors, args: argparse.Namespace) -> dict:
-    from mc.results import run_attrs
-
-    return run_attrs(priors, args.draws, args.seed, args.method)
-
-
-def _say_wrote(args: argparse.Namespace, *paths) -> None:
-    for path in paths:
-        if path is not None and not (args.quiet or args.json):
-            print(f"wrote {path}")
-
-
 def handle_sensitivity(args: argparse.Namespace) -> int:
     from mc.results import simulate
     from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
 
     check_output_option(args)  # --out, --plot and --draws-out
     low, high = tornado_percents(args)
-    _check_memory(args, _all_values)
+    check_memory(args, all_values)
     _check_sobol_and_draws_out(args)
     from mc.cli.cluster import check_cluster_option, cluster_from_args
     from mc.progress import progress_bar
 
     check_cluster_option(args)  # a malformed --cluster (or MC_CLUSTER) fails before work
-    priors = _priors(args)
+    priors = analysis_priors(args)
     steps = 2 + (not args.no_sobol)  # draws and rank correlations, tornado, Sobol
     # on a cluster every run's blocks go to the workers (the whole draws come back: ranks need them);
     # the Sobol design is evaluated here
@@ -207,7 +127,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     report = Report(model=priors.model, priors=[priors], sheets={"Sensitivity": table},
                     figures=[args.plot] if args.plot is not None else [])
     emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args), meta=meta, report=report)
-    _say_wrote(args, args.plot, args.draws_out)
+    say_wrote(args, args.plot, args.draws_out)
     return 0
 
 
@@ -245,7 +165,7 @@ def _check_sobol_and_draws_out(args: argparse.Namespace) -> None:
     d = len(model.inputs)
     if not getattr(args, "no_sobol", True):
         check_draws(args.sobol_n * (d + 2), option="--sobol-n", in_memory_values=d + 1)
-    check_draws_out(args, _all_values(model))
+    check_draws_out(args, all_values(model))
 
 
 def _write_draws(args: argparse.Namespace, results, priors) -> dict:
@@ -263,8 +183,8 @@ def render_sensitivity(rank, torn, sobol, priors, args) -> str:
     low, high = tornado_percents(args)
     shown = [o for o in model.headline if o in set(rank["output"])]
     rho = rank.pivot(index="input", columns="output", values="spearman")
-    lines = [_header("sensitivity", priors, args), "",
-             f"tornado: median {out} ({unit(out, model)}) = {_money(out, torn['base'].iloc[0], model)} with nothing "
+    lines = [header("sensitivity", priors, args), "",
+             f"tornado: median {out} ({unit(out, model)}) = {money(out, torn['base'].iloc[0], model)} with nothing "
              "fixed; "
              "Spearman rho with outputs; Sobol indices (95% CI half-width)",
              f"{'input':<24}{'at p' + format(low, 'g'):>10}{'at p' + format(high, 'g'):>10}{'swing':>10}"
@@ -275,8 +195,8 @@ def render_sensitivity(rank, torn, sobol, priors, args) -> str:
         cells = "".join(f"{rho.loc[r.input, o]:>13.3f}" for o in shown)
         sob = "" if s is None else (f"{s.loc[r.input, 'S1']:>8.3f}±{s.loc[r.input, 'S1_conf']:<6.3f}"
                                    f"{s.loc[r.input, 'ST']:>8.3f}±{s.loc[r.input, 'ST_conf']:<6.3f}")
-        lines.append(f"{r.input:<24}{_money(out, r.output_at_low, model):>10}"
-                     f"{_money(out, r.output_at_high, model):>10}{_money(out, r.swing, model):>10}{cells}{sob}")
+        lines.append(f"{r.input:<24}{money(out, r.output_at_low, model):>10}"
+                     f"{money(out, r.output_at_high, model):>10}{money(out, r.swing, model):>10}{cells}{sob}")
     if sobol is not None:
         lines.append(f"\nSobol: SALib design, N = {sobol.n_base:,}; inputs treated as independent")
     return "\n".join(lines)
@@ -288,9 +208,9 @@ def handle_tails(args: argparse.Namespace) -> int:
     from mc.tails import bad_side, tail_drivers, tail_expectations
 
     check_output_option(args)
-    _check_memory(args, _all_values)
+    check_memory(args, all_values)
     _check_sobol_and_draws_out(args)
-    priors = _priors(args)
+    priors = analysis_priors(args)
     results = simulate(priors, args.draws, seed=args.seed, method=args.method)
     drivers = _with_percentiles(tail_drivers(results, priors, args.output, tail=args.tail), results, args, model=priors.model)
     model = priors.model
@@ -314,7 +234,7 @@ def handle_tails(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2, default=json_default))
         return 0
     side = "lowest" if bad_side(args.output, model) == "low" else "highest"
-    lines = [_header("tails", priors, args), "",
+    lines = [header("tails", priors, args), "",
              f"inputs in the {side} {100 * args.tail:g}% of {args.output} vs all draws (KS: tail vs the rest)",
              f"{'input':<24}{'unit':<24}{'median all':>12}{'median tail':>13}{'shift/sd':>10}{'KS D':>8}"]
     for r in drivers.itertuples():
@@ -322,11 +242,11 @@ def handle_tails(args: argparse.Namespace) -> int:
                      f"{r.shift_sd:>10.2f}{r.ks_statistic:>8.3f}")
     lines += ["", f"conditional tail expectation (CVaR) over the worst {100 * args.tail:g}%:"]
     for r in cvar.itertuples():
-        lines.append(f"  {r.output:<22} VaR {_money(r.output, r.var, model):>9}  "
-                     f"CVaR {_money(r.output, r.cvar, model):>9} ± {_money(r.output, r.mc_se, model)} "
+        lines.append(f"  {r.output:<22} VaR {money(r.output, r.var, model):>9}  "
+                     f"CVaR {money(r.output, r.cvar, model):>9} ± {money(r.output, r.mc_se, model)} "
                      f"{unit(r.output, model)}")
     emit_table(drivers, args, screen="\n".join(lines), meta=meta, report=report)
-    _say_wrote(args, args.plot, args.draws_out)
+    say_wrote(args, args.plot, args.draws_out)
     return 0
 
 
@@ -369,7 +289,7 @@ def handle_breakeven(args: argparse.Namespace) -> int:
     at_point = point_output(priors, out)
     width = max(24, *(len(n) + 2 for n in model.inputs))
     lines = [f"mc breakeven: {display_path(priors.origin)}, model {model.name}  ({out} at the point values "
-             f"{_money(out, at_point, model)} {unit(out, model)})", "",
+             f"{money(out, at_point, model)} {unit(out, model)})", "",
              f"each input's value at which {out} = {args.target:g}, the others at their point values (root finding)",
              f"{'input':<{width}}{'unit':<16}{'point':>12}{'breakeven':>12}{'change':>9}  {out} > {args.target:g} when"]
     for r in table.itertuples():

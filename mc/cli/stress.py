@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mc.cli.analysis import add_run_options, analysis_attrs, analysis_priors, check_memory, header, money
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.cli.draws import check_runs_draws_out, write_runs_draws
-from mc.cli.emit import emit_table, provenance
+from mc.cli.emit import emit_table, provenance, say_wrote
 from mc.cli.paths import check_output_option
-from mc.cli.risk import _add_run_options, _attrs, _check_memory, _header, _money, _priors, _say_wrote
 from mc.display import unit
 
 
@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("--priors", dest="priors_option", help="deprecated: give the priors file first instead")
     p.add_argument("--plot", type=Path, help="write the median, 50%% and 90%% intervals per scenario (PNG)")
     add_cluster_option(p)
-    _add_run_options(p, handle_stress, draws=100_000, percentiles=True, draws_out=True)
+    add_run_options(p, handle_stress, draws=100_000, percentiles=True, draws_out=True)
 
 
 def _split_stress_names(args: argparse.Namespace) -> None:
@@ -97,10 +97,10 @@ def handle_stress(args: argparse.Namespace) -> int:
     check_cluster_option(args)
     model = load_priors(args.priors or default_priors_path()).model
     scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
-    _check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
+    check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
     check_runs_draws_out(args, 1 + len(scenarios), model)
     extra = _table_percentiles(args, stress, "stress")
-    priors = _priors(args)
+    priors = analysis_priors(args)
     from mc.progress import progress_bar
 
     # on a cluster, every run's blocks go to the workers (mc.executor.using inside cluster_from_args);
@@ -109,7 +109,7 @@ def handle_stress(args: argparse.Namespace) -> int:
             progress_bar("mc stress", quiet=args.quiet or args.json, unit="runs") as progress:
         table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress,
                        **extra)
-    meta = provenance(args, _attrs(priors, args), priors)
+    meta = provenance(args, analysis_attrs(priors, args), priors)
     from mc.scenarios import BASE
 
     write_runs_draws(args, [({"scenario": BASE}, priors), *(({"scenario": s.name}, s.apply(priors))
@@ -123,7 +123,7 @@ def handle_stress(args: argparse.Namespace) -> int:
                     figures=[args.plot] if args.plot is not None else [])
     emit_table(chosen_statistics(table, args), args, screen=render_stress(table, scenarios, priors, args),
                meta=meta, report=report)
-    _say_wrote(args, args.plot, args.draws_out)
+    say_wrote(args, args.plot, args.draws_out)
     return 0
 
 
@@ -147,19 +147,19 @@ def render_stress(table, scenarios, priors, args) -> str:
     value, se = idx["value"], idx["change_se"]
 
     def cell(name: str, o: str) -> str:
-        band = (f"{_money(o, value[name, o, 'p50'], model)} [{_money(o, value[name, o, 'p5'], model)}, "
-                f"{_money(o, value[name, o, 'p95'], model)}]")
+        band = (f"{money(o, value[name, o, 'p50'], model)} [{money(o, value[name, o, 'p5'], model)}, "
+                f"{money(o, value[name, o, 'p95'], model)}]")
         return f"{band:>30}"
 
     head = "".join(f"{o.split('_')[0] + ' ' + unit(o, model):>30}" for o in shown)
-    lines = [_header("stress", priors, args) + "; same draws for unchanged inputs", "",
+    lines = [header("stress", priors, args) + "; same draws for unchanged inputs", "",
              "p50 [p5, p95] per scenario; P(<0) and the change of the median with its paired s.e.",
              f"{'scenario':<17}{head}{'P(' + key + '<0)':>16}{'Δ p50 ' + key:>26}"]
     for name in table["scenario"].unique():
         cells = "".join(cell(name, o) for o in shown)
         change = value[name, key, "p50"] - value["base", key, "p50"]
-        delta = "" if name == "base" else (f"{_money(key, change, model)} ± "
-                                          f"{_money(key, se[name, key, 'p50'], model)}")
+        delta = "" if name == "base" else (f"{money(key, change, model)} ± "
+                                          f"{money(key, se[name, key, 'p50'], model)}")
         lines.append(f"{name:<17}{cells}{value[name, key, 'p_negative']:>16.3f}{delta:>26}")
     lines += ["", *(f"  {s.name}: {s.description}" for s in scenarios)]
     return "\n".join(lines)
