@@ -116,6 +116,30 @@ def summary_with_posterior_se(outputs: Mapping[str, np.ndarray], batch, percenti
     return out
 
 
+def aggregate_se_with_posterior(arrays: Mapping[str, np.ndarray], batch, aggregates: Mapping[str, tuple[str, str]]
+                                ) -> dict[str, float]:
+    """The s.e. of each aggregate ratio E[num] / E[den], counting the growth posterior's error.
+
+    The ratio's own batch means (the ratio of each posterior batch's means) or the
+    independent-draw bound of :func:`mc.aggregates.aggregate_rows`, whichever is
+    larger. Bounding it from the numerator's and denominator's posterior-aware
+    errors instead would add errors that cancel in the ratio (both scale with
+    volume), many times too wide.
+    """
+    batch = np.asarray(batch)
+    labels = np.unique(batch)
+    out = {}
+    for output, (num, den) in aggregates.items():
+        if num not in arrays or den not in arrays:
+            continue
+        x, y = np.asarray(arrays[num], dtype=float), np.asarray(arrays[den], dtype=float)
+        mean_y = y.mean()
+        ratio = x.mean() / mean_y if mean_y else np.nan
+        iid = (x.std(ddof=1) + abs(ratio) * y.std(ddof=1)) / np.sqrt(x.size) / abs(mean_y) if mean_y else np.nan
+        out[output] = _combined_se(iid, [x[batch == b].mean() / y[batch == b].mean() for b in labels])
+    return out
+
+
 def _combined_se(iid_se: float, batch_values) -> float:
     """max(independent-draw error, batch-means error sd(batch values) / sqrt(batches))."""
     values = np.asarray(batch_values, dtype=float)

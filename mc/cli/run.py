@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from pathlib import Path
 
@@ -141,8 +140,8 @@ def _in_memory_run(args: argparse.Namespace, priors: Priors, shown: list[str], i
     attrs = run_attrs(priors, args.draws, args.seed, args.method)
     posterior = posterior_of(priors) if getattr(args, "date", None) is not None else None
     if posterior is not None:
-        stats = posterior_stats(arrays, shown, posterior, sampled_percentiles(args))
-        rows = _rows(stats, priors, posterior_aggregate_se(arrays, posterior, priors.model))
+        stats, aggregate_se = posterior_stats(arrays, shown, posterior, sampled_percentiles(args), priors.model)
+        rows = _rows(stats, priors, aggregate_se)
     else:
         stats = summarise_arrays({n: arrays[n] for n in shown}, sampled_percentiles(args), workers=args.workers)
         rows = _rows(stats, priors)
@@ -159,50 +158,22 @@ def posterior_of(priors: Priors) -> tuple[str, list[float]] | None:
     return name, list(priors[name].distribution.params["values"])
 
 
-def posterior_stats(arrays, shown: list[str], posterior: tuple[str, list[float]], percentiles) -> dict:
-    """Statistics whose standard errors include the growth posterior's own Monte Carlo error.
+def posterior_stats(arrays, shown: list[str], posterior: tuple[str, list[float]], percentiles,
+                    model) -> tuple[dict, dict[str, float]]:
+    """Statistics, and the aggregate ratios' errors, that include the growth posterior's own Monte Carlo error.
 
-    Each draw is traced to the posterior draw it used (:func:`mc.volume.posterior_draw_index`),
-    posterior draws are cut into contiguous batches within their chains
-    (:func:`mc.volume.posterior_batch`), and :func:`mc.volume.summary_with_posterior_se`
-    takes the larger of the independent-draw error and the batch-means error.
+    Each draw is traced to the posterior draw it used (:func:`mc.volume.posterior_draw_index`)
+    and posterior draws are cut into contiguous batches within their chains
+    (:func:`mc.volume.posterior_batch`), once; :func:`mc.volume.summary_with_posterior_se`
+    and :func:`mc.volume.aggregate_se_with_posterior` take the larger of the
+    independent-draw error and the batch-means error.
     """
-    from mc.volume import posterior_batch, posterior_draw_index, summary_with_posterior_se
+    from mc.volume import aggregate_se_with_posterior, posterior_batch, posterior_draw_index, summary_with_posterior_se
 
     name, values = posterior
     batch = posterior_batch(posterior_draw_index(arrays[name], values), len(values))
-    return summary_with_posterior_se({n: arrays[n] for n in shown}, batch, percentiles)
-
-
-def posterior_aggregate_se(arrays, posterior: tuple[str, list[float]], model) -> dict[str, float]:
-    """The s.e. of each aggregate ratio E[num] / E[den] at a date, counting the growth posterior's error.
-
-    The ratio's own batch means (the ratio of each posterior batch's means, see
-    :func:`posterior_stats`), or the independent-draw bound of
-    :func:`mc.aggregates.aggregate_rows` if larger. Bounding it from the numerator's
-    and denominator's posterior-aware errors instead would add errors that cancel
-    in the ratio (both scale with volume), many times too wide.
-    """
-    import numpy as np
-
-    from mc.volume import posterior_batch, posterior_draw_index
-
-    name, values = posterior
-    batch = posterior_batch(posterior_draw_index(arrays[name], values), len(values))
-    labels = np.unique(batch)
-    out = {}
-    for output, (num, den) in getattr(model, "aggregates", {}).items():
-        if num not in arrays or den not in arrays:
-            continue
-        x, y = np.asarray(arrays[num], dtype=float), np.asarray(arrays[den], dtype=float)
-        mean_y = y.mean()
-        ratio = x.mean() / mean_y if mean_y else math.nan
-        iid = (x.std(ddof=1) + abs(ratio) * y.std(ddof=1)) / np.sqrt(x.size) / abs(mean_y) if mean_y else math.nan
-        ratios = np.array([x[batch == b].mean() / y[batch == b].mean() for b in labels])
-        ratios = ratios[np.isfinite(ratios)]
-        spread = np.std(ratios, ddof=1) / np.sqrt(ratios.size) if ratios.size > 1 else 0.0
-        out[output] = float(max(iid, spread))
-    return out
+    return (summary_with_posterior_se({n: arrays[n] for n in shown}, batch, percentiles),
+            aggregate_se_with_posterior(arrays, batch, getattr(model, "aggregates", {})))
 
 
 def _write_draws_and_plot(args: argparse.Namespace, arrays, attrs: dict, priors: Priors) -> None:
@@ -223,7 +194,7 @@ def _write_draws_and_plot(args: argparse.Namespace, arrays, attrs: dict, priors:
 def _rows(stats: dict, priors: Priors, aggregate_se: dict[str, float] | None = None) -> list[dict]:
     """The tidy table as plain rows, with the model's aggregate rows (as mc.aggregates.with_aggregates adds them).
 
-    `aggregate_se` replaces the standard error of named aggregate rows (see :func:`posterior_aggregate_se`).
+    `aggregate_se` replaces the standard error of named aggregate rows (see :func:`posterior_stats`).
     """
     from mc.aggregates import aggregate_rows
     from mc.results import table_rows
