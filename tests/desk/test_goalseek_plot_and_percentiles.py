@@ -83,15 +83,9 @@ def test_tails_percentiles_over_all_draws_and_the_tail(tmp_path):
     (["tails"], "50,x", "not a number"),
     (["sensitivity", "--no-sobol"], "5,50,95", "two percentiles"),
 ])
-def test_bad_percentiles_one_line_exit_2_no_file(tmp_path, monkeypatch, capsys, command, percentiles, words):
+def test_bad_percentiles_one_line_exit_2_no_file(tmp_path, monkeypatch, assert_refused, command, percentiles, words):
     monkeypatch.chdir(tmp_path)
-    try:
-        code = main([*command, *SMALL, "--percentiles", percentiles, "--out", "t.csv"])
-    except SystemExit as exc:  # argparse type errors, as for run
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2 and words in err and len(err.strip().splitlines()) == 1
-    assert list(tmp_path.iterdir()) == []
+    assert_refused([*command, *SMALL, "--percentiles", percentiles, "--out", "t.csv"], tmp_path, words)
 
 
 def test_value_tornado_marks_discrete_inputs(tmp_path, saved_figures):

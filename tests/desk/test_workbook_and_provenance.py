@@ -127,15 +127,9 @@ def test_percentiles_choose_the_statistics(capsys):
     (["--draws-out", "d.csv"], ".parquet or .nc"),
     (["--draws-out", "d.parquet", "--draws-out-limit", "0.01"], "--draws-out-limit"),
 ])
-def test_bad_options_one_line_exit_2_no_file(tmp_path, monkeypatch, capsys, argv, words):
+def test_bad_options_one_line_exit_2_no_file(tmp_path, monkeypatch, assert_refused, argv, words):
     monkeypatch.chdir(tmp_path)
-    try:
-        code = main(["run", *DRAWS, "--out", "t.csv", *argv])
-    except SystemExit as exc:  # argparse usage errors
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2 and words in err and len(err.strip().splitlines()) == 1
-    assert list(tmp_path.iterdir()) == []
+    assert_refused(["run", *DRAWS, "--out", "t.csv", *argv], tmp_path, words)
 
 
 def test_aggregate_is_the_ratio_of_means_of_the_draws(tmp_path, capsys):
