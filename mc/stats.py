@@ -149,6 +149,16 @@ class QuantileSketch:
                                         self.nbins, hist, index)
         return (index if want_index else None), int(n_negative)
 
+    def chunk_summary(self, x: np.ndarray, hist: np.ndarray, *, want_index: bool = False
+                      ) -> tuple["Moments", np.ndarray | None]:
+        """One chunk's exact moments and its bin counts (added to `hist`), in as few passes as possible.
+
+        The same bits as ``Moments.of(x, n_negative)`` after :meth:`count_into`;
+        returns ``(moments, index)``, the bin index of each value if `want_index`.
+        """
+        index, n_negative = self.count_into(x, hist, want_index=want_index)
+        return Moments.of(x, n_negative), index
+
     def histogram(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bin indices and bin counts of one chunk (pure: safe on worker threads)."""
         index = self.bin_index(x)
@@ -371,8 +381,8 @@ def summary_with_se(values: np.ndarray, percentiles=PERCENTILES) -> dict[str, tu
     parts, stored = [], []
     for s in range(0, x.size, CHUNK):
         chunk = x[s:s + CHUNK]
-        index, n_negative = sketch.count_into(chunk, sketch.hist, want_index=True)
-        parts.append(Moments.of(chunk, n_negative))
+        moments, index = sketch.chunk_summary(chunk, sketch.hist, want_index=True)
+        parts.append(moments)
         stored.append((chunk, index))
     moments = Moments.merged(parts)
     if moments.minimum == moments.maximum:

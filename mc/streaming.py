@@ -160,7 +160,7 @@ def _count_pass(run, evaluate, first: Mapping | None, sketches: Mapping[str, Qua
                 keep: bool, tick, local: bool) -> tuple[dict[str, Moments], list | None]:
     """Pass 1: exact moments merged per stream block in order, and every output's histogram.
 
-    One fused pass per output and stream block (:meth:`QuantileSketch.count_into`).
+    One fused pass per output and stream block (:meth:`QuantileSketch.chunk_summary`).
     On threads, counts go straight into one histogram per thread, summed at the
     end (integer sums: any order gives the same counts); on a cluster each task
     returns its counts in a compact form (:func:`mc.stats.pack_counts`).
@@ -177,8 +177,8 @@ def _count_pass(run, evaluate, first: Mapping | None, sketches: Mapping[str, Qua
             x = values[name]
             parts, indices = [], []
             for s in range(0, x.size, CHUNK):
-                index, n_negative = sketch.count_into(x[s:s + CHUNK], hists[name], want_index=keep)
-                parts.append(Moments.of(x[s:s + CHUNK], n_negative))
+                moments, index = sketch.chunk_summary(x[s:s + CHUNK], hists[name], want_index=keep)
+                parts.append(moments)
                 indices.append(index)
             kept = (x, indices[0] if len(indices) == 1 else np.concatenate(indices)) if keep else None
             stats[name] = (parts, None if local else pack_counts(hists[name]), kept)
