@@ -1,21 +1,25 @@
-"""Percentile tables of runs too long to hold in memory: exact, in two passes over blocks.
+"""Percentile tables of runs too long to hold in memory: exact, in one pass over blocks (two if need be).
 
 `summarise_streaming` gives the same table as ``summarise(simulate(...))``, bit
-for bit, without ever holding a full output array (unless they fit the memory
-limit, in which case it keeps them and skips the regeneration):
+for bit, without ever holding a full output array:
 
 * pass 1 draws and evaluates each stream block, merges exact moments
-  (:class:`mc.stats.Moments`, in block order, as the in-memory table does) and
+  (:class:`mc.stats.Moments`, in block order, as the in-memory table does),
   histograms every output on a grid placed by the first block
-  (:class:`mc.stats.QuantileSketch`);
-* pass 2 regenerates the same blocks (streams are reproducible per block,
-  :func:`mc.sampling.draw_block`) and keeps only the values in the few bins that
-  hold the needed order statistics (each percentile and its ±1 s.e. ranks);
-* those order statistics are then selected exactly.
+  (:class:`mc.stats.QuantileSketch`) and keeps the values that lie in the
+  *selection band* (:mod:`mc.band`): the bins that may hold a needed order
+  statistic (each percentile and its ±1 s.e. ranks), narrowed as counts accumulate;
+* if the band held every bin that the full histogram says is needed (checked
+  exactly; it misses only beyond 5 standard deviations) those order statistics
+  are selected from the kept values, and the run is done in one pass;
+* otherwise (a miss, kept values above `memory_limit`, or a cluster, whose
+  workers never send draws back) pass 2 regenerates the same blocks (streams are
+  reproducible per block, :func:`mc.sampling.draw_block`) and keeps only the
+  values in the needed bins.
 
 Memory is a few blocks in flight per worker, one histogram per output and the
-kept values (a few per million draws), so 1e9 draws fit in a few hundred MB; the
-price is drawing everything twice.
+kept values: about ``0.1 * 65,536 * sqrt(blocks)`` per output in the band, a few
+per million after selection, so 1e9 draws fit in a few hundred MB.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 import numpy as np
 
+from mc.band import SelectionBand
 from mc.errors import InputError
 from mc.priors import Priors
 from mc.results import constant_outputs, evaluate_block, summary_table
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
 if STREAM_BLOCK != CHUNK:  # moments merge per CHUNK in memory and per block here
     raise ImportError("mc.stats.CHUNK must equal mc.sampling.STREAM_BLOCK for exact agreement")
 
-DEFAULT_MEMORY_LIMIT = 512 * 2**20  # bytes of output arrays worth keeping instead of redrawing
+DEFAULT_MEMORY_LIMIT = 512 * 2**20  # bytes of values kept in the selection band before pass 2 redraws instead
 BYTES_PER_VALUE = 8
 
 
@@ -78,9 +83,9 @@ def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str 
         Outputs (or inputs) to summarise; default every output of the model.
     percentiles : sequence of float
     memory_limit : int
-        Bytes of output arrays that may be kept between the passes; above it
-        pass 2 redraws every block instead. Ignored on a cluster (workers
-        never send draws back).
+        Bytes of values that pass 1 may keep in the selection band; above it
+        pass 2 redraws every block instead. Ignored on a cluster (two passes:
+        workers never send draws back).
     executor : optional
         Where blocks run (:mod:`mc.executor`); default the one set by
         :func:`mc.executor.using`, else `workers` threads.
@@ -112,22 +117,19 @@ def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str 
     drawn = [n for n in names if n not in constant]  # outputs that vary: the only ones gathered and selected
     evaluate = _block_evaluator(priors, seed, method, drawn)
     sketches = {n: QuantileSketch(np.sort(first[n]), n_draws, probs) for n in drawn}
-    keep = local and output_bytes(n_draws, len(drawn)) <= memory_limit
+    band = _first_band(sketches, first, memory_limit) if local else None
     reuse = first if local and chunks[0].size == first[names[0]].size else None
-    moments, stored = _count_pass(run, evaluate, reuse, sketches, chunks, keep, ticker, local)
+    moments = _count_pass(run, evaluate, reuse, sketches, chunks, band, ticker, local)
     moments.update({n: Moments.constant(n_draws, value) for n, value in constant.items()})
     varying = [n for n in drawn if moments[n].minimum != moments[n].maximum]
     for name in varying:
         sketches[name].plan()
-    _select_pass(run, evaluate, {n: sketches[n] for n in varying}, chunks, stored, ticker)
+    held = [n for n in varying if band is not None and band.covers(n)]
+    for name in held:
+        sketches[name].select(band.values(name))
+    _select_pass(run, evaluate, {n: sketches[n] for n in varying if n not in held}, chunks, ticker)
     return {name: summary_from(moments[name], percentiles, _sketch_quantiles(sketches.get(name), moments[name].n))
             for name in names}
-
-
-def stored_output_bytes(priors: Priors, n_draws: int, outputs: Iterable[str]) -> int:
-    """Memory a run really stores for `outputs`: constant outputs are not counted (see :func:`constant_outputs`)."""
-    names = list(outputs)
-    return output_bytes(n_draws, len(names) - len(constant_outputs(priors, names)))
 
 
 class _Ticker:
@@ -156,14 +158,24 @@ def _light(sketch: QuantileSketch) -> QuantileSketch:
     return light
 
 
+def _first_band(sketches: Mapping[str, QuantileSketch], first: Mapping[str, np.ndarray],
+                memory_limit: int) -> SelectionBand:
+    """The selection band placed by the first block's counts (see :mod:`mc.band`)."""
+    band = SelectionBand(sketches, memory_limit)
+    band.narrow({name: np.bincount(s.bin_index(np.asarray(first[name], float)), minlength=s.nbins + 1)
+                 for name, s in sketches.items()})
+    return band
+
+
 def _count_pass(run, evaluate, first: Mapping | None, sketches: Mapping[str, QuantileSketch], chunks: list,
-                keep: bool, tick, local: bool) -> tuple[dict[str, Moments], list | None]:
-    """Pass 1: exact moments merged per stream block in order, and every output's histogram.
+                band: SelectionBand | None, tick, local: bool) -> dict[str, Moments]:
+    """Pass 1: exact moments merged per stream block in order, every output's histogram, the band's values.
 
     One fused pass per output and stream block (:meth:`QuantileSketch.chunk_summary`).
     On threads, counts go straight into one histogram per thread, summed at the
-    end (integer sums: any order gives the same counts); on a cluster each task
-    returns its counts in a compact form (:func:`mc.stats.pack_counts`).
+    end (integer sums: any order gives the same counts), and each block's values
+    in the selection `band` are kept; the band narrows after 1, 2, 4, 8... blocks.
+    On a cluster each task returns its counts in a compact form (:func:`mc.stats.pack_counts`).
     """
     binners = {name: _light(sketch) for name, sketch in sketches.items()}
     per_thread = _PerThread(lambda: {n: np.zeros(s.nbins + 1, np.int64) for n, s in binners.items()}) \
@@ -172,32 +184,44 @@ def _count_pass(run, evaluate, first: Mapping | None, sketches: Mapping[str, Qua
     def work(block: Block):
         values = first if (first is not None and block.index == 0) else evaluate(block)
         hists = per_thread.get() if local else {n: np.zeros(s.nbins + 1, np.int64) for n, s in binners.items()}
-        stats = {}
-        for name, sketch in binners.items():
-            x = values[name]
-            parts, indices = [], []
-            for s in range(0, x.size, CHUNK):
-                moments, index = sketch.chunk_summary(x[s:s + CHUNK], hists[name], want_index=keep)
-                parts.append(moments)
-                indices.append(index)
-            kept = (x, indices[0] if len(indices) == 1 else np.concatenate(indices)) if keep else None
-            stats[name] = (parts, None if local else pack_counts(hists[name]), kept)
-        return stats
+        return {name: _block_stats(sketch, values[name], hists[name], band and band.mask(name), local)
+                for name, sketch in binners.items()}
 
     parts: dict[str, list] = {name: [] for name in sketches}
-    stored: list | None = [] if keep else None
-    for stats in run.map(work, chunks):
-        for name, (block_parts, counts, _) in stats.items():
+    for done, stats in enumerate(run.map(work, chunks), start=1):
+        for name, (block_parts, counts, kept) in stats.items():
             parts[name] += block_parts
             if counts is not None:
                 sketches[name].add(unpack_counts(counts, sketches[name].nbins + 1))
-        if keep:
-            stored.append({name: s[2] for name, s in stats.items()})
+            if band is not None:
+                band.add(name, kept)
+        if band is not None and done & (done - 1) == 0 and done < len(chunks):
+            band.narrow(_summed(per_thread.values()))
         tick()
-    for hists in per_thread.values() if local else []:
-        for name, counts in hists.items():
-            sketches[name].add(counts)
-    return {name: Moments.merged(p) for name, p in parts.items()}, stored
+    for name, counts in _summed(per_thread.values() if local else []).items():
+        sketches[name].add(counts)
+    return {name: Moments.merged(p) for name, p in parts.items()}
+
+
+def _block_stats(sketch: QuantileSketch, x: np.ndarray, hist: np.ndarray, mask: np.ndarray | None, local: bool):
+    """One output's moments per stream block, its counts (into `hist`) and its values in the band `mask`."""
+    parts, kept = [], []
+    for s in range(0, x.size, CHUNK):
+        moments, index = sketch.chunk_summary(x[s:s + CHUNK], hist, want_index=mask is not None)
+        parts.append(moments)
+        if mask is not None:
+            kept.append(x[s:s + CHUNK][mask.take(index)])
+    kept = None if mask is None else (kept[0] if len(kept) == 1 else np.concatenate(kept))
+    return parts, None if local else pack_counts(hist), kept
+
+
+def _summed(hists: Iterable[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-output sums of per-thread histograms (a snapshot while other threads may still count)."""
+    total: dict[str, np.ndarray] = {}
+    for thread_hists in hists:
+        for name, counts in thread_hists.items():
+            total[name] = total[name] + counts if name in total else counts.copy()
+    return total
 
 
 class _PerThread:
@@ -218,13 +242,9 @@ class _PerThread:
         return list(self.made)
 
 
-def _select_pass(run, evaluate, sketches: Mapping[str, QuantileSketch], chunks: list,
-                 stored: list | None, tick) -> None:
-    """Pass 2: keep the values in the bins that hold the needed order statistics."""
-    if not sketches or stored is not None:
-        for block_values in stored or []:
-            for name, sketch in sketches.items():
-                sketch.select(*block_values[name])
+def _select_pass(run, evaluate, sketches: Mapping[str, QuantileSketch], chunks: list, tick) -> None:
+    """Pass 2, for outputs whose band missed a needed bin: redraw and keep the values in the bins needed."""
+    if not sketches:
         for _ in chunks:
             tick()
         return

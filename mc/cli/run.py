@@ -41,9 +41,9 @@ def register(subparsers) -> None:
                    help="threads drawing blocks in parallel (same numbers for any value)")
     p.add_argument("--plot", type=Path, help="write histograms and CDFs of the model's headline outputs (PNG)")
     p.add_argument("--memory-limit", type=positive_float, default=512, metavar="MIB",
-                   help="keep each block's outputs for the exact percentiles up to this much memory; above "
-                        "it, compute the same table by drawing every block twice (default 512 MiB, about 8 "
-                        "million draws of the base priors; --date, --plot and --draws-out keep every draw)")
+                   help="keep the values near the needed percentiles (a band that narrows as the run goes, "
+                        "about 0.1%% of 1e9 draws) up to this much memory; above it, compute the same table by "
+                        "drawing every block twice (default 512 MiB; --date, --plot and --draws-out keep every draw)")
     add_cluster_option(p)
     add_override_options(p)
     add_draws_out_option(p)
@@ -98,8 +98,8 @@ def handle(args: argparse.Namespace) -> int:
     shown = table_outputs(priors)
     if in_memory or dated:
         return _in_memory_run(args, priors, shown, in_memory)
-    # the default path: statistics gathered block by block (mc.streaming), the blocks kept up to
-    # --memory-limit and redrawn above it; no full output arrays, the same table bit for bit
+    # the default path: statistics gathered block by block (mc.streaming), the values near the percentiles
+    # kept up to --memory-limit and every block redrawn above it; no full output arrays, the same table bit for bit
     with cluster_from_args(args) as executor:
         stats = _streamed_stats(args, priors, shown, executor)
     return _emit(args, _rows(stats, priors), run_attrs(priors, args.draws, args.seed, args.method), priors)
