@@ -172,7 +172,7 @@ def load_scenarios(refs: Sequence[str] | None = None, quantities: Mapping | None
 
 def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed: int = 0, method: str = "mc",
            workers: int = 1, outputs: Iterable[str] | None = None, progress=None,
-           percentiles=None) -> pd.DataFrame:
+           percentiles=None, on_run=None) -> pd.DataFrame:
     """Run the base and every scenario with common random numbers.
 
     Parameters
@@ -188,6 +188,8 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
         The percentiles of the table (default :data:`mc.stats.PERCENTILES`).
     progress : callable, optional
         Called as ``progress(runs_done, runs)`` after each run (see :func:`mc.progress.progress_bar`).
+    on_run : callable, optional
+        ``on_run({"scenario": name}, run)`` with each run's Dataset (inputs kept), base first: its draws, not redrawn.
 
     Returns
     -------
@@ -200,15 +202,26 @@ def stress(priors: Priors, scenarios: Iterable[Scenario], n_draws: int, *, seed:
     runs = [(BASE, priors)] + [(s.name, s.apply(priors)) for s in scenarios]
     tables, base_run = [], None
     for done, (name, p) in enumerate(runs, start=1):
-        run = simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=False)
-        table = summarise(run, outputs) if percentiles is None else summarise(run, outputs, percentiles)
+        run = simulate(p, n_draws, seed=seed, method=method, workers=workers, keep_inputs=on_run is not None)
+        if on_run is not None:
+            on_run({"scenario": name}, run)
         base_run = run if base_run is None else base_run
-        paired = [paired_change_se(base_run[o].values, run[o].values, s) for o, s in zip(table.output, table.statistic)]
-        tables.append(table.assign(scenario=name, change_se=paired))
+        tables.append(_run_table(run, base_run, name, outputs, percentiles))
         if progress is not None:
             progress(done, len(runs))
-    out = pd.concat(tables, ignore_index=True)
-    base = tables[0].set_index(["output", "statistic"])["value"]
+    return _with_changes(pd.concat(tables, ignore_index=True), tables[0])
+
+
+def _run_table(run, base_run, name: str, outputs: Iterable[str] | None, percentiles) -> pd.DataFrame:
+    """One run's summary with its scenario name and each statistic's paired standard error against the base."""
+    table = summarise(run, outputs) if percentiles is None else summarise(run, outputs, percentiles)
+    paired = [paired_change_se(base_run[o].values, run[o].values, s) for o, s in zip(table.output, table.statistic)]
+    return table.assign(scenario=name, change_se=paired)
+
+
+def _with_changes(out: pd.DataFrame, base_table: pd.DataFrame) -> pd.DataFrame:
+    """The stacked runs with the base's value, the change from it and the change in percent of ``|base|``."""
+    base = base_table.set_index(["output", "statistic"])["value"]
     out["base_value"] = base.reindex(pd.MultiIndex.from_frame(out[["output", "statistic"]])).to_numpy()
     out["change"] = out["value"] - out["base_value"]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -21,6 +21,7 @@ import pandas as pd
 from mc.errors import InputError
 from mc.stats import PERCENTILES
 from mc.priors import Priors
+from mc.results import simulate, summarise
 from mc.stats import STATISTICS
 
 MAX_CELLS = 10_000
@@ -82,7 +83,7 @@ def sweep_cells(priors: Priors, grids: Sequence[Grid], scenarios: Sequence = ())
 
 def sweep(priors: Priors, grids: Sequence[Grid], n_draws: int, *, scenarios: Sequence = (), seed: int = 0,
           method: str = "mc", workers: int = 1, outputs: Iterable[str] | None = None, executor=None,
-          progress=None, percentiles=PERCENTILES) -> pd.DataFrame:
+          progress=None, percentiles=PERCENTILES, on_run=None) -> pd.DataFrame:
     """Run every cell with common random numbers; one tidy table.
 
     Parameters
@@ -102,26 +103,56 @@ def sweep(priors: Priors, grids: Sequence[Grid], n_draws: int, *, scenarios: Seq
         A :mod:`mc.executor` executor (e.g. a Dask cluster); default threads.
     progress : callable, optional
         ``progress(cells_done, cells)``.
+    on_run : callable, optional
+        ``on_run(labels, run)`` with each cell's labels and Dataset (inputs kept): each cell is then
+        simulated in memory once and summarised from those draws (the same table as streaming).
 
     Returns
     -------
     DataFrame
-        ``scenario``, one column per swept input, then ``output, unit,
-        statistic, value, mc_se``.
+        ``scenario``, one column per swept input, then ``output, unit, statistic, value, mc_se``.
     """
-    from mc.streaming import summarise_streaming
-
     cells = sweep_cells(priors, grids, scenarios)
     tables = []
     for done, (labels, cell) in enumerate(cells, start=1):
-        table = summarise_streaming(cell, n_draws, seed=seed, method=method, workers=workers, outputs=outputs,
-                                    executor=executor, percentiles=percentiles)
-        for i, (key, value) in enumerate(labels.items()):
-            table.insert(i, key, value)
-        tables.append(table)
+        table = _cell_table(cell, labels, n_draws=n_draws, seed=seed, method=method, workers=workers,
+                            outputs=outputs, executor=executor, percentiles=percentiles, on_run=on_run)
+        tables.append(_labelled(table, labels))
         if progress is not None:
             progress(done, len(cells))
     return pd.concat(tables, ignore_index=True)
+
+
+def _labelled(table: pd.DataFrame, labels: dict) -> pd.DataFrame:
+    """A cell's table with its labels (scenario, each swept input's value) as its first columns."""
+    for i, (key, value) in enumerate(labels.items()):
+        table.insert(i, key, value)
+    return table
+
+
+def _cell_table(cell: Priors, labels: dict, *, n_draws: int, seed: int, method: str, workers: int, outputs,
+                executor, percentiles, on_run) -> pd.DataFrame:
+    """One cell's table: streamed (its draws never all held), or with `on_run` from draws it is handed."""
+    if on_run is not None:
+        run = _cell_draws(cell, n_draws, seed=seed, method=method, workers=workers, executor=executor)
+        on_run(labels, run)
+        table = summarise(run, list(outputs) if outputs is not None else list(cell.model.outputs), percentiles)
+        table.attrs.clear()  # as the streamed table, equal to it (see mc.streaming): provenance is the caller's
+        return table
+    from mc.streaming import summarise_streaming
+
+    return summarise_streaming(cell, n_draws, seed=seed, method=method, workers=workers, outputs=outputs,
+                               executor=executor, percentiles=percentiles)
+
+
+def _cell_draws(cell: Priors, n_draws: int, *, seed: int, method: str, workers: int, executor):
+    """One cell simulated in memory, inputs kept, on `executor` if given (else threads or the current one)."""
+    from contextlib import nullcontext
+
+    from mc.executor import using
+
+    with nullcontext() if executor is None else using(executor):
+        return simulate(cell, n_draws, seed=seed, method=method, workers=workers, keep_inputs=True)
 
 
 def check_statistic(statistic: str, option: str = "--statistic") -> str:

@@ -38,6 +38,34 @@ def check_runs_draws_out(args: argparse.Namespace, runs: int, model) -> None:
     check_draws(runs * args.draws, in_memory_values=values, method=args.method)
 
 
+class RunsDraws:
+    """Every run's draws, labelled as they are made: the ``on_run`` of :func:`mc.scenarios.stress` and
+    :func:`mc.sweep.sweep`, so --draws-out keeps the very runs the table summarised (each simulated once).
+
+    Called as ``collect(labels, run)`` with a run's labels (``{"scenario": "base", "paid_share": 0.3}``)
+    and its Dataset (inputs kept); :meth:`dataset` stacks them.
+    """
+
+    def __init__(self) -> None:
+        self.parts: list = []
+        self.labels: list[str] = []
+
+    def __call__(self, labels: dict, run: xr.Dataset) -> None:
+        import numpy as np
+
+        n_draws = run.sizes["sample"]
+        label_vars = {key: ("sample", np.full(n_draws, value)) for key, value in labels.items() if key not in run}
+        self.parts.append(run.assign(**label_vars, **{DRAW: ("sample", np.arange(n_draws))}))
+        self.labels = self.labels or list(labels)
+
+    def dataset(self) -> xr.Dataset:
+        """The runs stacked along ``sample``, labels and ``draw`` first; the attributes of the first run."""
+        import xarray as xr
+
+        ordered = [*dict.fromkeys([*self.labels, DRAW, *self.parts[0].data_vars])]
+        return xr.concat(self.parts, dim="sample")[ordered]
+
+
 def runs_dataset(runs: Sequence[tuple[dict, Priors]], n_draws: int, *, seed: int, method: str,
                  workers: int = 1) -> xr.Dataset:
     """Every run's inputs and outputs, stacked along ``sample`` with its labels and ``draw`` index.
@@ -54,26 +82,24 @@ def runs_dataset(runs: Sequence[tuple[dict, Priors]], n_draws: int, *, seed: int
     xarray.Dataset
         ``len(runs) * n_draws`` samples; the attributes of the first run.
     """
-    import numpy as np
-    import xarray as xr
-
     from mc.results import simulate
 
-    parts = []
+    collect = RunsDraws()
     for labels, priors in runs:
-        ds = simulate(priors, n_draws, seed=seed, method=method, workers=workers, keep_inputs=True)
-        label_vars = {key: ("sample", np.full(n_draws, value)) for key, value in labels.items() if key not in ds}
-        parts.append(ds.assign(**label_vars, **{DRAW: ("sample", np.arange(n_draws))}))
-    ordered = [*dict.fromkeys([*runs[0][0], DRAW, *parts[0].data_vars])]
-    return xr.concat(parts, dim="sample")[ordered]
+        collect(labels, simulate(priors, n_draws, seed=seed, method=method, workers=workers, keep_inputs=True))
+    return collect.dataset()
 
 
-def write_runs_draws(args: argparse.Namespace, runs: Sequence[tuple[dict, Priors]], meta: dict) -> None:
-    """With --draws-out, every run's draws (see :func:`runs_dataset`) written with the command's provenance."""
-    if getattr(args, "draws_out", None) is None:
+def runs_draws(args: argparse.Namespace) -> RunsDraws | None:
+    """A collector for the runs' draws with --draws-out (pass it as the runs' ``on_run``); else None."""
+    return RunsDraws() if getattr(args, "draws_out", None) is not None else None
+
+
+def write_runs_draws(args: argparse.Namespace, collected: RunsDraws | None, meta: dict) -> None:
+    """With --draws-out, the draws `collected` during the runs written with the command's provenance."""
+    if collected is None:
         return
     from mc.export import write_draws
 
-    ds = runs_dataset(runs, args.draws, seed=args.seed, method=args.method, workers=getattr(args, "workers", 1))
-    write_draws(ds, args.draws_out, meta={**meta, "draws_layout": "one row per run and draw; draw = index in run"},
-                force=args.force)
+    write_draws(collected.dataset(), args.draws_out,
+                meta={**meta, "draws_layout": "one row per run and draw; draw = index in run"}, force=args.force)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mc.cli.analysis import add_run_options, analysis_attrs, analysis_priors, check_memory, header, money
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
-from mc.cli.draws import check_runs_draws_out, write_runs_draws
+from mc.cli.draws import check_runs_draws_out, runs_draws, write_runs_draws
 from mc.cli.emit import emit_table, provenance, say_wrote
 from mc.cli.paths import check_output_option
 from mc.display import unit
@@ -101,6 +101,7 @@ def handle_stress(args: argparse.Namespace) -> int:
     check_runs_draws_out(args, 1 + len(scenarios), model)
     extra = _table_percentiles(args, stress, "stress")
     priors = analysis_priors(args)
+    drawn = runs_draws(args)  # with --draws-out, each run's draws as stress makes them
     from mc.progress import progress_bar
 
     # on a cluster, every run's blocks go to the workers (mc.executor.using inside cluster_from_args);
@@ -108,12 +109,9 @@ def handle_stress(args: argparse.Namespace) -> int:
     with cluster_from_args(args), \
             progress_bar("mc stress", quiet=args.quiet or args.json, unit="runs") as progress:
         table = stress(priors, scenarios, args.draws, seed=args.seed, method=args.method, progress=progress,
-                       **extra)
+                       on_run=drawn, **extra)
     meta = provenance(args, analysis_attrs(priors, args), priors)
-    from mc.scenarios import BASE
-
-    write_runs_draws(args, [({"scenario": BASE}, priors), *(({"scenario": s.name}, s.apply(priors))
-                                                             for s in scenarios)], meta)
+    write_runs_draws(args, drawn, meta)
     if args.plot is not None:
         _stress_plot(table, priors, args, meta)
     from mc.cli.emit import chosen_statistics

@@ -8,7 +8,7 @@ from pathlib import Path
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.overrides import add_override_options
 from mc.cli.common import add_draws_out_option, add_output_options, add_sampling_options, positive_int
-from mc.cli.draws import check_runs_draws_out, write_runs_draws
+from mc.cli.draws import check_runs_draws_out, runs_draws, write_runs_draws
 from mc.cli.emit import emit_table, say_wrote
 from mc.cli.paths import check_output_option
 
@@ -60,12 +60,13 @@ def handle(args: argparse.Namespace) -> int:
     scenarios = load_scenarios(args.scenario, model.inputs) if args.scenario else []
     cells = sweep_cells(priors, grids, scenarios)  # every cell's fixed values validated before any run
     check_runs_draws_out(args, len(cells), model)
+    drawn = runs_draws(args)  # with --draws-out, each cell's draws as sweep makes them
     from mc.progress import progress_bar
 
     with cluster_from_args(args) as executor, \
             progress_bar("mc sweep", quiet=args.quiet or args.json, unit="cells") as progress:
         table = sweep(priors, grids, args.draws, scenarios=scenarios, seed=args.seed, method=args.method,
-                      workers=args.workers, executor=executor, progress=progress, **extra)
+                      workers=args.workers, executor=executor, progress=progress, on_run=drawn, **extra)
     if args.plot is not None:
         plot_sweep(table, grids, output, args.statistic, args.plot, unit=model.quantity(output).unit,
                    force=args.force)
@@ -73,7 +74,7 @@ def handle(args: argparse.Namespace) -> int:
     from mc.workbook import Report
 
     meta = provenance(args, run_attrs(priors, args.draws, args.seed, args.method), priors)
-    write_runs_draws(args, cells, meta)
+    write_runs_draws(args, drawn, meta)
     emit_table(chosen_statistics(table, args), args, screen=render(table, grids, output, args), meta=meta,
                report=Report(model=model, priors=[priors], figures=[args.plot] if args.plot is not None else []))
     say_wrote(args, args.plot, args.draws_out)
