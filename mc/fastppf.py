@@ -128,6 +128,9 @@ class BetaPPF:
         self._right_offset = (OCTAVES + 1) * NODES_PER_OCTAVE
         self._missing = 2 * self._right_offset
         self._coef, self._use_expm1 = _beta_table(self.alpha, self.beta, self._logs)
+        # the compiled kernel reads one step's 6 coefficients from one 64-byte row (2 padding columns)
+        self._rows = np.zeros((self._coef.shape[1], 8))
+        self._rows[:, :6] = self._coef.T
 
     def __call__(self, u) -> np.ndarray:
         """``scipy.stats.beta(alpha, beta).ppf(u)`` to about 1e-10 relative error."""
@@ -136,9 +139,9 @@ class BetaPPF:
         kernels = compiled(u.size)
         if kernels is not None:
             x = np.empty(u.size)
-            kernels.beta_table(self._coef, self._right_offset, self._missing, OCTAVES, NODES_PER_OCTAVE,
-                               self._logs, self._use_expm1, np.ascontiguousarray(u), x)
-            return self._scipy_where_nan(u, x).reshape(shape)
+            n_nan = kernels.beta_table(self._rows, self._right_offset, self._missing, OCTAVES, NODES_PER_OCTAVE,
+                                       self._logs, self._use_expm1, np.ascontiguousarray(u), x)
+            return (self._scipy_where_nan(u, x) if n_nan else x).reshape(shape)
         right = u >= 0.5
         w = np.minimum(u, 1.0 - u)  # 1 - u is exact for u >= 0.5, where it is the minimum
         valid = w >= 2.0 ** -(OCTAVES + 1)  # False for NaN, w <= 0 and the untabulated deep tail

@@ -1,60 +1,91 @@
-"""Compiled (numba) loops behind the inverse CDFs and the LHS permutation.
+"""Compiled (numba) loops behind the inverse CDFs, the LHS permutation and the fused chunk statistics.
 
 Every kernel here is the *same arithmetic, in the same order,* as the numpy code
-it replaces, so results are bit-identical to it (tests/test_fastppf.py and
-tests/test_sampling.py compare them element by element):
+it replaces, so results are bit-identical to it (tests/test_fastppf.py,
+tests/test_sampling.py and tests/core/test_kernels_*.py compare them element by element):
 
 * no fused multiply-add and no reassociation (numba's default, ``fastmath`` off);
+* sums follow numpy's pairwise summation exactly (:func:`pairwise_sums`), so the
+  moments of a chunk are ``Moments.of``'s bits;
 * the LHS permutation replays ``Generator.shuffle``'s bounded integers from the
   raw output of the same bit generator (:func:`lhs_from_raw`).
 
 The module imports numba, which costs a few tenths of a second, so callers import
 it lazily (mc.fastppf.compiled): only for arrays of at least :data:`COMPILED_MIN`
 values, once a process has drawn :data:`COMPILE_AFTER` values the numpy way, so
-short runs never pay for it. Either path gives the same numbers. Kernels compile on first use
-and are cached on disk (``cache=True``), so only the first run after install pays.
+short runs never pay for it. Either path gives the same numbers. Kernels compile on
+first use and are cached on disk (``cache=True``), so only the first run after install
+pays; they allocate nothing (callers pass every buffer), which keeps compilation short.
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 COMPILED_MIN = 4096  # values per call from which the compiled kernels are used
 COMPILE_AFTER = 160_000_000  # see mc.fastppf.COMPILE_AFTER (about 20 M draws of the base priors)
+PW_BLOCKSIZE = 128  # numpy's pairwise-summation block (numpy/_core/src/umath/loops_utils.h.src)
 _jit = numba.njit(cache=True, nogil=True)  # nogil: worker threads run blocks in parallel
 
 
+@intrinsic
+def _float_bits(typingctx, value):
+    """The IEEE-754 bits of a float64 as a uint64 (a register move)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.uint64(types.float64), codegen
+
+
 @_jit
-def beta_table(coef, right_offset, missing, octaves, nodes, logs, use_expm1, u, out):
-    """Horner evaluation of mc.fastppf.BetaPPF's quintic table; NaN where scipy must answer."""
+def beta_table(rows, right_offset, missing, octaves, nodes, logs, use_expm1, u, out):
+    """Horner evaluation of mc.fastppf.BetaPPF's quintic table; returns how many results are NaN.
+
+    `rows` is the table as ``(steps, 8)`` rows (6 coefficients, 2 of padding: one
+    cache line per step). ``np.frexp`` of ``w = min(u, 1 - u)`` is read from its
+    bits, exact for the normal numbers the table covers: the step is the top
+    ``log2(nodes)`` bits of the fraction and ``theta`` the rest, scaled.
+    """
     floor = 2.0 ** -(octaves + 1)
+    node_bits = 0
+    while (1 << node_bits) < nodes:
+        node_bits += 1
+    shift = np.uint64(52 - node_bits)
+    low_mask = (np.uint64(1) << shift) - np.uint64(1)
+    theta_scale = 2.0 ** -(52 - node_bits)
+    n_nan = 0
     for i in range(u.size):
         ui = u[i]
         right = ui >= 0.5
         w = min(ui, 1.0 - ui) if ui == ui else ui
         if w >= floor:
-            mantissa, exponent = math.frexp(w)
-            pos = (mantissa - 0.5) * (2 * nodes)
-            row = int(pos)
-            theta = pos - row
-            row = row - exponent * nodes + (right_offset if right else 0)
+            bits = _float_bits(w)
+            fraction = bits & np.uint64(0xFFFFFFFFFFFFF)
+            theta = float(fraction & low_mask) * theta_scale
+            row = int(fraction >> shift) - (int(bits >> np.uint64(52)) - 1022) * nodes
+            row += right_offset if right else 0
         else:
             theta, row = 0.0, missing
-        g = coef[5, row]
-        for j in (4, 3, 2, 1):
-            g = g * theta
-            g = g + coef[j, row]
-        g = g * theta
-        g = g + coef[0, row]
-        if not logs:
-            out[i] = g
-        elif use_expm1:
-            out[i] = -math.expm1(g) if right else math.exp(g)
-        else:
-            x = math.exp(g)
-            out[i] = 1.0 - x if right else x
+        g = rows[row, 5] * theta
+        g = (g + rows[row, 4]) * theta
+        g = (g + rows[row, 3]) * theta
+        g = (g + rows[row, 2]) * theta
+        g = (g + rows[row, 1]) * theta
+        g = g + rows[row, 0]
+        if logs:
+            if use_expm1:
+                g = -math.expm1(g) if right else math.exp(g)
+            else:
+                x = math.exp(g)
+                g = 1.0 - x if right else x
+        out[i] = g
+        n_nan += g != g
+    return n_nan
 
 
 @_jit
@@ -88,43 +119,215 @@ def count_bins(x, low, scale, nbins, hist, index):
 
     The bin of ``v`` is ``clip((v - low) * scale, 0, nbins - 1)`` truncated, and
     ``nbins`` for NaN, exactly as ``QuantileSketch.bin_index``; the bins are left
-    in ``index`` when it has room for them (else pass an empty array). Branch-free
-    binning, then counting: faster than one loop that does both.
+    in ``index`` (uint16, one per value). Branch-free binning, then counting.
     """
-    n = x.size
     top = float(nbins - 1)
-    bins = index if index.size == n else np.empty(n, np.uint16)
     n_negative = 0
-    for i in range(n):
+    for i in range(x.size):
         v = x[i]
         n_negative += v < 0
         t = min(max((v - low) * scale, 0.0), top)
-        bins[i] = np.uint16(t) if t == t else np.uint16(nbins)
-    for i in range(n):
-        hist[bins[i]] += 1
+        index[i] = np.uint16(t) if t == t else np.uint16(nbins)
+    for i in range(x.size):
+        hist[index[i]] += 1
     return n_negative
 
 
+@lru_cache(maxsize=64)
+def pairwise_program(n: int) -> np.ndarray:
+    """numpy's pairwise-summation tree over ``n`` values as a postfix program (int64 rows ``(start, length)``).
+
+    A row with ``length >= 0`` is a leaf block (at most :data:`PW_BLOCKSIZE`
+    values, summed as numpy sums a block); ``(0, -1)`` adds the last two results,
+    left + right. numpy splits a longer run at ``n // 2`` rounded down to a
+    multiple of 8. (numba cannot cache a recursive function, so the tree is built
+    here once per length and the kernels run it with a small stack.)
+    """
+    rows: list[tuple[int, int]] = []
+    pending = [(0, n, False)]
+    while pending:  # depth-first, left before right, the sum after both
+        start, length, children_done = pending.pop()
+        if length <= PW_BLOCKSIZE:
+            rows.append((start, length))
+        elif children_done:
+            rows.append((0, -1))
+        else:
+            half = length // 2 - (length // 2) % 8
+            pending += [(start, length, True), (start + half, length - half, False), (start, half, False)]
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+PAIRWISE_STACK = 64  # rows of the kernels' stack: the tree of any array is shallower
+
+
 @_jit
-def lhs_from_raw(raw, jitter, out):
+def _block_sum(x, start, n):
+    """numpy's pairwise_sum of one block ``x[start:start + n]``, n <= 128: eight accumulators, then the rest."""
+    if n < 8:
+        res = -0.0  # numpy starts at -0.0, so that a sum of -0.0 stays -0.0
+        for i in range(start, start + n):
+            res += x[i]
+        return res
+    r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
+    r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
+    stop = start + n - n % 8
+    for i in range(start + 8, stop, 8):
+        r0 += x[i]
+        r1 += x[i + 1]
+        r2 += x[i + 2]
+        r3 += x[i + 3]
+        r4 += x[i + 4]
+        r5 += x[i + 5]
+        r6 += x[i + 6]
+        r7 += x[i + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(stop, start + n):
+        res += x[i]
+    return res
+
+
+@_jit
+def _central_run(x, first, stop, step, mean, s2, s3, s4):
+    """Running sums of c^2, c^3, c^4 (``c = v - mean``, formed as Moments.of forms them) over ``x[first:stop:step]``."""
+    for i in range(first, stop, step):
+        c = x[i] - mean
+        c2 = c * c
+        s2 += c2
+        s3 += c * c2
+        s4 += c2 * c2
+    return s2, s3, s4
+
+
+@_jit
+def _block_central(x, start, n, mean):
+    """numpy's pairwise_sum of ``c**2``, ``c**3`` and ``c**4`` over one block of at most 128 values.
+
+    numpy's eight accumulators: lane ``k`` sums values ``k, k + 8, ...`` in order
+    (started at -0.0, which ``-0.0 + v = v`` makes the same as starting at the
+    first value); each lane is summed on its own, the lanes combine as numpy
+    combines them, then the remainder is added one by one.
+    """
+    z = -0.0
+    if n < 8:
+        return _central_run(x, start, start + n, 1, mean, z, z, z)
+    stop = start + n - n % 8
+    l0, l1 = _central_run(x, start, stop, 8, mean, z, z, z), _central_run(x, start + 1, stop, 8, mean, z, z, z)
+    l2, l3 = _central_run(x, start + 2, stop, 8, mean, z, z, z), _central_run(x, start + 3, stop, 8, mean, z, z, z)
+    l4, l5 = _central_run(x, start + 4, stop, 8, mean, z, z, z), _central_run(x, start + 5, stop, 8, mean, z, z, z)
+    l6, l7 = _central_run(x, start + 6, stop, 8, mean, z, z, z), _central_run(x, start + 7, stop, 8, mean, z, z, z)
+    s2 = ((l0[0] + l1[0]) + (l2[0] + l3[0])) + ((l4[0] + l5[0]) + (l6[0] + l7[0]))
+    s3 = ((l0[1] + l1[1]) + (l2[1] + l3[1])) + ((l4[1] + l5[1]) + (l6[1] + l7[1]))
+    s4 = ((l0[2] + l1[2]) + (l2[2] + l3[2])) + ((l4[2] + l5[2]) + (l6[2] + l7[2]))
+    return _central_run(x, stop, start + n, 1, mean, s2, s3, s4)
+
+
+@_jit
+def pairwise_sums(x, mean, central, program, stack):
+    """Run :func:`pairwise_program` on `x`: ``np.add.reduce(x)`` (first result), or, if `central`,
+    the reduces of ``c*c``, ``c*(c*c)`` and ``(c*c)*(c*c)`` with ``c = x - mean``; bit for bit.
+
+    `stack` is float64 scratch of shape ``(PAIRWISE_STACK, 3)``. (numpy's reduce
+    adds the pairwise sum to an initial 0.0, turning a -0.0 sum into 0.0.)
+    """
+    top = 0
+    for k in range(program.shape[0]):
+        start, n = program[k, 0], program[k, 1]
+        if n < 0:
+            top -= 1
+            for j in range(3):
+                stack[top - 1, j] = stack[top - 1, j] + stack[top, j]
+        elif central:
+            stack[top, 0], stack[top, 1], stack[top, 2] = _block_central(x, start, n, mean)
+            top += 1
+        else:
+            stack[top, 0], stack[top, 1], stack[top, 2] = _block_sum(x, start, n), 0.0, 0.0
+            top += 1
+    if top == 0:
+        return 0.0, 0.0, 0.0
+    return 0.0 + stack[0, 0], 0.0 + stack[0, 1], 0.0 + stack[0, 2]
+
+
+@_jit
+def chunk_stats(x, low, scale, nbins, hist, index, program, stack):
+    """One chunk's fused statistics: bins (into `index` and `hist`), negatives, extremes and moments.
+
+    Returns ``(n_negative, mean, m2, m3, m4, minimum, maximum)`` with the bits of
+    ``Moments.of`` (``x.mean()``, then ``sum(c**2)``, ``sum(c**3)``, ``sum(c**4)``
+    of ``c = x - mean`` by numpy's pairwise summation). ``minimum`` and
+    ``maximum`` are NaN if any value is; a zero extreme may be either signed zero
+    (the caller asks numpy then). Bins as :func:`count_bins`; `program` is
+    ``pairwise_program(x.size)`` and `stack` its scratch (see :func:`pairwise_sums`).
+    """
+    n = x.size
+    top = float(nbins - 1)
+    n_negative = 0
+    minimum, maximum, has_nan = np.inf, -np.inf, False
+    for i in range(n):
+        v = x[i]
+        n_negative += v < 0
+        minimum = min(minimum, v)
+        maximum = max(maximum, v)
+        has_nan |= v != v
+        t = min(max((v - low) * scale, 0.0), top)
+        index[i] = np.uint16(t) if t == t else np.uint16(nbins)
+    for i in range(n):
+        hist[index[i]] += 1
+    if has_nan:
+        minimum = maximum = np.nan
+    total, _, _ = pairwise_sums(x, 0.0, False, program, stack)
+    mean = total / n
+    m2, m3, m4 = pairwise_sums(x, mean, True, program, stack)
+    return n_negative, mean, m2, m3, m4, minimum, maximum
+
+
+@_jit
+def select_values(x, index, low, scale, nbins, wanted, out):
+    """Pass 2 of mc.stats.QuantileSketch: the values whose bin is wanted, in order, into `out`; returns how many.
+
+    Bins come from `index` if it holds one per value, else are computed as
+    :func:`count_bins` does.
+    """
+    top = float(nbins - 1)
+    stored = index.size == x.size
+    k = 0
+    for i in range(x.size):
+        if stored:
+            b = index[i]
+        elif nbins == 1:
+            b = 1 if x[i] != x[i] else 0
+        else:
+            t = min(max((x[i] - low) * scale, 0.0), top)
+            b = int(t) if t == t else nbins
+        if wanted[b]:
+            out[k] = x[i]
+            k += 1
+    return k
+
+
+@_jit
+def lhs_from_raw(raw, jitter, perm, out):
     """LHS uniforms ``(perm - jitter) / n`` with numpy's Fisher-Yates shuffle replayed from raw draws.
 
-    ``raw`` holds the bit generator's next 64-bit outputs after the jitter was drawn.
-    ``Generator.shuffle`` draws each swap index in [0, i] from 32-bit words (low half
-    of each output first), masked to the smallest covering power of two and
-    rejected above i. Returns the number of 32-bit words used, or -1 if ``raw`` ran
-    out (the caller draws more).
+    ``raw`` holds the bit generator's next 64-bit outputs after the jitter was drawn;
+    ``perm`` is scratch (int32, one per value). ``Generator.shuffle`` draws each swap
+    index in [0, i] from 32-bit words (low half of each output first), masked to the
+    smallest covering power of two and rejected above i. Returns the number of
+    32-bit words used, or -1 if ``raw`` ran out (the caller draws more).
     """
     n = jitter.size
-    perm = np.arange(1, n + 1)
+    for k in range(n):
+        perm[k] = k + 1
     used = 0
+    available = 2 * raw.size
     low32 = np.uint64(0xFFFFFFFF)
+    mask = 0
+    while mask < n - 1:
+        mask = 2 * mask + 1
     for i in range(n - 1, 0, -1):
-        mask = i
-        for shift in (1, 2, 4, 8, 16):
-            mask |= mask >> shift
+        while (mask >> 1) >= i:
+            mask >>= 1
         while True:
-            if used >= 2 * raw.size:
+            if used >= available:
                 return -1
             word = raw[used >> 1]
             value = (word >> np.uint64(32)) if used & 1 else (word & low32)

@@ -117,9 +117,9 @@ def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
 
         return qmc.LatinHypercube(1, rng=rng).random(size)[:, 0]
     rng = np.random.Generator(np.random.PCG64(rng.bit_generator.seed_seq.spawn(1)[0]))  # as scipy's engine does
-    jitter, out = rng.random(size), np.empty(size)
+    jitter, out, perm = rng.random(size), np.empty(size), np.empty(size, np.int32)
     raw = rng.bit_generator.random_raw(size)  # 2 size words; the shuffle needs about 1.4 size
-    while kernels.lhs_from_raw(raw, jitter, out) < 0:
+    while kernels.lhs_from_raw(raw, jitter, perm, out) < 0:
         raw = np.concatenate([raw, rng.bit_generator.random_raw(size)])
     return out
 

@@ -144,7 +144,7 @@ class QuantileSketch:
             index = self.bin_index(x)
             hist += np.bincount(index, minlength=self.nbins + 1)
             return (index if want_index else None), int(np.count_nonzero(x < 0))
-        index = np.empty(x.size if want_index else 0, dtype=np.uint16)
+        index = np.empty(x.size, dtype=np.uint16)
         n_negative = kernels.count_bins(np.ascontiguousarray(x, dtype=float), self.low, self.scale,
                                         self.nbins, hist, index)
         return (index if want_index else None), int(n_negative)
@@ -156,8 +156,24 @@ class QuantileSketch:
         The same bits as ``Moments.of(x, n_negative)`` after :meth:`count_into`;
         returns ``(moments, index)``, the bin index of each value if `want_index`.
         """
-        index, n_negative = self.count_into(x, hist, want_index=want_index)
-        return Moments.of(x, n_negative), index
+        from mc.fastppf import compiled
+
+        kernels = compiled(x.size)
+        if kernels is None or x.size == 0:
+            index, n_negative = self.count_into(x, hist, want_index=want_index)
+            return Moments.of(x, n_negative), index
+        x = np.ascontiguousarray(x, dtype=float)
+        index = np.empty(x.size, dtype=np.uint16)
+        n_negative, mean, m2, m3, m4, low, high = kernels.chunk_stats(
+            x, self.low, self.scale, self.nbins, hist, index, kernels.pairwise_program(x.size),
+            np.empty((kernels.PAIRWISE_STACK, 3)))
+        if low == 0:  # either signed zero could be the extreme: the one numpy returns
+            low = x.min()
+        if high == 0:
+            high = x.max()
+        moments = Moments(x.size, float(mean), float(m2), float(m3), float(m4), int(n_negative), float(low),
+                          float(high))
+        return moments, (index if want_index else None)
 
     def histogram(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bin indices and bin counts of one chunk (pure: safe on worker threads)."""
@@ -191,7 +207,16 @@ class QuantileSketch:
 
     def selected(self, x: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
         """The values of one chunk that pass 2 keeps (pure: safe on worker threads)."""
-        return x[self._wanted.take(self.bin_index(x) if index is None else index)]
+        from mc.fastppf import compiled
+
+        kernels = compiled(x.size)
+        if kernels is None:
+            return x[self._wanted.take(self.bin_index(x) if index is None else index)]
+        out = np.empty(x.size)
+        n_kept = kernels.select_values(np.ascontiguousarray(x, dtype=float),
+                                       np.empty(0, np.uint16) if index is None else index,
+                                       self.low, self.scale, self.nbins, self._wanted, out)
+        return out[:n_kept].copy()
 
     def keep(self, values: np.ndarray) -> None:
         """Pass 2: store one chunk's kept values (from :meth:`selected`)."""
