@@ -67,3 +67,16 @@ def test_help_does_not_import_the_numeric_stack_of_run():
     code = "import sys; from mc.cli import build_parser; build_parser(); print('xarray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_command_module_map_matches_what_the_modules_register():
+    """`mc COMMAND` builds only COMMAND_MODULE[COMMAND]'s parser: the map must name every command's module."""
+    from mc.cli import COMMAND_MODULE, build_parser
+
+    def commands(parser):
+        return set(next(a for a in parser._actions if a.dest == "command").choices)
+
+    assert commands(build_parser()) == set(COMMAND_MODULE)
+    for command, module in COMMAND_MODULE.items():
+        assert command in commands(build_parser(command))
+        assert commands(build_parser(command)) == {c for c, m in COMMAND_MODULE.items() if m == module}
