@@ -13,7 +13,9 @@ Measured in one process, as ratios (the machine is shared and noisy):
 * ``value summary_bytes_per_task``: the pickled size of one block's pass-1 summary;
 * ``value projection_1e11_<m>machines_s``: a paper projection of 1e11 draws on m
   machines of 2 cores: measured per-draw cost spread over 2m processes, plus the
-  per-task overhead times the tasks (1M-draw tasks) serialised through one scheduler.
+  per-task overhead times the tasks serialised through one scheduler, and the
+  summaries sent to the client; tasks are sized as ``mc run`` sizes them
+  (:func:`mc.executor.cluster_task_draws`: about 16 per worker and pass).
 
 Usage: python -m benchmarks.bench_dask [--draws 2e6] [--quick]
 """
@@ -73,8 +75,10 @@ def main(argv=None) -> None:
     summary = _summary_bytes(priors)
     emit("value", "summary_bytes_per_task", summary)
     per_draw = two * 2 / n  # process-seconds per draw, both passes
+    from mc.executor import cluster_task_draws
+
     for machines in (10, 100):
-        tasks = 2 * 1e11 / TASK_DRAWS
+        tasks = 2 * 1e11 / cluster_task_draws(10**11, 2 * machines)
         seconds = 1e11 * per_draw / (2 * machines) + tasks * overhead / 4  # scheduler pipelines a few tasks
         emit("value", f"projection_1e11_{machines}machines_s", seconds,
              note=f"{tasks:.0f} tasks, {tasks * summary / 2**30:.2f} GiB of summaries to the client")

@@ -31,6 +31,9 @@ from mc.errors import InputError
 CLUSTER_ENV = "MC_CLUSTER"
 CONNECT_TIMEOUT_S = 5  # an unreachable scheduler fails fast
 TASKS_IN_FLIGHT_PER_WORKER = 4  # look-ahead: enough to keep workers busy, small enough to bound memory
+TASKS_PER_WORKER = 16  # tasks per worker and pass on a long run: balance and recovery, few summaries to send
+MIN_TASK_DRAWS = 16 * 65_536  # amortises the per-task overhead (8 ms measured, benchmarks/bench_dask.py)
+MAX_TASK_DRAWS = 1024 * 65_536  # about half a minute of one core: progress and recovery stay fine-grained
 
 _current: contextvars.ContextVar = contextvars.ContextVar("mc_executor", default=None)
 
@@ -48,6 +51,19 @@ class ThreadExecutor:
             return
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             yield from _windowed(pool.submit, fn, items, 2 * self.workers, lambda f: f.result())
+
+
+def cluster_task_draws(n_draws: int, workers: int, block: int = 65_536) -> int:
+    """Draws per task on a cluster: about :data:`TASKS_PER_WORKER` tasks per worker, in whole stream blocks.
+
+    Each task sends the client one histogram per output (up to 0.5 MB each) however many
+    draws it covers, so the task count, not the draw count, sets the traffic: at 1e11
+    draws on 200 workers this is 3,200 tasks per pass, not 95,000. The size is kept
+    between :data:`MIN_TASK_DRAWS` and :data:`MAX_TASK_DRAWS`; it never changes the numbers.
+    """
+    per_task = -(-int(n_draws) // (TASKS_PER_WORKER * max(int(workers), 1)))
+    per_task = min(max(per_task, MIN_TASK_DRAWS), MAX_TASK_DRAWS)
+    return -(-per_task // block) * block
 
 
 def _windowed(submit, fn, items: Sequence, window: int, result) -> Iterator:

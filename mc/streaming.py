@@ -55,7 +55,7 @@ def output_bytes(n_draws: int, n_outputs: int) -> int:
 def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
                         outputs: Iterable[str] | None = None, percentiles=PERCENTILES,
                         memory_limit: int = DEFAULT_MEMORY_LIMIT, executor=None,
-                        chunk_size: int = STREAM_BLOCK, progress=None) -> pd.DataFrame:
+                        chunk_size: int | None = None, progress=None) -> pd.DataFrame:
     """Percentile table with Monte Carlo standard errors, in bounded memory.
 
     The DataFrame of :func:`streaming_stats` (same parameters), built by
@@ -72,7 +72,7 @@ def summarise_streaming(priors: Priors, n_draws: int, *, seed: int = 0, method: 
 def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str = "mc", workers: int = 1,
                     outputs: Iterable[str] | None = None, percentiles=PERCENTILES,
                     memory_limit: int = DEFAULT_MEMORY_LIMIT, executor=None,
-                    chunk_size: int = STREAM_BLOCK, progress=None) -> dict[str, dict[str, tuple[float, float]]]:
+                    chunk_size: int | None = None, progress=None) -> dict[str, dict[str, tuple[float, float]]]:
     """Every output's statistics with Monte Carlo standard errors, in bounded memory.
 
     Parameters
@@ -89,8 +89,10 @@ def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str 
     executor : optional
         Where blocks run (:mod:`mc.executor`); default the one set by
         :func:`mc.executor.using`, else `workers` threads.
-    chunk_size : int
+    chunk_size : int, optional
         Draws per task (whole stream blocks); any value gives the same table.
+        Default: one stream block on threads; on a cluster about 16 tasks per
+        worker (:func:`mc.executor.cluster_task_draws`).
     progress : callable, optional
         ``progress(tasks_done, tasks)`` over both passes.
 
@@ -100,7 +102,7 @@ def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str 
         ``{output: {statistic: (value, standard error)}}`` (no pandas), the
         statistics of :func:`mc.results.summarise` exactly for the same seed and method.
     """
-    from mc.executor import ThreadExecutor, executor_for
+    from mc.executor import ThreadExecutor, cluster_task_draws, executor_for
 
     model = priors.model
     names = list(outputs) if outputs is not None else list(model.outputs)
@@ -110,6 +112,8 @@ def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str 
     probs = np.asarray(percentiles, dtype=float) / 100
     run = executor_for(workers, executor)
     local = isinstance(run, ThreadExecutor)
+    if chunk_size is None:
+        chunk_size = STREAM_BLOCK if local else cluster_task_draws(n_draws, run.workers, STREAM_BLOCK)
     chunks = blocks(n_draws, chunk_size)
     ticker = _Ticker(progress, 2 * len(chunks))
     first = _block_evaluator(priors, seed, method, names)(blocks(n_draws)[0])

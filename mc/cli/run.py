@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # heavy modules (scipy, pandas, xarray) load in the handler, so `mc --help` stays light
     from mc.priors import Priors
 
-CLUSTER_TASK_DRAWS = 16 * 65_536  # draws per task on a cluster: amortises the per-task overhead
 SCREEN_STATS = ("p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "mean", "sd")
 
 
@@ -118,14 +117,12 @@ def _check_in_memory(args: argparse.Namespace) -> None:
 
 def _streamed_stats(args: argparse.Namespace, priors: Priors, shown: list[str], executor) -> dict:
     from mc.progress import progress_bar
-    from mc.sampling import STREAM_BLOCK
     from mc.streaming import streaming_stats
 
     with progress_bar("mc run", quiet=args.quiet or args.json, unit="blocks") as progress:
         return streaming_stats(priors, args.draws, seed=args.seed, method=args.method, workers=args.workers,
                                memory_limit=int(args.memory_limit * 2**20), outputs=shown, executor=executor,
-                               progress=progress, percentiles=sampled_percentiles(args),
-                               chunk_size=CLUSTER_TASK_DRAWS if executor is not None else STREAM_BLOCK)
+                               progress=progress, percentiles=sampled_percentiles(args))
 
 
 def _in_memory_run(args: argparse.Namespace, priors: Priors, shown: list[str], in_memory: bool) -> int:
