@@ -74,13 +74,18 @@ def check_draws(n_draws: int, *, in_memory_values: int = 0, method: str = "mc", 
         raise InputError(source, "", f"Sobol sequences have at most 2**30 = {MAX_SOBOL_DRAWS:,} points; "
                                      f"use fewer draws or --method mc")
     if in_memory_values > 0:
-        budget = int(MEMORY_SHARE * memory_bytes()) if available_bytes is None else int(available_bytes)
-        per_draw = in_memory_values * BYTES_PER_VALUE
-        if n_draws * per_draw > budget:
-            raise InputError(source, "", f"needs {size_text(n_draws * per_draw)} of memory ({in_memory_values} "
-                                         f"values per draw) but {size_text(budget)} is available; at most "
-                                         f"{budget // per_draw:,} draws")
+        _check_fits_memory(source, n_draws, in_memory_values, available_bytes)
     return n_draws
+
+
+def _check_fits_memory(source: str, n_draws: int, in_memory_values: int, available_bytes: int | None) -> None:
+    """Refuse `n_draws` of `in_memory_values` float64 each above the memory budget, naming the draws that fit."""
+    budget = int(MEMORY_SHARE * memory_bytes()) if available_bytes is None else int(available_bytes)
+    per_draw = in_memory_values * BYTES_PER_VALUE
+    if n_draws * per_draw > budget:
+        raise InputError(source, "", f"needs {size_text(n_draws * per_draw)} of memory ({in_memory_values} "
+                                     f"values per draw) but {size_text(budget)} is available; at most "
+                                     f"{budget // per_draw:,} draws")
 
 
 def check_draws_out(args: argparse.Namespace, values_per_draw: int, n_draws: int | None = None) -> None:

@@ -45,6 +45,13 @@ def _analysis_parser(subparsers, name: str, help_: str, output_help: str) -> arg
 
 
 def register(subparsers) -> None:
+    _register_sensitivity(subparsers)
+    _register_tails(subparsers)
+    _register_goalseek(subparsers)
+    _register_breakeven(subparsers)
+
+
+def _register_sensitivity(subparsers) -> None:
     p = _analysis_parser(subparsers, "sensitivity", "rank correlation, tornado and Sobol indices per input",
                          "output analysed (default the model's key output, e.g. margin)")
     p.add_argument("--sobol-n", type=positive_int, default=4096, help="Sobol base sample N (runs N(d+2); default 4096)")
@@ -57,6 +64,8 @@ def register(subparsers) -> None:
                      percentiles="the two percentiles each input is set to in the tornado, e.g. 5,95 "
                                  "(default 10,90)")
 
+
+def _register_tails(subparsers) -> None:
     p = _analysis_parser(subparsers, "tails", "inputs in an output's bad tail, and its CVaR",
                          "output whose tail (default the model's key output, e.g. margin)")
     p.add_argument("--tail", type=_probability, default=0.1, help="share of worst draws (default 0.1)")
@@ -65,6 +74,8 @@ def register(subparsers) -> None:
                      percentiles="also tabulate these percentiles of each input over all draws and in the "
                                  "tail, e.g. 5,50,95 (columns p5_all, p5_tail, ...)")
 
+
+def _register_goalseek(subparsers) -> None:
     p = _analysis_parser(subparsers, "goalseek", "solve for an assumption at which a statistic hits a target",
                          "output whose statistic hits the target (default the model's key output)")
     p.add_argument("--assumption", required=True, help="input to solve for, e.g. price_cny_per_m_tokens")
@@ -83,6 +94,8 @@ def register(subparsers) -> None:
                      percentiles="also tabulate these percentiles of the output at the solution, e.g. 5,50,95 "
                                  "(columns <output>_p5, ...)")
 
+
+def _register_breakeven(subparsers) -> None:
     p = subparsers.add_parser("breakeven", allow_abbrev=False, help="each input's value at which an output (default margin) is 0")
     p.add_argument("priors", nargs="?", help="priors TOML (default priors/guosen_2024.toml; medians if uncertain)")
     p.add_argument("--output", default=None, help="output solved for (default the model's key output, e.g. margin)")
@@ -92,18 +105,44 @@ def register(subparsers) -> None:
 
 
 def handle_sensitivity(args: argparse.Namespace) -> int:
-    from mc.results import simulate
-    from mc.sensitivity import rank_correlations, sensitivity_table, sobol_indices, tornado
+    low, high = _check_sensitivity(args)
+    priors = analysis_priors(args)
+    results, rank, torn, sobol = _sensitivity_analyses(args, priors, (low, high))
+    from mc.sensitivity import sensitivity_table
+
+    table = sensitivity_table(rank, torn, sobol, args.output, {n: q.unit for n, q in priors.model.inputs.items()})
+    if args.plot is not None:
+        _tornado_plot(args, priors, torn, (low, high))
+    meta = _write_draws(args, results, priors)
+    from mc.workbook import Report
+
+    report = Report(model=priors.model, priors=[priors], sheets={"Sensitivity": table},
+                    figures=[args.plot] if args.plot is not None else [])
+    emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args), meta=meta, report=report)
+    say_wrote(args, args.plot, args.draws_out)
+    return 0
+
+
+def _check_sensitivity(args: argparse.Namespace) -> tuple[float, float]:
+    """Every option of `mc sensitivity` checked before work; the tornado's two percentiles."""
+    from mc.cli.cluster import check_cluster_option
 
     check_output_option(args)  # --out, --plot and --draws-out
     low, high = tornado_percents(args)
     check_memory(args, all_values)
     _check_sobol_and_draws_out(args)
-    from mc.cli.cluster import check_cluster_option, cluster_from_args
-    from mc.progress import progress_bar
-
     check_cluster_option(args)  # a malformed --cluster (or MC_CLUSTER) fails before work
-    priors = analysis_priors(args)
+    return low, high
+
+
+def _sensitivity_analyses(args: argparse.Namespace, priors, percents: tuple[float, float]):
+    """The run's draws, rank correlations, tornado and Sobol indices (None with --no-sobol), with progress."""
+    from mc.cli.cluster import cluster_from_args
+    from mc.progress import progress_bar
+    from mc.results import simulate
+    from mc.sensitivity import rank_correlations, sobol_indices, tornado
+
+    low, high = percents
     steps = 2 + (not args.no_sobol)  # draws and rank correlations, tornado, Sobol
     # on a cluster every run's blocks go to the workers (the whole draws come back: ranks need them);
     # the Sobol design is evaluated here
@@ -118,17 +157,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         tick(2, steps)
         sobol = None if args.no_sobol else sobol_indices(priors, args.output, n_base=args.sobol_n, seed=args.seed)
         tick(steps, steps)
-    table = sensitivity_table(rank, torn, sobol, args.output, {n: q.unit for n, q in priors.model.inputs.items()})
-    if args.plot is not None:
-        _tornado_plot(args, priors, torn, (low, high))
-    meta = _write_draws(args, results, priors)
-    from mc.workbook import Report
-
-    report = Report(model=priors.model, priors=[priors], sheets={"Sensitivity": table},
-                    figures=[args.plot] if args.plot is not None else [])
-    emit_table(table, args, screen=render_sensitivity(rank, torn, sobol, priors, args), meta=meta, report=report)
-    say_wrote(args, args.plot, args.draws_out)
-    return 0
+    return results, rank, torn, sobol
 
 
 def _tornado_plot(args: argparse.Namespace, priors, torn, percents: tuple[float, float]) -> None:
@@ -203,9 +232,8 @@ def render_sensitivity(rank, torn, sobol, priors, args) -> str:
 
 
 def handle_tails(args: argparse.Namespace) -> int:
-    from mc.export import write_table
     from mc.results import simulate
-    from mc.tails import bad_side, tail_drivers, tail_expectations
+    from mc.tails import tail_drivers, tail_expectations
 
     check_output_option(args)
     check_memory(args, all_values)
@@ -227,12 +255,28 @@ def handle_tails(args: argparse.Namespace) -> int:
     report = Report(model=model, priors=[priors], sheets={"Tail drivers": drivers, "CVaR": cvar},
                     figures=[args.plot] if args.plot is not None else [])
     if args.json:
-        if args.out is not None:
-            write_table(drivers, args.out, fmt=args.format, force=args.force, option="--out", meta=meta,
-                        report=report)
-        payload = {"meta": meta, "drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
-        print(json.dumps(payload, indent=2, default=json_default))
-        return 0
+        return _print_tails_json(args, drivers, cvar, meta, report)
+    emit_table(drivers, args, screen=render_tails(drivers, cvar, priors, args), meta=meta, report=report)
+    say_wrote(args, args.plot, args.draws_out)
+    return 0
+
+
+def _print_tails_json(args: argparse.Namespace, drivers, cvar, meta: dict, report) -> int:
+    """--json: the drivers and the CVaR table on stdout (and the drivers in --out)."""
+    if args.out is not None:
+        from mc.export import write_table
+
+        write_table(drivers, args.out, fmt=args.format, force=args.force, option="--out", meta=meta, report=report)
+    payload = {"meta": meta, "drivers": table_records(drivers)["rows"], "cvar": table_records(cvar)["rows"]}
+    print(json.dumps(payload, indent=2, default=json_default))
+    return 0
+
+
+def render_tails(drivers, cvar, priors, args: argparse.Namespace) -> str:
+    """The screen of `mc tails`: each input's shift in the output's bad tail, then VaR and CVaR per output."""
+    from mc.tails import bad_side
+
+    model = priors.model
     side = "lowest" if bad_side(args.output, model) == "low" else "highest"
     lines = [header("tails", priors, args), "",
              f"inputs in the {side} {100 * args.tail:g}% of {args.output} vs all draws (KS: tail vs the rest)",
@@ -245,9 +289,7 @@ def handle_tails(args: argparse.Namespace) -> int:
         lines.append(f"  {r.output:<22} VaR {money(r.output, r.var, model):>9}  "
                      f"CVaR {money(r.output, r.cvar, model):>9} ± {money(r.output, r.mc_se, model)} "
                      f"{unit(r.output, model)}")
-    emit_table(drivers, args, screen="\n".join(lines), meta=meta, report=report)
-    say_wrote(args, args.plot, args.draws_out)
-    return 0
+    return "\n".join(lines)
 
 
 def _with_percentiles(drivers, results, args: argparse.Namespace, model):

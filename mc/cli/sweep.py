@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
 from mc.overrides import add_override_options
@@ -36,17 +37,54 @@ def register(subparsers) -> None:
     p.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace) -> int:
-    from mc.errors import InputError
-    from mc.priors import default_priors_path, load_priors
-    from mc.scenarios import load_scenarios
-    from mc.sweep import check_statistic, parse_grid, plot_sweep, sweep, sweep_cells
+class _SweepPlan(NamedTuple):
+    """A sweep checked before any run: its priors, grids and scenarios, the output plotted and the
+    keyword arguments passing --percentiles."""
 
+    priors: object
+    grids: list
+    scenarios: list
+    output: str
+    extra: dict
+
+
+def handle(args: argparse.Namespace) -> int:
     check_output_option(args)
     check_cluster_option(args)
+    plan = _checked_plan(args)
+    priors, grids, model = plan.priors, plan.grids, plan.priors.model
+    drawn = runs_draws(args)  # with --draws-out, each cell's draws as sweep makes them
+    from mc.progress import progress_bar
+    from mc.sweep import plot_sweep, sweep
+
+    with cluster_from_args(args) as executor, \
+            progress_bar("mc sweep", quiet=args.quiet or args.json, unit="cells") as progress:
+        table = sweep(priors, grids, args.draws, scenarios=plan.scenarios, seed=args.seed, method=args.method,
+                      workers=args.workers, executor=executor, progress=progress, on_run=drawn, **plan.extra)
+    if args.plot is not None:
+        plot_sweep(table, grids, plan.output, args.statistic, args.plot, unit=model.quantity(plan.output).unit,
+                   force=args.force)
     from mc.cli.emit import chosen_statistics, provenance
+    from mc.results import run_attrs
+    from mc.workbook import Report
+
+    meta = provenance(args, run_attrs(priors, args.draws, args.seed, args.method), priors)
+    write_runs_draws(args, drawn, meta)
+    emit_table(chosen_statistics(table, args), args, screen=render(table, grids, plan.output, args), meta=meta,
+               report=Report(model=model, priors=[priors], figures=[args.plot] if args.plot is not None else []))
+    say_wrote(args, args.plot, args.draws_out)
+    return 0
+
+
+def _checked_plan(args: argparse.Namespace) -> _SweepPlan:
+    """The priors (with --set), --percentiles, --output, --statistic, every --grid and --scenario, each cell's
+    fixed values and --draws-out's size, checked in this order before any run."""
     from mc.cli.stress import _table_percentiles
+    from mc.errors import InputError
     from mc.overrides import apply_overrides
+    from mc.priors import default_priors_path, load_priors
+    from mc.scenarios import load_scenarios
+    from mc.sweep import check_statistic, parse_grid, sweep, sweep_cells
 
     priors = apply_overrides(load_priors(args.priors or default_priors_path()), args.overrides)
     model = priors.model
@@ -60,25 +98,7 @@ def handle(args: argparse.Namespace) -> int:
     scenarios = load_scenarios(args.scenario, model.inputs) if args.scenario else []
     cells = sweep_cells(priors, grids, scenarios)  # every cell's fixed values validated before any run
     check_runs_draws_out(args, len(cells), model)
-    drawn = runs_draws(args)  # with --draws-out, each cell's draws as sweep makes them
-    from mc.progress import progress_bar
-
-    with cluster_from_args(args) as executor, \
-            progress_bar("mc sweep", quiet=args.quiet or args.json, unit="cells") as progress:
-        table = sweep(priors, grids, args.draws, scenarios=scenarios, seed=args.seed, method=args.method,
-                      workers=args.workers, executor=executor, progress=progress, on_run=drawn, **extra)
-    if args.plot is not None:
-        plot_sweep(table, grids, output, args.statistic, args.plot, unit=model.quantity(output).unit,
-                   force=args.force)
-    from mc.results import run_attrs
-    from mc.workbook import Report
-
-    meta = provenance(args, run_attrs(priors, args.draws, args.seed, args.method), priors)
-    write_runs_draws(args, drawn, meta)
-    emit_table(chosen_statistics(table, args), args, screen=render(table, grids, output, args), meta=meta,
-               report=Report(model=model, priors=[priors], figures=[args.plot] if args.plot is not None else []))
-    say_wrote(args, args.plot, args.draws_out)
-    return 0
+    return _SweepPlan(priors, grids, scenarios, output, extra)
 
 
 def render(table, grids, output: str, args: argparse.Namespace) -> str:

@@ -68,48 +68,72 @@ def _check_figures(args: argparse.Namespace) -> None:
 def handle(args: argparse.Namespace) -> int:
     # Every input a user can get wrong (files, priors, scenarios, output paths) is checked before the simulation.
     _check_figures(args)
+    setup, scenarios = _valuation_setup(args)
+    from mc.cli.emit import chosen_statistics, provenance
+
+    ds = setup.run(args.draws)
+    summary, bridge, stress, tornado, sobol = _valuation_analyses(args, setup, ds, scenarios)
+    table = combined_table(chosen_statistics(summary, args), bridge, stress, tornado, sobol).assign(
+        convention=args.convention, terminal=args.terminal)  # every file states how it was discounted
+    _write_figures(args, summary, bridge, tornado, ds.attrs, setup)
+    meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, setup.priors)
+    if args.draws_out is not None:
+        from mc.export import write_draws
+
+        write_draws(ds, args.draws_out, meta=meta, force=args.force)
+    report = _valuation_report(args, chosen_statistics(summary, args), bridge, setup)
+    emit_table(table, args, screen=render(summary, bridge, stress, tornado, sobol, ds), meta=meta, report=report)
+    say_wrote(args, *(getattr(args, attr) for attr in (*FIGURES, "draws_out")))
+    return 0
+
+
+def _valuation_setup(args: argparse.Namespace):
+    """The three priors (--set applied to the first that has each input), the run's settings and the
+    --stress scenarios (None without --stress), every file and --draws-out's size checked."""
+    import dataclasses
+
+    from mc.overrides import apply_to_first
     from mc.priors import load_priors
-    from mc.projection import load_projection_priors, summarise_projection, year_range
+    from mc.projection import load_projection_priors, year_range
     from mc.scenarios import load_scenarios
     from mc.valuation import load_valuation_priors
-    from mc.valuation.analysis import ValuationSetup, bridge_table, ev_sobol, ev_stress, ev_tornado
-
-    from mc.cli.emit import chosen_statistics, provenance, sampled_percentiles
-    from mc.overrides import apply_to_first
+    from mc.valuation.analysis import ValuationSetup
 
     years = year_range(args.start, args.stop)
-    import dataclasses
     loaded_valuation = load_valuation_priors(args.valuation)
     priors, projection_priors, valuation_inputs = apply_to_first(
         [load_priors(args.priors), load_projection_priors(args.projection), loaded_valuation.priors], args.overrides)
     valuation_priors = dataclasses.replace(loaded_valuation, priors=valuation_inputs)
-    setup = ValuationSetup(priors, projection_priors, valuation_priors, years, seed=args.seed, method=args.method, convention=args.convention,
-                           terminal=args.terminal)
+    setup = ValuationSetup(priors, projection_priors, valuation_priors, years, seed=args.seed, method=args.method,
+                           convention=args.convention, terminal=args.terminal)
     scenarios = load_scenarios(args.stress, quantities=priors.model.inputs) if args.stress is not None else None
     _check_draws_out(args, years, valuation_inputs)
-    ds = setup.run(args.draws)
+    return setup, scenarios
+
+
+def _valuation_analyses(args: argparse.Namespace, setup, ds, scenarios) -> tuple:
+    """The run's summary and value bridge, and the stress, tornado and Sobol analyses asked for (else None)."""
+    from mc.cli.emit import sampled_percentiles
+    from mc.projection import summarise_projection
+    from mc.valuation.analysis import bridge_table, ev_sobol, ev_stress, ev_tornado
+
     summary = summarise_projection(ds, percentiles=sampled_percentiles(args, (5, 25, 50, 75, 95)))
     bridge = bridge_table(ds)
     stress = ev_stress(setup, scenarios, args.analysis_draws) if scenarios is not None else None
     tornado = ev_tornado(setup, args.analysis_draws) if args.tornado or args.tornado_plot else None
     sobol = ev_sobol(setup, args.sobol) if args.sobol else None
-    table = combined_table(chosen_statistics(summary, args), bridge, stress, tornado, sobol).assign(
-        convention=args.convention, terminal=args.terminal)  # every file states how it was discounted
-    _write_figures(args, summary, bridge, tornado, ds.attrs, setup)
-    meta = provenance(args, {**ds.attrs, "volume": ds.attrs.get("volume_source", "")}, priors)
-    if args.draws_out is not None:
-        from mc.export import write_draws
+    return summary, bridge, stress, tornado, sobol
 
-        write_draws(ds, args.draws_out, meta=meta, force=args.force)
+
+def _valuation_report(args: argparse.Namespace, summary, bridge, setup):
+    """The workbook of `mc value`: the projection's sheets after the value bridge, its three priors and figures."""
     from mc.cli.project import workbook_report
 
-    report = workbook_report(chosen_statistics(summary, args), priors, projection_priors, args)
-    report.priors = [priors, projection_priors, valuation_inputs]
+    report = workbook_report(summary, setup.priors, setup.projection_priors, args)
+    report.priors = [setup.priors, setup.projection_priors, setup.valuation.priors]
     report.sheets = {"Valuation": bridge, **report.sheets}
     report.figures = [getattr(args, a) for a in FIGURES if getattr(args, a) is not None]
-    emit_table(table, args, screen=render(summary, bridge, stress, tornado, sobol, ds), meta=meta, report=report)
-    say_wrote(args, *(getattr(args, attr) for attr in (*FIGURES, "draws_out")))
-    return 0
+    return report
 
 
 def _check_draws_out(args: argparse.Namespace, years, valuation_inputs) -> None:

@@ -115,43 +115,75 @@ def _draw_row(ax_hist, ax_cdf, output: str, raw: np.ndarray, cjk: bool, referenc
               model=None) -> None:
     """Histogram with percentile markers (left) and the empirical CDF (right) of one output."""
     values, unit = _display(output, raw[np.isfinite(raw)], cjk, model)
-    lo, hi = np.quantile(values, HIST_RANGE)
-    if lo == hi:  # a constant output: widen so the bar shows
-        lo, hi = lo - 0.5 * (abs(lo) or 1), hi + 0.5 * (abs(hi) or 1)
+    lo, hi = _histogram_span(values)
     log = long_tailed(values)
-    outside = np.mean((values < lo) | (values > hi))
-    _histogram(ax_hist, values, lo, hi, log, unit)
     marks = np.quantile(values, [p for p, _, _ in MARKERS])
-    for (_, name, colour), x in zip(MARKERS, marks):
-        ax_hist.axvline(x, color=colour, lw=1.4, ls="--" if name != "p50" else "-",
-                        label=f"{name} = {fmt(float(x))}")
-    if lo < 0 < hi:
-        ax_hist.axvline(0, color="grey", lw=0.8)
+    _histogram_panel(ax_hist, values, marks, lo, hi, log, unit)
     if reference is not None:
-        ref = _display(output, np.array([reference]), cjk, model)[0][0]
-        below = float(np.mean(raw < reference))
-        for ax in (ax_hist, ax_cdf):
-            ax.axvline(ref, color="#55A868", lw=1.6, ls=":",
-                       label=f"report {fmt(float(ref))} (P below = {below:.2f})" if ax is ax_hist else None)
+        _mark_reference(ax_hist, ax_cdf, output, raw, reference, cjk, model)
     name = TITLES.get(output, output)
+    outside = np.mean((values < lo) | (values > hi))
     tail = f"; {100 * outside:.1f}% of draws beyond the axis" if outside > 0.0 else ""
     ax_hist.set_title(f"{name}: histogram (p0.5-p99.5{tail})", fontsize=9)
-    scale = ", log scale" if log else ""
     ax_hist.legend(fontsize=7, loc="best")
-    ordered = np.sort(values)
-    step = max(len(ordered) // 4000, 1)  # a CDF needs a few thousand points, not every draw
-    ax_cdf.plot(ordered[::step], (np.arange(len(ordered)) / len(ordered))[::step], color="#4C72B0")
+    _cdf_curve(ax_cdf, values)
+    scale = ", log scale" if log else ""
     for ax in (ax_hist, ax_cdf):
         _readable_axis(ax, log)
         ax.set_xlim(lo, hi)
         ax.set_xlabel(f"{output} ({unit}{scale})")
         ax.grid(alpha=0.3)
+    _cdf_markers(ax_cdf, marks, lo, hi, log)
+    _cdf_title(ax_cdf, raw, name)
+
+
+def _histogram_span(values: np.ndarray) -> tuple[float, float]:
+    """The histogram's axis, p0.5 to p99.5, widened around a constant output so its bar shows."""
+    lo, hi = np.quantile(values, HIST_RANGE)
+    if lo == hi:
+        lo, hi = lo - 0.5 * (abs(lo) or 1), hi + 0.5 * (abs(hi) or 1)
+    return lo, hi
+
+
+def _histogram_panel(ax_hist, values: np.ndarray, marks: np.ndarray, lo: float, hi: float, log: bool,
+                     unit: str) -> None:
+    """The histogram, a line at each marked percentile (`marks`, one per :data:`MARKERS`) and at zero if shown."""
+    _histogram(ax_hist, values, lo, hi, log, unit)
+    for (_, name, colour), x in zip(MARKERS, marks):
+        ax_hist.axvline(x, color=colour, lw=1.4, ls="--" if name != "p50" else "-",
+                        label=f"{name} = {fmt(float(x))}")
+    if lo < 0 < hi:
+        ax_hist.axvline(0, color="grey", lw=0.8)
+
+
+def _mark_reference(ax_hist, ax_cdf, output: str, raw: np.ndarray, reference: float, cjk: bool, model) -> None:
+    """A dotted green line at the report's value on both panels; the legend gives the share of draws below it."""
+    ref = _display(output, np.array([reference]), cjk, model)[0][0]
+    below = float(np.mean(raw < reference))
+    for ax in (ax_hist, ax_cdf):
+        ax.axvline(ref, color="#55A868", lw=1.6, ls=":",
+                   label=f"report {fmt(float(ref))} (P below = {below:.2f})" if ax is ax_hist else None)
+
+
+def _cdf_curve(ax_cdf, values: np.ndarray) -> None:
+    """The empirical CDF, thinned to a few thousand points (a curve needs no more than that)."""
+    ordered = np.sort(values)
+    step = max(len(ordered) // 4000, 1)
+    ax_cdf.plot(ordered[::step], (np.arange(len(ordered)) / len(ordered))[::step], color="#4C72B0")
+
+
+def _cdf_markers(ax_cdf, marks: np.ndarray, lo: float, hi: float, log: bool) -> None:
+    """A dot and a label at each marked percentile on the CDF; a label near the right edge goes to the left."""
     for (p, name_p, colour), x in zip(MARKERS, marks):
         ax_cdf.plot([x], [p], "o", color=colour, ms=4)
-        right = _axis_fraction(float(x), lo, hi, log) > 0.7  # a label near the right edge goes to the left
+        right = _axis_fraction(float(x), lo, hi, log) > 0.7
         ax_cdf.annotate(f"{name_p} {fmt(float(x))}", (x, p), xytext=(-5 if right else 5, -3),
                         textcoords="offset points", fontsize=7, ha="right" if right else "left",
                         annotation_clip=False)
+
+
+def _cdf_title(ax_cdf, raw: np.ndarray, name: str) -> None:
+    """The CDF's title (with P(< 0) and a line at zero when the output can be negative) and its y label."""
     if float(np.min(raw)) < 0:
         below = float(np.mean(raw < 0))
         ax_cdf.axvline(0, color="grey", lw=0.8)
@@ -180,6 +212,9 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
                         date=None):
     """A figure with one row per output: histogram with p5/p50/p95 markers, and CDF.
 
+    A positive output whose p99.5 or p0.5 is more than ten times from its median (:func:`long_tailed`)
+    is drawn on a log x axis with log-spaced bins.
+
     Parameters
     ----------
     dataset : xarray.Dataset or mapping of arrays
@@ -202,30 +237,29 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
     Returns
     -------
     matplotlib.figure.Figure
-
-    Notes
-    -----
-    A positive output whose p99.5 or p0.5 is more than ten times from its median (:func:`long_tailed`)
-    is drawn on a log x axis with log-spaced bins.
     """
     missing = [o for o in outputs if o not in dataset]
     if missing:
         raise KeyError(f"not in the results: {', '.join(missing)}")
-    font = cjk_font()
-    attrs = getattr(dataset, "attrs", {})
-    model = model if model is not None else model_of(attrs)
-    if title is None:
-        what = "Distribution of " + ", ".join(TITLES.get(o, o).split(" (")[0] for o in outputs)
-        what += f" at {date}" if date else ""
-        title = f"{what}\n{run_title(attrs, as_of=as_of, volume=volume_text(dataset, date))}"
+    cjk = bool(cjk_font())
+    model = model if model is not None else model_of(getattr(dataset, "attrs", {}))
+    title = _distribution_title(dataset, outputs, as_of, date) if title is None else title
     with font_context():
         fig, axes = plt.subplots(len(outputs), 2, figsize=(12, 3.4 * len(outputs) + 0.8), squeeze=False)
         for (ax_hist, ax_cdf), output in zip(axes, outputs):
-            _draw_row(ax_hist, ax_cdf, output, np.asarray(dataset[output], dtype=float), bool(font),
+            _draw_row(ax_hist, ax_cdf, output, np.asarray(dataset[output], dtype=float), cjk,
                       (reference or {}).get(output), model)
         fig.suptitle(title, fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 0.97 if len(outputs) > 1 else 0.92))
     return fig
+
+
+def _distribution_title(dataset, outputs: Sequence[str], as_of: str | None, date) -> str:
+    """The default title: the outputs drawn (at the ``--date``, if any), then the run (:func:`run_title`)."""
+    attrs = getattr(dataset, "attrs", {})
+    what = "Distribution of " + ", ".join(TITLES.get(o, o).split(" (")[0] for o in outputs)
+    what += f" at {date}" if date else ""
+    return f"{what}\n{run_title(attrs, as_of=as_of, volume=volume_text(dataset, date))}"
 
 
 def plot_distribution(dataset, output: str, path: str | Path, *, title: str | None = None,
@@ -288,29 +322,43 @@ def interval_figure(table: pd.DataFrame, output: str, group: str, *, title: str 
     matplotlib.figure.Figure
     """
     font = cjk_font()
-    rows = table[table["output"] == output]
-    wide = rows.pivot(index=group, columns="statistic", values="value")
-    groups = list(order) if order is not None else list(dict.fromkeys(rows[group]))
-    unit = display_unit(output, model)
-    q = scaled(output, wide.loc[groups, ["p5", "p25", "p50", "p75", "p95"]].astype(float), model)
+    groups, q = _interval_quantiles(table, output, group, order, model)
     with font_context():
         fig, ax = plt.subplots(figsize=(9, 0.5 * len(groups) + 1.8))
         y = np.arange(len(groups))[::-1]
-        ax.hlines(y, q["p5"], q["p95"], color="#4C72B0", lw=2, label="p5-p95")
-        ax.hlines(y, q["p25"], q["p75"], color="#4C72B0", lw=7, alpha=0.6, label="p25-p75")
-        ax.plot(q["p50"], y, "o", color="black", ms=5, label="median")
-        for yi, med in zip(y, q["p50"]):
-            ax.annotate(fmt(float(med)), (med, yi), xytext=(0, 7), textcoords="offset points", fontsize=7,
-                        ha="center")
-        if log and q.min().min() > 0:
-            ax.set_xscale("log")
-        elif q.min().min() < 0 < q.max().max():
-            ax.axvline(0, color="grey", lw=0.8)
+        _draw_intervals(ax, q, y)
+        _interval_scale(ax, q, log)
         ax.set_yticks(y, [str(g) for g in groups], fontsize=8)
         scale = ", log scale" if ax.get_xscale() == "log" else ""
-        ax.set_xlabel(f"{output} ({unit_label(unit, bool(font)) or 'base unit'}{scale})")
+        ax.set_xlabel(f"{output} ({unit_label(display_unit(output, model), bool(font)) or 'base unit'}{scale})")
         ax.set_title(title or f"{output}: median with 50% and 90% intervals", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
         ax.legend(fontsize=7, loc="best")
         fig.tight_layout()
     return fig
+
+
+def _interval_quantiles(table: pd.DataFrame, output: str, group: str, order, model) -> tuple[list, pd.DataFrame]:
+    """The groups top to bottom and their p5, p25, p50, p75 and p95 of `output`, in display units."""
+    rows = table[table["output"] == output]
+    wide = rows.pivot(index=group, columns="statistic", values="value")
+    groups = list(order) if order is not None else list(dict.fromkeys(rows[group]))
+    return groups, scaled(output, wide.loc[groups, ["p5", "p25", "p50", "p75", "p95"]].astype(float), model)
+
+
+def _draw_intervals(ax, q: pd.DataFrame, y: np.ndarray) -> None:
+    """Per group (row `y`), a thin p5-p95 line, a thick p25-p75 bar and the median as a labelled dot."""
+    ax.hlines(y, q["p5"], q["p95"], color="#4C72B0", lw=2, label="p5-p95")
+    ax.hlines(y, q["p25"], q["p75"], color="#4C72B0", lw=7, alpha=0.6, label="p25-p75")
+    ax.plot(q["p50"], y, "o", color="black", ms=5, label="median")
+    for yi, med in zip(y, q["p50"]):
+        ax.annotate(fmt(float(med)), (med, yi), xytext=(0, 7), textcoords="offset points", fontsize=7,
+                    ha="center")
+
+
+def _interval_scale(ax, q: pd.DataFrame, log: bool) -> None:
+    """A log x axis when asked and every value is positive; else a line at zero when the intervals cross it."""
+    if log and q.min().min() > 0:
+        ax.set_xscale("log")
+    elif q.min().min() < 0 < q.max().max():
+        ax.axvline(0, color="grey", lw=0.8)

@@ -89,13 +89,18 @@ def fan_chart(table: pd.DataFrame, outputs: Sequence[str] | None = None, *, titl
             _npv_panel(flat[len(outputs)], table[table["output"] == box], bool(font), BOX_OUTPUTS[box])
         for ax in flat[n_panels:]:
             ax.set_visible(False)
-        height = fig.get_figheight()
-        title_in = 0.22 * (title.count("\n") + 1) if title else 0.0  # inches of title lines
-        fig.suptitle(title, fontsize=11, y=1 - 0.08 / height)
-        fig.legend(*_legend_entries(), loc="upper center", ncol=4, fontsize=9, frameon=False,
-                   bbox_to_anchor=(0.5, 1 - (title_in + 0.1) / height))
-        fig.tight_layout(rect=(0, 0, 1, 1 - (title_in + 0.3) / height))
+        _title_and_legend(fig, title)
     return fig
+
+
+def _title_and_legend(fig, title: str) -> None:
+    """The title on top, the bands' legend below it, and the panels laid out beneath both."""
+    height = fig.get_figheight()
+    title_in = 0.22 * (title.count("\n") + 1) if title else 0.0  # inches of title lines
+    fig.suptitle(title, fontsize=11, y=1 - 0.08 / height)
+    fig.legend(*_legend_entries(), loc="upper center", ncol=4, fontsize=9, frameon=False,
+               bbox_to_anchor=(0.5, 1 - (title_in + 0.1) / height))
+    fig.tight_layout(rect=(0, 0, 1, 1 - (title_in + 0.3) / height))
 
 
 def _legend_entries() -> tuple[list, list[str]]:

@@ -74,43 +74,69 @@ def tornado_figure(table: pd.DataFrame, output: str, *, title: str = "", model=N
     -------
     matplotlib.figure.Figure
     """
-    if discrete is None:
-        discrete = set(table.loc[table["family"].isin(DISCRETE_FAMILIES), "input"]) if "family" in table else set()
+    discrete = _table_discrete(table) if discrete is None else discrete
     cjk = cjk_font() is not None
     out_unit = unit_label(unit(output, model), cjk)
     shown, flat = _split_rows(table)
     rows = shown.iloc[::-1]  # barh draws bottom-up; largest swing on top
     base = scaled(output, float(table["base"].iloc[0]), model)
-    offset = 1 if flat else 0
     with font_context():
-        fig, ax = plt.subplots(figsize=(9, 0.55 * (len(rows) + offset) + 2.4), dpi=120)
-        for y, r in enumerate(rows.itertuples(), start=offset):
-            lo, hi = scaled(output, r.output_at_low, model), scaled(output, r.output_at_high, model)
-            hatch = "//" if r.input in discrete else None
-            ax.barh(y, lo - base, left=base, color="#4C72B0", height=0.6, hatch=hatch, edgecolor="white",
-                    label=f"input at p{percents[0]:g}" if y == offset else None)
-            ax.barh(y, hi - base, left=base, color="#DD8452", height=0.6, hatch=hatch, edgecolor="white",
-                    label=f"input at p{percents[1]:g}" if y == offset else None)
-        labels = [_input_label(r, model, cjk, discrete, percents) for r in rows.itertuples()]
-        if flat:
-            labels.insert(0, _flat_label(flat))
-        ax.set_yticks(range(len(labels)), labels, fontsize=8)
-        if flat:
-            ax.get_yticklabels()[0].set_color("grey")
-        ax.set_ylim(-0.6, len(labels) - 0.4)
+        fig, ax = plt.subplots(figsize=(9, 0.55 * (len(rows) + (1 if flat else 0)) + 2.4), dpi=120)
+        _draw_bars(ax, rows, output, base, model, discrete, percents, offset=1 if flat else 0)
+        _label_inputs(ax, rows, flat, model, cjk, discrete, percents)
         ax.axvline(base, color="black", lw=1, label=f"base median {fmt(base)} {out_unit}")
-        handles, names = ax.get_legend_handles_labels()
-        if any(r.input in discrete for r in rows.itertuples()):
-            handles.append(Patch(facecolor="#999999", hatch="//", edgecolor="white"))
-            names.append("discrete input (hatched): a jump between two of its values")
-        ax.set_xlabel(f"median {output} ({out_unit or 'base unit'})")
-        ax.set_title(title or f"Tornado: median {output} with each input at its p{percents[0]:g} / p{percents[1]:g}",
-                     fontsize=10)
-        ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=7))
-        ax.xaxis.set_major_formatter(mticker.FuncFormatter(plain_number))
-        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, frameon=False)
-        fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1, 1))
+        _label_axis(ax, output, out_unit, title, percents)
+        _legend(fig, ax, any(r.input in discrete for r in rows.itertuples()))
     return fig
+
+
+def _table_discrete(table: pd.DataFrame) -> set[str]:
+    """The inputs whose ``family`` column, when the table has one, is discrete (choice, empirical)."""
+    return set(table.loc[table["family"].isin(DISCRETE_FAMILIES), "input"]) if "family" in table else set()
+
+
+def _label_axis(ax, output: str, out_unit: str, title: str, percents: tuple[float, float]) -> None:
+    """The median's axis (plain numbers in the output's display unit) and the title (a default naming the run)."""
+    ax.set_xlabel(f"median {output} ({out_unit or 'base unit'})")
+    ax.set_title(title or f"Tornado: median {output} with each input at its p{percents[0]:g} / p{percents[1]:g}",
+                 fontsize=10)
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=7))
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(plain_number))
+
+
+def _draw_bars(ax, rows: pd.DataFrame, output: str, base: float, model, discrete: Collection[str],
+               percents: tuple[float, float], offset: int) -> None:
+    """One pair of bars per input from the base median to the median with the input low (blue) and high
+    (orange), hatched for discrete inputs, starting at row `offset` (row 0 may hold the flat inputs)."""
+    for y, r in enumerate(rows.itertuples(), start=offset):
+        lo, hi = scaled(output, r.output_at_low, model), scaled(output, r.output_at_high, model)
+        hatch = "//" if r.input in discrete else None
+        ax.barh(y, lo - base, left=base, color="#4C72B0", height=0.6, hatch=hatch, edgecolor="white",
+                label=f"input at p{percents[0]:g}" if y == offset else None)
+        ax.barh(y, hi - base, left=base, color="#DD8452", height=0.6, hatch=hatch, edgecolor="white",
+                label=f"input at p{percents[1]:g}" if y == offset else None)
+
+
+def _label_inputs(ax, rows: pd.DataFrame, flat: list[str], model, cjk: bool, discrete: Collection[str],
+                  percents: tuple[float, float]) -> None:
+    """Each bar's input and its two values on the y axis, below them one grey row naming the `flat` inputs."""
+    labels = [_input_label(r, model, cjk, discrete, percents) for r in rows.itertuples()]
+    if flat:
+        labels.insert(0, _flat_label(flat))
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    if flat:
+        ax.get_yticklabels()[0].set_color("grey")
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+
+
+def _legend(fig, ax, any_discrete: bool) -> None:
+    """The legend below the axes (with the hatch's meaning when a discrete input is drawn), then the layout."""
+    handles, names = ax.get_legend_handles_labels()
+    if any_discrete:
+        handles.append(Patch(facecolor="#999999", hatch="//", edgecolor="white"))
+        names.append("discrete input (hatched): a jump between two of its values")
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1, 1))
 
 
 def _flat_label(names: list[str]) -> str:
