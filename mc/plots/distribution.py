@@ -241,14 +241,19 @@ def distribution_figure(dataset, outputs: Sequence[str] = DEFAULT_OUTPUTS, *, ti
     missing = [o for o in outputs if o not in dataset]
     if missing:
         raise KeyError(f"not in the results: {', '.join(missing)}")
-    cjk = bool(cjk_font())
     model = model if model is not None else model_of(getattr(dataset, "attrs", {}))
     title = _distribution_title(dataset, outputs, as_of, date) if title is None else title
+    return _rows_figure(dataset, outputs, title, reference or {}, model)
+
+
+def _rows_figure(dataset, outputs: Sequence[str], title: str, reference: Mapping[str, float], model):
+    """The figure of :func:`distribution_figure`: one row (:func:`_draw_row`) per output under the title."""
+    cjk = bool(cjk_font())
     with font_context():
         fig, axes = plt.subplots(len(outputs), 2, figsize=(12, 3.4 * len(outputs) + 0.8), squeeze=False)
         for (ax_hist, ax_cdf), output in zip(axes, outputs):
             _draw_row(ax_hist, ax_cdf, output, np.asarray(dataset[output], dtype=float), cjk,
-                      (reference or {}).get(output), model)
+                      reference.get(output), model)
         fig.suptitle(title, fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 0.97 if len(outputs) > 1 else 0.92))
     return fig
