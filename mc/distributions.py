@@ -100,7 +100,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            lambda rng, p, n: rng.triangular(p["low"], p["mode"], p["high"], n)),
     Family("pert", ("low", "mode", "high"), lambda p: (_check_mode(p), _positive(p, "lamb")),
            lambda p: _stats().beta(*_pert_ab(p), loc=p["low"], scale=p["high"] - p["low"]),
-           lambda rng, p, n: p["low"] + (p["high"] - p["low"]) * _sample_beta(rng, *_pert_ab(p), n),
+           lambda rng, p, n: fastppf.beta_ppf(*_pert_ab(p)).scaled(rng.random(n), p["low"], p["high"] - p["low"]),
            optional={"lamb": 4.0}),
     Family("choice", ("values", "weights"), check_choice,
            lambda p: Choice(p["values"], p["weights"]),

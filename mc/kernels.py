@@ -43,8 +43,11 @@ def _float_bits(typingctx, value):
 
 
 @_jit
-def beta_table(rows, right_offset, missing, octaves, nodes, logs, use_expm1, u, out):
+def beta_table(rows, right_offset, missing, octaves, nodes, logs, use_expm1, loc, span, u, out):
     """Horner evaluation of mc.fastppf.BetaPPF's quintic table; returns how many results are NaN.
+
+    Each result ``x`` is stored as ``loc + span * x`` (a PERT's scaling) unless
+    `span` is NaN, which stores ``x`` itself (``0 + 1 * x`` would turn -0.0 into 0.0).
 
     `rows` is the table as ``(steps, 8)`` rows (6 coefficients, 2 of padding: one
     cache line per step). ``np.frexp`` of ``w = min(u, 1 - u)`` is read from its
@@ -83,8 +86,8 @@ def beta_table(rows, right_offset, missing, octaves, nodes, logs, use_expm1, u, 
             else:
                 x = math.exp(g)
                 g = 1.0 - x if right else x
-        out[i] = g
         n_nan += g != g
+        out[i] = g if span != span else loc + span * g
     return n_nan
 
 
@@ -115,22 +118,30 @@ def exp_affine(z, mu, sigma, out):
 
 @_jit
 def count_bins(x, low, scale, nbins, hist, index):
-    """Fused pass 1 of mc.stats.QuantileSketch: bin counts added to ``hist``, values below zero counted.
+    """Fused pass 1 of mc.stats.QuantileSketch: bins, their counts, the values below zero and the extremes.
 
     The bin of ``v`` is ``clip((v - low) * scale, 0, nbins - 1)`` truncated, and
     ``nbins`` for NaN, exactly as ``QuantileSketch.bin_index``; the bins are left
-    in ``index`` (uint16, one per value). Branch-free binning, then counting.
+    in ``index`` (uint16, one per value) and counted into ``hist``. Returns
+    ``(n_negative, minimum, maximum)``: the extremes are NaN if any value is, and
+    a zero extreme may be either signed zero (ask numpy then).
     """
     top = float(nbins - 1)
     n_negative = 0
+    minimum, maximum, has_nan = np.inf, -np.inf, False
     for i in range(x.size):
         v = x[i]
         n_negative += v < 0
+        minimum = min(minimum, v)
+        maximum = max(maximum, v)
+        has_nan |= v != v
         t = min(max((v - low) * scale, 0.0), top)
         index[i] = np.uint16(t) if t == t else np.uint16(nbins)
-    for i in range(x.size):
+    for i in range(x.size):  # branch-free binning, then counting: faster than one loop doing both
         hist[index[i]] += 1
-    return n_negative
+    if has_nan:
+        return n_negative, np.nan, np.nan
+    return n_negative, minimum, maximum
 
 
 @lru_cache(maxsize=64)
@@ -157,68 +168,7 @@ def pairwise_program(n: int) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
-PAIRWISE_STACK = 64  # rows of the kernels' stack: the tree of any array is shallower
-
-
-@_jit
-def _block_sum(x, start, n):
-    """numpy's pairwise_sum of one block ``x[start:start + n]``, n <= 128: eight accumulators, then the rest."""
-    if n < 8:
-        res = -0.0  # numpy starts at -0.0, so that a sum of -0.0 stays -0.0
-        for i in range(start, start + n):
-            res += x[i]
-        return res
-    r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
-    r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
-    stop = start + n - n % 8
-    for i in range(start + 8, stop, 8):
-        r0 += x[i]
-        r1 += x[i + 1]
-        r2 += x[i + 2]
-        r3 += x[i + 3]
-        r4 += x[i + 4]
-        r5 += x[i + 5]
-        r6 += x[i + 6]
-        r7 += x[i + 7]
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(stop, start + n):
-        res += x[i]
-    return res
-
-
-@_jit
-def _central_run(x, first, stop, step, mean, s2, s3, s4):
-    """Running sums of c^2, c^3, c^4 (``c = v - mean``, formed as Moments.of forms them) over ``x[first:stop:step]``."""
-    for i in range(first, stop, step):
-        c = x[i] - mean
-        c2 = c * c
-        s2 += c2
-        s3 += c * c2
-        s4 += c2 * c2
-    return s2, s3, s4
-
-
-@_jit
-def _block_central(x, start, n, mean):
-    """numpy's pairwise_sum of ``c**2``, ``c**3`` and ``c**4`` over one block of at most 128 values.
-
-    numpy's eight accumulators: lane ``k`` sums values ``k, k + 8, ...`` in order
-    (started at -0.0, which ``-0.0 + v = v`` makes the same as starting at the
-    first value); each lane is summed on its own, the lanes combine as numpy
-    combines them, then the remainder is added one by one.
-    """
-    z = -0.0
-    if n < 8:
-        return _central_run(x, start, start + n, 1, mean, z, z, z)
-    stop = start + n - n % 8
-    l0, l1 = _central_run(x, start, stop, 8, mean, z, z, z), _central_run(x, start + 1, stop, 8, mean, z, z, z)
-    l2, l3 = _central_run(x, start + 2, stop, 8, mean, z, z, z), _central_run(x, start + 3, stop, 8, mean, z, z, z)
-    l4, l5 = _central_run(x, start + 4, stop, 8, mean, z, z, z), _central_run(x, start + 5, stop, 8, mean, z, z, z)
-    l6, l7 = _central_run(x, start + 6, stop, 8, mean, z, z, z), _central_run(x, start + 7, stop, 8, mean, z, z, z)
-    s2 = ((l0[0] + l1[0]) + (l2[0] + l3[0])) + ((l4[0] + l5[0]) + (l6[0] + l7[0]))
-    s3 = ((l0[1] + l1[1]) + (l2[1] + l3[1])) + ((l4[1] + l5[1]) + (l6[1] + l7[1]))
-    s4 = ((l0[2] + l1[2]) + (l2[2] + l3[2])) + ((l4[2] + l5[2]) + (l6[2] + l7[2]))
-    return _central_run(x, stop, start + n, 1, mean, s2, s3, s4)
+PAIRWISE_STACK = 64  # values per sum on the kernels' stack: the tree of any array is shallower
 
 
 @_jit
@@ -226,58 +176,42 @@ def pairwise_sums(x, mean, central, program, stack):
     """Run :func:`pairwise_program` on `x`: ``np.add.reduce(x)`` (first result), or, if `central`,
     the reduces of ``c*c``, ``c*(c*c)`` and ``(c*c)*(c*c)`` with ``c = x - mean``; bit for bit.
 
-    `stack` is float64 scratch of shape ``(PAIRWISE_STACK, 3)``. (numpy's reduce
-    adds the pairwise sum to an initial 0.0, turning a -0.0 sum into 0.0.)
+    `stack` is float64 scratch of ``3 * PAIRWISE_STACK + 24`` values. A block of
+    8 to 128 values is summed with numpy's eight accumulators (lane ``k`` sums
+    values ``k, k + 8, ...``; started at -0.0, which ``-0.0 + v = v`` makes the
+    same as starting at the first value), combined as numpy combines them, then
+    the remainder added one by one; below 8 values, a plain sum from -0.0.
+    numpy's reduce adds the result to an initial 0.0 (a -0.0 sum becomes 0.0).
     """
+    lanes = 3 * PAIRWISE_STACK  # stack[lanes + 8 j + k]: accumulator k of sum j
     top = 0
-    for k in range(program.shape[0]):
-        start, n = program[k, 0], program[k, 1]
-        if n < 0:
+    for row in range(program.shape[0]):
+        start, n = program[row, 0], program[row, 1]
+        if n < 0:  # left + right
             top -= 1
             for j in range(3):
-                stack[top - 1, j] = stack[top - 1, j] + stack[top, j]
-        elif central:
-            stack[top, 0], stack[top, 1], stack[top, 2] = _block_central(x, start, n, mean)
-            top += 1
-        else:
-            stack[top, 0], stack[top, 1], stack[top, 2] = _block_sum(x, start, n), 0.0, 0.0
-            top += 1
-    if top == 0:
-        return 0.0, 0.0, 0.0
-    return 0.0 + stack[0, 0], 0.0 + stack[0, 1], 0.0 + stack[0, 2]
-
-
-@_jit
-def chunk_stats(x, low, scale, nbins, hist, index, program, stack):
-    """One chunk's fused statistics: bins (into `index` and `hist`), negatives, extremes and moments.
-
-    Returns ``(n_negative, mean, m2, m3, m4, minimum, maximum)`` with the bits of
-    ``Moments.of`` (``x.mean()``, then ``sum(c**2)``, ``sum(c**3)``, ``sum(c**4)``
-    of ``c = x - mean`` by numpy's pairwise summation). ``minimum`` and
-    ``maximum`` are NaN if any value is; a zero extreme may be either signed zero
-    (the caller asks numpy then). Bins as :func:`count_bins`; `program` is
-    ``pairwise_program(x.size)`` and `stack` its scratch (see :func:`pairwise_sums`).
-    """
-    n = x.size
-    top = float(nbins - 1)
-    n_negative = 0
-    minimum, maximum, has_nan = np.inf, -np.inf, False
-    for i in range(n):
-        v = x[i]
-        n_negative += v < 0
-        minimum = min(minimum, v)
-        maximum = max(maximum, v)
-        has_nan |= v != v
-        t = min(max((v - low) * scale, 0.0), top)
-        index[i] = np.uint16(t) if t == t else np.uint16(nbins)
-    for i in range(n):
-        hist[index[i]] += 1
-    if has_nan:
-        minimum = maximum = np.nan
-    total, _, _ = pairwise_sums(x, 0.0, False, program, stack)
-    mean = total / n
-    m2, m3, m4 = pairwise_sums(x, mean, True, program, stack)
-    return n_negative, mean, m2, m3, m4, minimum, maximum
+                stack[3 * (top - 1) + j] = stack[3 * (top - 1) + j] + stack[3 * top + j]
+            continue
+        for k in range(lanes, lanes + 24):
+            stack[k] = -0.0
+        stop = start + n - n % 8 if n >= 8 else start
+        for i in range(start, stop):
+            k = lanes + (i - start) % 8
+            c = x[i] - mean
+            stack[k] += c * c if central else x[i]
+            stack[k + 8] += c * (c * c)
+            stack[k + 16] += (c * c) * (c * c)
+        for j in range(3):
+            a = lanes + 8 * j
+            stack[3 * top + j] = (((stack[a] + stack[a + 1]) + (stack[a + 2] + stack[a + 3]))
+                                  + ((stack[a + 4] + stack[a + 5]) + (stack[a + 6] + stack[a + 7]))) if n >= 8 else -0.0
+        for i in range(stop, start + n):
+            c = x[i] - mean
+            stack[3 * top] += c * c if central else x[i]
+            stack[3 * top + 1] += c * (c * c)
+            stack[3 * top + 2] += (c * c) * (c * c)
+        top += 1
+    return 0.0 + stack[0], 0.0 + stack[1], 0.0 + stack[2]
 
 
 @_jit

@@ -145,8 +145,8 @@ class QuantileSketch:
             hist += np.bincount(index, minlength=self.nbins + 1)
             return (index if want_index else None), int(np.count_nonzero(x < 0))
         index = np.empty(x.size, dtype=np.uint16)
-        n_negative = kernels.count_bins(np.ascontiguousarray(x, dtype=float), self.low, self.scale,
-                                        self.nbins, hist, index)
+        n_negative, _, _ = kernels.count_bins(np.ascontiguousarray(x, dtype=float), self.low, self.scale,
+                                              self.nbins, hist, index)
         return (index if want_index else None), int(n_negative)
 
     def chunk_summary(self, x: np.ndarray, hist: np.ndarray, *, want_index: bool = False
@@ -164,9 +164,10 @@ class QuantileSketch:
             return Moments.of(x, n_negative), index
         x = np.ascontiguousarray(x, dtype=float)
         index = np.empty(x.size, dtype=np.uint16)
-        n_negative, mean, m2, m3, m4, low, high = kernels.chunk_stats(
-            x, self.low, self.scale, self.nbins, hist, index, kernels.pairwise_program(x.size),
-            np.empty((kernels.PAIRWISE_STACK, 3)))
+        n_negative, low, high = kernels.count_bins(x, self.low, self.scale, self.nbins, hist, index)
+        program, stack = kernels.pairwise_program(x.size), np.empty(3 * kernels.PAIRWISE_STACK + 24)
+        mean = kernels.pairwise_sums(x, 0.0, False, program, stack)[0] / x.size  # x.mean(), bit for bit
+        m2, m3, m4 = kernels.pairwise_sums(x, mean, True, program, stack)
         if low == 0:  # either signed zero could be the extreme: the one numpy returns
             low = x.min()
         if high == 0:
