@@ -85,11 +85,7 @@ def _tail_coefficients(a: float, b: float, logs: bool) -> np.ndarray:
     """
     from scipy import special  # lazy: tables come from the cache on later runs (see _beta_table)
 
-    m = NODES_PER_OCTAVE
-    k = np.arange(OCTAVES + 1)[:, None]
-    width = 2.0 ** -(k + 1)  # octave k spans [width, 2 width)
-    w = width * (1 + np.arange(m + 1)[None, :] / m)  # nodes, both ends included
-    step = width / m
+    w, step = _octave_nodes()
     with np.errstate(all="ignore"):
         x = special.betaincinv(a, b, w)
         g = np.log(x)
@@ -99,7 +95,19 @@ def _tail_coefficients(a: float, b: float, logs: bool) -> np.ndarray:
         ddg = -dg**2 * (a - (b - 1) * x / (1 - x))
         if not logs:  # the values themselves: x' = x g', x'' = x (g'' + g'^2)
             g, dg, ddg = x, x * dg, x * (ddg + dg**2)
-        d1, d2 = dg * step, ddg * step**2  # derivatives in theta = (w - node) / step
+        return _quintic(g, dg * step, ddg * step**2)  # derivatives in theta = (w - node) / step
+
+
+def _octave_nodes() -> tuple[np.ndarray, np.ndarray]:
+    """The table's nodes ``w`` (octave by row, both ends of every step) and each octave's step width."""
+    m = NODES_PER_OCTAVE
+    width = 2.0 ** -(np.arange(OCTAVES + 1)[:, None] + 1)  # octave k spans [width, 2 width)
+    return width * (1 + np.arange(m + 1)[None, :] / m), width / m
+
+
+def _quintic(g: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    """Coefficients (rows of 6, powers of theta) of the quintic matching values and two derivatives at both ends."""
+    with np.errstate(all="ignore"):
         g0, g1 = g[:, :-1], g[:, 1:]
         v0, v1, a0, a1 = d1[:, :-1], d1[:, 1:], d2[:, :-1], d2[:, 1:]
         c2 = a0 / 2
@@ -110,27 +118,22 @@ def _tail_coefficients(a: float, b: float, logs: bool) -> np.ndarray:
     return coef
 
 
-class BetaPPF:
-    """Tabulated inverse CDF of Beta(alpha, beta); build once, call on any array.
+class _TablePPF:
+    """An inverse CDF tabulated on the octaves of ``min(u, 1 - u)``: its table, evaluated in numpy or compiled.
 
-    Parameters
-    ----------
-    alpha, beta : float
-        Positive shape parameters.
+    Subclasses set ``_logs`` and ``_coef``, ``_use_expm1`` (see :func:`_build_beta_table`)
+    before calling :meth:`_set_table`, and give :meth:`_fallback` for the points the table leaves NaN.
     """
 
-    def __init__(self, alpha: float, beta: float):
-        self.alpha, self.beta = float(alpha), float(beta)
-        # With both shapes >= 1 the tails are powers u^(1/shape) <= 1, which the quintic follows
-        # in x itself, and the right half can hold x = 1 - y directly: no exp and no select per point.
-        # Otherwise interpolate logs, which turn steep powers into near-straight lines.
-        self._logs = min(self.alpha, self.beta) < 1
-        self._right_offset = (OCTAVES + 1) * NODES_PER_OCTAVE
-        self._missing = 2 * self._right_offset
-        self._coef, self._use_expm1 = _beta_table(self.alpha, self.beta, self._logs)
+    _logs = False
+    _right_offset = (OCTAVES + 1) * NODES_PER_OCTAVE
+    _missing = 2 * _right_offset
+
+    def _set_table(self, coef: np.ndarray, use_expm1: bool) -> None:
+        self._coef, self._use_expm1 = coef, use_expm1
         # the compiled kernel reads one step's 6 coefficients from one 64-byte row (2 padding columns)
-        self._rows = np.zeros((self._coef.shape[1], 8))
-        self._rows[:, :6] = self._coef.T
+        self._rows = np.zeros((coef.shape[1], 8))
+        self._rows[:, :6] = coef.T
 
     def __call__(self, u) -> np.ndarray:
         """``scipy.stats.beta(alpha, beta).ppf(u)`` to about 1e-10 relative error."""
@@ -183,11 +186,56 @@ class BetaPPF:
 
     def _scipy_where_nan(self, u: np.ndarray, x: np.ndarray) -> np.ndarray:
         bad = np.isnan(x)
-        if bad.any():  # scipy.stats' boost inverse: right where special.betaincinv underflows
-            from scipy.stats import beta as beta_distribution
-
-            x[bad] = beta_distribution.ppf(u[bad], self.alpha, self.beta)
+        if bad.any():
+            x[bad] = self._fallback(u[bad])
         return x
+
+
+class BetaPPF(_TablePPF):
+    """Tabulated inverse CDF of Beta(alpha, beta); build once, call on any array.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Positive shape parameters.
+    """
+
+    def __init__(self, alpha: float, beta: float):
+        self.alpha, self.beta = float(alpha), float(beta)
+        # With both shapes >= 1 the tails are powers u^(1/shape) <= 1, which the quintic follows
+        # in x itself, and the right half can hold x = 1 - y directly: no exp and no select per point.
+        # Otherwise interpolate logs, which turn steep powers into near-straight lines.
+        self._logs = min(self.alpha, self.beta) < 1
+        self._set_table(*_beta_table(self.alpha, self.beta, self._logs))
+
+    def _fallback(self, u: np.ndarray) -> np.ndarray:
+        """scipy.stats' boost inverse: right where special.betaincinv underflows."""
+        from scipy.stats import beta as beta_distribution
+
+        return beta_distribution.ppf(u, self.alpha, self.beta)
+
+
+class NormalPPF(_TablePPF):
+    """Tabulated inverse CDF of the standard normal: ``scipy.special.ndtri`` to 2e-12 (tests/test_fastppf.py).
+
+    The left half interpolates ``ndtri(w)`` itself; the right half holds its
+    negation (the normal is symmetric). Built once per process (a few thousand
+    ndtri calls); points beyond the tabulated octaves go to ndtri.
+    """
+
+    def __init__(self):
+        from scipy import special
+
+        w, step = _octave_nodes()
+        with np.errstate(all="ignore"):
+            x = special.ndtri(w)
+            dx = np.sqrt(2 * np.pi) * np.exp(x * x / 2)  # 1 / density
+            left = _quintic(x, dx * step, x * dx * dx * step**2)  # x'' = x x'^2
+        right = 0.0 - left  # x(1 - w) = -x(w); 0.0 - keeps the median's zero positive
+        self._set_table(np.ascontiguousarray(np.concatenate([left, right, np.full((1, 6), np.nan)]).T), False)
+
+    def _fallback(self, u: np.ndarray) -> np.ndarray:
+        return _ndtri(u)
 
 
 def _build_beta_table(alpha: float, beta: float, logs: bool) -> tuple[np.ndarray, bool]:
@@ -289,10 +337,16 @@ def _ndtri(u: np.ndarray) -> np.ndarray:
     return special.ndtri(u)
 
 
+@lru_cache(maxsize=1)
+def normal_ppf() -> NormalPPF:
+    """The (cached) tabulated inverse CDF of the standard normal."""
+    return NormalPPF()
+
+
 _CLOSED_FORMS = {
     "fixed": lambda p, u: np.full(u.shape, float(p["value"])),
-    "normal": lambda p, u: p["mean"] + p["sd"] * _ndtri(u),
-    "lognormal": lambda p, u: p["median"] * np.exp(p["sigma"] * _ndtri(u)),
+    "normal": lambda p, u: normal_ppf().scaled(u, p["mean"], p["sd"]),
+    "lognormal": lambda p, u: p["median"] * np.exp(p["sigma"] * normal_ppf()(u)),
     "uniform": lambda p, u: p["low"] + (p["high"] - p["low"]) * u,
     "loguniform": lambda p, u: np.exp(math.log(p["low"]) + math.log(p["high"] / p["low"]) * u),
     "triangular": _triangular,

@@ -239,19 +239,19 @@ def select_values(x, index, low, scale, nbins, wanted, out):
 
 
 @_jit
-def lhs_from_raw(raw, jitter, perm, out):
-    """LHS uniforms ``(perm - jitter) / n`` with numpy's Fisher-Yates shuffle replayed from raw draws.
+def lhs_from_raw(raw, n, perm, out):
+    """LHS uniforms ``(perm - jitter) / n`` replayed from the raw 64-bit outputs of scipy's generator.
 
-    ``raw`` holds the bit generator's next 64-bit outputs after the jitter was drawn;
-    ``perm`` is scratch (int32, one per value). ``Generator.shuffle`` draws each swap
-    index in [0, i] from 32-bit words (low half of each output first), masked to the
+    ``raw[:n]`` give the jitter, as ``Generator.random`` makes doubles of PCG64's
+    outputs (``(word >> 11) * 2**-53``); the rest replay ``Generator.shuffle``'s
+    Fisher-Yates swaps of ``perm`` (int32 scratch, one per value), each index in
+    [0, i] drawn from 32-bit words (low half of each output first), masked to the
     smallest covering power of two and rejected above i. Returns the number of
-    32-bit words used, or -1 if ``raw`` ran out (the caller draws more).
+    32-bit words the shuffle used, or -1 if ``raw`` ran out (the caller draws more).
     """
-    n = jitter.size
     for k in range(n):
         perm[k] = k + 1
-    used = 0
+    used = 2 * n  # 32-bit words, counted from the start of raw (the jitter took the first n outputs)
     available = 2 * raw.size
     low32 = np.uint64(0xFFFFFFFF)
     mask = 0
@@ -271,5 +271,5 @@ def lhs_from_raw(raw, jitter, perm, out):
                 break
         perm[i], perm[j] = perm[j], perm[i]
     for k in range(n):
-        out[k] = (perm[k] - jitter[k]) / n
-    return used
+        out[k] = (perm[k] - float(raw[k] >> np.uint64(11)) * (1.0 / 9007199254740992.0)) / n
+    return used - 2 * n

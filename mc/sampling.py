@@ -107,8 +107,8 @@ def _uniforms(priors: Priors, seed: int, block: Block, method: str) -> dict[str,
 def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
     """``qmc.LatinHypercube(1, rng=rng).random(size)[:, 0]``, bit for bit; compiled for long blocks.
 
-    The compiled path draws the same jitter and replays numpy's shuffle from the
-    same bit generator's raw output (:func:`mc.kernels.lhs_from_raw`), so the
+    The compiled path replays the jitter and numpy's shuffle from the same bit
+    generator's raw output (:func:`mc.kernels.lhs_from_raw`), so the
     design is scipy's, at the cost of one pass instead of a Python-level shuffle.
     """
     kernels = compiled(size)
@@ -116,11 +116,11 @@ def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
         from scipy.stats import qmc
 
         return qmc.LatinHypercube(1, rng=rng).random(size)[:, 0]
-    rng = np.random.Generator(np.random.PCG64(rng.bit_generator.seed_seq.spawn(1)[0]))  # as scipy's engine does
-    jitter, out, perm = rng.random(size), np.empty(size), np.empty(size, np.int32)
-    raw = rng.bit_generator.random_raw(size)  # 2 size words; the shuffle needs about 1.4 size
-    while kernels.lhs_from_raw(raw, jitter, perm, out) < 0:
-        raw = np.concatenate([raw, rng.bit_generator.random_raw(size)])
+    bits = np.random.PCG64(rng.bit_generator.seed_seq.spawn(1)[0])  # as scipy's engine does
+    out, perm = np.empty(size), np.empty(size, np.int32)
+    raw = bits.random_raw(2 * size)  # the jitter's size outputs, then 2 size 32-bit words for
+    while kernels.lhs_from_raw(raw, size, perm, out) < 0:  # the shuffle, which needs about 1.4 size
+        raw = np.concatenate([raw, bits.random_raw(size)])
     return out
 
 
