@@ -1,13 +1,17 @@
 """Sampling kernels: compiled (mc.kernels) against the numpy path, in the same process.
 
 Prints per-kernel ns per value and the ratio numpy / compiled, plus the first-call
-cost (compile or cache load) of the kernels. Run: ``python -m benchmarks.bench_kernels``.
+cost (compile or cache load) of the kernels. (A choice among at most 4 values
+takes the same comparisons on both paths: ratio 1.) Run: ``python -m benchmarks.bench_kernels``.
 
 ``--compile``: the first-run cost after install, measured in fresh interpreters with
 an empty ``NUMBA_CACHE_DIR``: importing numba and mc.kernels, then the first call
 of every kernel (compilation, written to the cache), then the same in a second
-interpreter that loads the cache. Wall and CPU time (``time.process_time``), and
-the load average, since the machine is shared.
+interpreter that loads the cache. Every kernel a run of the base priors uses (mc and
+LHS) is called: the beta table (plain and scaled), the normal table, the lognormal
+exp, the LHS shuffle, the chunk statistics and the selection (the choice kernel
+serves only choices of more than 4 values). Wall and CPU time
+(``time.process_time``), and the load average, since the machine is shared.
 """
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ import time
 import numpy as np
 
 from mc.distributions import Distribution
-from mc.fastppf import BetaPPF, lognormal_sample
+from mc.fastppf import BetaPPF, lognormal_sample, normal_ppf
 from mc.sampling import latin_hypercube, stream
+from mc.stats import PERCENTILES, QuantileSketch
 
 SIZE = 65_536  # one stream block
 REPEATS = 30
@@ -42,11 +47,19 @@ def cases():
     u = np.random.default_rng(1).random(SIZE)
     beta = BetaPPF(12.9, 15.9)
     choice = Distribution("choice", {"values": [989.0, 1979.0, 296.0], "weights": [0.15, 0.8, 0.05]})
+    many = Distribution("choice", {"values": list(range(12)), "weights": [1.0] * 12})
+    x = np.random.default_rng(2).lognormal(0, 1, SIZE) - 1
+    sketch = QuantileSketch(np.sort(x[::16]), 2_000_000, np.array(PERCENTILES) / 100)
+    hist = np.zeros(sketch.nbins + 1, np.int64)
     return {
         "beta/PERT table": lambda: beta(u),
-        "choice": lambda: choice.ppf(u),
+        "PERT (scaled)": lambda: beta.scaled(u, 110_000, 140_000),
+        "normal table": lambda: normal_ppf()(u),
+        "choice (3)": lambda: choice.ppf(u),
+        "choice (12)": lambda: many.ppf(u),
         "lognormal sample": lambda: lognormal_sample(stream(1, 0, "x"), 0.4, 0.3, SIZE),
         "LHS uniforms": lambda: latin_hypercube(stream(1, 0, "x"), SIZE),
+        "chunk statistics": lambda: sketch.chunk_summary(x, hist, want_index=True),
     }
 
 
@@ -84,13 +97,13 @@ import numpy as np
 from mc.fastppf import BetaPPF
 from mc.sampling import latin_hypercube, stream
 from mc.stats import QuantileSketch
-tables = BetaPPF(12.9, 15.9), BetaPPF(0.5, 0.5)  # built (or read from mc's cache) before the clock starts
+from mc.fastppf import normal_ppf
+tables = BetaPPF(12.9, 15.9), BetaPPF(0.5, 0.5), normal_ppf()  # built (or read from mc's cache) before the clock
 u = np.random.default_rng(1).random(65_536)
 start = [c() for c in clock]
 from mc import kernels
 imported = [c() for c in clock]
-tables[0](u); tables[1](u)
-kernels.choice(np.array([0.2, 1.0]), np.array([1.0, 2.0]), u, np.empty(u.size))
+tables[0](u); tables[1](u); tables[2](u); tables[0].scaled(u, 1.0, 2.0)
 kernels.exp_affine(u, 0.1, 0.2, np.empty(u.size))
 latin_hypercube(stream(1, 0, "x"), u.size)
 sketch = QuantileSketch(np.sort(u[::64]), u.size, np.array([0.5]))

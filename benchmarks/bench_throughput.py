@@ -18,9 +18,10 @@ speed-up of mc's inverse CDF over scipy.stats' on the same points.
 shared, loaded machine that moves less than wall time, but it adds up all threads,
 so w2 paths then show cost, not speed-up. ``--compiled`` adds each mc path with
 the compiled kernels forced on (``MC_COMPILED=1``; same numbers, see
-tests/test_fastppf.py), named ``..._compiled``; the default ``auto`` loads them
-only after 160 M values (mc.fastppf.COMPILE_AFTER). The load average is printed
-at the start and the end.
+tests/test_fastppf.py), named ``..._compiled``; the plain names are the numpy
+path (``MC_COMPILED=0``: the default ``auto`` would load the kernels halfway
+through, after 160 M values, mc.fastppf.COMPILE_AFTER). The load average is
+printed at the start and the end.
 
 Usage: python -m benchmarks.bench_throughput [--draws N] [--methods mc,lhs,sobol] [--clock wall|cpu]
        [--compiled] [--quick]
@@ -70,13 +71,16 @@ def best_time(fn, repeats: int = 3) -> float:
     return best
 
 
-def compiled_paths(priors, n: int, method: str, repeats: int) -> dict[str, float]:
-    """:func:`mc_paths` with the compiled kernels on from the first call (first calls outside the timing)."""
+def paths_with(mode: str, priors, n: int, method: str, repeats: int) -> dict[str, float]:
+    """:func:`mc_paths` with ``MC_COMPILED=mode``: ``0`` the numpy path throughout, ``1`` the compiled kernels
+    from the first call (named ``..._compiled``; first calls outside the timing). Forcing the mode keeps
+    auto mode from switching to the kernels halfway through the benchmark (after 160 M values)."""
     previous = os.environ.get("MC_COMPILED")
-    os.environ["MC_COMPILED"] = "1"
+    os.environ["MC_COMPILED"] = mode
     try:
         summarise_streaming(priors, 70_000, seed=1, method=method)  # compile or load the cache, untimed
-        return {f"{k}_compiled": v for k, v in mc_paths(priors, n, method, repeats).items()}
+        suffix = "_compiled" if mode == "1" else ""
+        return {f"{k}{suffix}": v for k, v in mc_paths(priors, n, method, repeats).items()}
     finally:
         if previous is None:
             os.environ.pop("MC_COMPILED", None)
@@ -139,9 +143,9 @@ def main(argv=None) -> int:
     emit("value", "load_average_1min", f"{os.getloadavg()[0]:.2f}")
     emit("value", "clock", args.clock)
     for method in args.methods.split(","):
-        seconds.update(mc_paths(priors, n, method, args.repeats))
+        seconds.update(paths_with("0", priors, n, method, args.repeats))
         if args.compiled:
-            seconds.update(compiled_paths(priors, n, method, args.repeats))
+            seconds.update(paths_with("1", priors, n, method, args.repeats))
     rates = {k: n / v for k, v in seconds.items()}
     if available("monaco"):
         rates["monaco"] = args.monaco_draws / best_time(lambda: monaco_model(priors, args.monaco_draws), 1)

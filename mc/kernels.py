@@ -176,14 +176,14 @@ def pairwise_sums(x, mean, central, program, stack):
     """Run :func:`pairwise_program` on `x`: ``np.add.reduce(x)`` (first result), or, if `central`,
     the reduces of ``c*c``, ``c*(c*c)`` and ``(c*c)*(c*c)`` with ``c = x - mean``; bit for bit.
 
-    `stack` is float64 scratch of ``3 * PAIRWISE_STACK + 24`` values. A block of
-    8 to 128 values is summed with numpy's eight accumulators (lane ``k`` sums
-    values ``k, k + 8, ...``; started at -0.0, which ``-0.0 + v = v`` makes the
-    same as starting at the first value), combined as numpy combines them, then
-    the remainder added one by one; below 8 values, a plain sum from -0.0.
-    numpy's reduce adds the result to an initial 0.0 (a -0.0 sum becomes 0.0).
+    `stack` is float64 scratch of ``3 * PAIRWISE_STACK + 24`` values. A block of 8 to
+    128 values is summed with numpy's eight accumulators (lane ``k`` sums values
+    ``k, k + 8, ...`` in order), combined as numpy combines them, then the
+    remainder added one by one; below 8 values, a plain sum from -0.0. The
+    central sums run lane by lane (started at -0.0, which ``-0.0 + v = v`` makes
+    the same as starting at the first value). numpy's reduce adds the result to
+    an initial 0.0 (a -0.0 sum becomes 0.0).
     """
-    lanes = 3 * PAIRWISE_STACK  # stack[lanes + 8 j + k]: accumulator k of sum j
     top = 0
     for row in range(program.shape[0]):
         start, n = program[row, 0], program[row, 1]
@@ -192,24 +192,37 @@ def pairwise_sums(x, mean, central, program, stack):
             for j in range(3):
                 stack[3 * (top - 1) + j] = stack[3 * (top - 1) + j] + stack[3 * top + j]
             continue
-        for k in range(lanes, lanes + 24):
-            stack[k] = -0.0
         stop = start + n - n % 8 if n >= 8 else start
-        for i in range(start, stop):
-            k = lanes + (i - start) % 8
-            c = x[i] - mean
-            stack[k] += c * c if central else x[i]
-            stack[k + 8] += c * (c * c)
-            stack[k + 16] += (c * c) * (c * c)
-        for j in range(3):
-            a = lanes + 8 * j
-            stack[3 * top + j] = (((stack[a] + stack[a + 1]) + (stack[a + 2] + stack[a + 3]))
-                                  + ((stack[a + 4] + stack[a + 5]) + (stack[a + 6] + stack[a + 7]))) if n >= 8 else -0.0
+        if central and n >= 8:
+            lanes = 3 * PAIRWISE_STACK  # stack[lanes + 8 j + k]: lane k of sum j
+            for k in range(8):
+                s2 = s3 = s4 = -0.0
+                for i in range(start + k, stop, 8):
+                    c = x[i] - mean
+                    c2 = c * c
+                    s2 += c2
+                    s3 += c * c2
+                    s4 += c2 * c2
+                stack[lanes + k], stack[lanes + 8 + k], stack[lanes + 16 + k] = s2, s3, s4
+            a = stack[lanes:]
+            t2 = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+            t3 = ((a[8] + a[9]) + (a[10] + a[11])) + ((a[12] + a[13]) + (a[14] + a[15]))
+            t4 = ((a[16] + a[17]) + (a[18] + a[19])) + ((a[20] + a[21]) + (a[22] + a[23]))
+        elif n >= 8:
+            r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
+            r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
+            for i in range(start + 8, stop, 8):
+                r0, r1, r2, r3 = r0 + x[i], r1 + x[i + 1], r2 + x[i + 2], r3 + x[i + 3]
+                r4, r5, r6, r7 = r4 + x[i + 4], r5 + x[i + 5], r6 + x[i + 6], r7 + x[i + 7]
+            t2, t3, t4 = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), 0.0, 0.0
+        else:
+            t2, t3, t4 = -0.0, -0.0, -0.0
         for i in range(stop, start + n):
             c = x[i] - mean
-            stack[3 * top] += c * c if central else x[i]
-            stack[3 * top + 1] += c * (c * c)
-            stack[3 * top + 2] += (c * c) * (c * c)
+            t2 += c * c if central else x[i]
+            t3 += c * (c * c)
+            t4 += (c * c) * (c * c)
+        stack[3 * top], stack[3 * top + 1], stack[3 * top + 2] = t2, t3, t4
         top += 1
     return 0.0 + stack[0], 0.0 + stack[1], 0.0 + stack[2]
 
