@@ -144,6 +144,20 @@ def count_bins(x, low, scale, nbins, hist, index):
     return n_negative, minimum, maximum
 
 
+def chunk_statistics(x, low: float, scale: float, nbins: int, hist, index) -> tuple:
+    """:func:`count_bins` and the moments of `x` (contiguous float64, not empty), with ``Moments.of``'s bits.
+
+    Returns ``(n_negative, mean, m2, m3, m4, minimum, maximum)`` as Python numbers;
+    the mean is ``x.mean()`` (numpy's pairwise sum over the count), the ``m``'s
+    numpy's sums of ``c*c``, ``c*(c*c)``, ``(c*c)*(c*c)`` with ``c = x - mean``.
+    """
+    n_negative, minimum, maximum = count_bins(x, low, scale, nbins, hist, index)
+    program, stack = pairwise_program(x.size), np.empty(3 * PAIRWISE_STACK + 24)
+    mean = pairwise_sums(x, 0.0, False, program, stack)[0] / x.size
+    m2, m3, m4 = pairwise_sums(x, mean, True, program, stack)
+    return int(n_negative), float(mean), float(m2), float(m3), float(m4), float(minimum), float(maximum)
+
+
 @lru_cache(maxsize=64)
 def pairwise_program(n: int) -> np.ndarray:
     """numpy's pairwise-summation tree over ``n`` values as a postfix program (int64 rows ``(start, length)``).

@@ -164,16 +164,10 @@ class QuantileSketch:
             return Moments.of(x, n_negative), index
         x = np.ascontiguousarray(x, dtype=float)
         index = np.empty(x.size, dtype=np.uint16)
-        n_negative, low, high = kernels.count_bins(x, self.low, self.scale, self.nbins, hist, index)
-        program, stack = kernels.pairwise_program(x.size), np.empty(3 * kernels.PAIRWISE_STACK + 24)
-        mean = kernels.pairwise_sums(x, 0.0, False, program, stack)[0] / x.size  # x.mean(), bit for bit
-        m2, m3, m4 = kernels.pairwise_sums(x, mean, True, program, stack)
-        if low == 0:  # either signed zero could be the extreme: the one numpy returns
-            low = x.min()
-        if high == 0:
-            high = x.max()
-        moments = Moments(x.size, float(mean), float(m2), float(m3), float(m4), int(n_negative), float(low),
-                          float(high))
+        n_negative, mean, m2, m3, m4, low, high = kernels.chunk_statistics(x, self.low, self.scale, self.nbins,
+                                                                           hist, index)
+        moments = Moments(x.size, mean, m2, m3, m4, n_negative, float(x.min()) if low == 0 else low,
+                          float(x.max()) if high == 0 else high)  # a zero extreme: the signed zero numpy returns
         return moments, (index if want_index else None)
 
     def histogram(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,15 +202,23 @@ class QuantileSketch:
 
     def selected(self, x: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
         """The values of one chunk that pass 2 keeps (pure: safe on worker threads)."""
+        return self.in_bins(x, index, self._wanted)
+
+    def in_bins(self, x: np.ndarray, index: np.ndarray | None, wanted: np.ndarray) -> np.ndarray:
+        """The values of `x` whose bin is marked in `wanted` (a bool per bin, e.g. a selection band), in order.
+
+        ``x[wanted.take(index)]``, with the bins computed if `index` is None; one
+        compiled pass once the kernels are loaded (pure: safe on worker threads).
+        """
         from mc.fastppf import compiled
 
         kernels = compiled(x.size)
         if kernels is None:
-            return x[self._wanted.take(self.bin_index(x) if index is None else index)]
+            return x[wanted.take(self.bin_index(x) if index is None else index)]
         out = np.empty(x.size)
         n_kept = kernels.select_values(np.ascontiguousarray(x, dtype=float),
                                        np.empty(0, np.uint16) if index is None else index,
-                                       self.low, self.scale, self.nbins, self._wanted, out)
+                                       self.low, self.scale, self.nbins, wanted, out)
         return out[:n_kept].copy()
 
     def keep(self, values: np.ndarray) -> None:

@@ -138,3 +138,17 @@ def test_compiled_selection_of_a_one_bin_sketch_keeps_non_nan(monkeypatch):
     sketch.plan()
     monkeypatch.setenv("MC_COMPILED", "1")
     np.testing.assert_array_equal(sketch.selected(x), x[~np.isnan(x)])
+
+
+def test_values_in_a_band_are_numpys_on_both_paths(monkeypatch):
+    """QuantileSketch.in_bins (a selection band, as mc.streaming keeps in pass 1) is x[wanted.take(index)]."""
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(0, 1, CHUNK)
+    sketch = QuantileSketch(np.sort(x[::8]), 10 * CHUNK, [0.05, 0.5, 0.95])
+    index = sketch.bin_index(x)
+    wanted = rng.random(sketch.nbins + 1) < 0.1
+    expected = x[wanted.take(index)]
+    for mode in ("0", "1"):
+        monkeypatch.setenv("MC_COMPILED", mode)
+        np.testing.assert_array_equal(sketch.in_bins(x, index, wanted), expected)
+        np.testing.assert_array_equal(sketch.in_bins(x, None, wanted), expected)
