@@ -132,8 +132,9 @@ class _TablePPF:
     def _set_table(self, coef: np.ndarray, use_expm1: bool) -> None:
         self._coef, self._use_expm1 = coef, use_expm1
         # the compiled kernel reads one step's 6 coefficients from one 64-byte row (2 padding columns)
-        self._rows = np.zeros((coef.shape[1], 8))
-        self._rows[:, :6] = coef.T
+        rows = np.zeros((coef.shape[1], 8))
+        rows[:, :6] = coef.T
+        self._rows = rows.ravel()
 
     def __call__(self, u) -> np.ndarray:
         """``scipy.stats.beta(alpha, beta).ppf(u)`` to about 1e-10 relative error."""

@@ -43,16 +43,16 @@ def _float_bits(typingctx, value):
 
 
 @_jit
-def beta_table(rows, right_offset, missing, octaves, nodes, logs, use_expm1, loc, span, u, out):
+def beta_table(table, right_offset, missing, octaves, nodes, logs, use_expm1, loc, span, u, out):
     """Horner evaluation of mc.fastppf.BetaPPF's quintic table; returns how many results are NaN.
 
-    Each result ``x`` is stored as ``loc + span * x`` (a PERT's scaling) unless
-    `span` is NaN, which stores ``x`` itself (``0 + 1 * x`` would turn -0.0 into 0.0).
-
-    `rows` is the table as ``(steps, 8)`` rows (6 coefficients, 2 of padding: one
-    cache line per step). ``np.frexp`` of ``w = min(u, 1 - u)`` is read from its
-    bits, exact for the normal numbers the table covers: the step is the top
-    ``log2(nodes)`` bits of the fraction and ``theta`` the rest, scaled.
+    `table` holds the steps as flat rows of 8 (6 coefficients, 2 of padding: one
+    cache line per step), indexed without sign checks. ``np.frexp`` of
+    ``w = min(u, 1 - u)`` is read from its bits, exact for the normal numbers the
+    table covers: the step is the top ``log2(nodes)`` bits of the fraction and
+    ``theta`` the rest, scaled. Each result ``x`` is stored as ``loc + span * x``
+    (a PERT's scaling) unless `span` is NaN, which stores ``x`` itself (``0 + 1 * x``
+    would turn -0.0 into 0.0).
     """
     floor = 2.0 ** -(octaves + 1)
     node_bits = 0
@@ -61,6 +61,7 @@ def beta_table(rows, right_offset, missing, octaves, nodes, logs, use_expm1, loc
     shift = np.uint64(52 - node_bits)
     low_mask = (np.uint64(1) << shift) - np.uint64(1)
     theta_scale = 2.0 ** -(52 - node_bits)
+    width, top_octave = np.uint64(nodes), np.uint64(1022 * nodes)  # w in [2^-k-1, 2^-k): biased exponent 1022 - k
     n_nan = 0
     for i in range(u.size):
         ui = u[i]
@@ -70,16 +71,17 @@ def beta_table(rows, right_offset, missing, octaves, nodes, logs, use_expm1, loc
             bits = _float_bits(w)
             fraction = bits & np.uint64(0xFFFFFFFFFFFFF)
             theta = float(fraction & low_mask) * theta_scale
-            row = int(fraction >> shift) - (int(bits >> np.uint64(52)) - 1022) * nodes
-            row += right_offset if right else 0
+            row = (fraction >> shift) + top_octave - (bits >> np.uint64(52)) * width
+            row += np.uint64(right_offset) if right else np.uint64(0)
         else:
-            theta, row = 0.0, missing
-        g = rows[row, 5] * theta
-        g = (g + rows[row, 4]) * theta
-        g = (g + rows[row, 3]) * theta
-        g = (g + rows[row, 2]) * theta
-        g = (g + rows[row, 1]) * theta
-        g = g + rows[row, 0]
+            theta, row = 0.0, np.uint64(missing)
+        r = row * np.uint64(8)
+        g = table[r + np.uint64(5)] * theta
+        g = (g + table[r + np.uint64(4)]) * theta
+        g = (g + table[r + np.uint64(3)]) * theta
+        g = (g + table[r + np.uint64(2)]) * theta
+        g = (g + table[r + np.uint64(1)]) * theta
+        g = g + table[r]
         if logs:
             if use_expm1:
                 g = -math.expm1(g) if right else math.exp(g)
@@ -127,19 +129,21 @@ def count_bins(x, low, scale, nbins, hist, index):
     a zero extreme may be either signed zero (ask numpy then).
     """
     top = float(nbins - 1)
-    n_negative = 0
-    minimum, maximum, has_nan = np.inf, -np.inf, False
+    n_negative = n_nan = 0
+    minimum, maximum = np.inf, -np.inf
     for i in range(x.size):
         v = x[i]
         n_negative += v < 0
-        minimum = min(minimum, v)
-        maximum = max(maximum, v)
-        has_nan |= v != v
-        t = min(max((v - low) * scale, 0.0), top)
-        index[i] = np.uint16(t) if t == t else np.uint16(nbins)
+        minimum = v if v < minimum else minimum
+        maximum = v if v > maximum else maximum
+        t = (v - low) * scale
+        t = 0.0 if t < 0.0 else t  # np.clip: NaN stays NaN
+        t = top if t > top else t
+        n_nan += t != t
+        index[i] = np.uint16(nbins) if t != t else np.uint16(t)
     for i in range(x.size):  # branch-free binning, then counting: faster than one loop doing both
         hist[index[i]] += 1
-    if has_nan:
+    if n_nan:
         return n_negative, np.nan, np.nan
     return n_negative, minimum, maximum
 
