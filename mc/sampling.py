@@ -118,9 +118,11 @@ def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
         return qmc.LatinHypercube(1, rng=rng).random(size)[:, 0]
     bits = np.random.PCG64(rng.bit_generator.seed_seq.spawn(1)[0])  # as scipy's engine does
     out, perm = np.empty(size), np.empty(size, np.int32)
-    raw = bits.random_raw(2 * size)  # the jitter's size outputs, then 2 size 32-bit words for
-    while kernels.lhs_from_raw(raw, size, perm, out) < 0:  # the shuffle, which needs about 1.4 size
-        raw = np.concatenate([raw, bits.random_raw(size)])
+    # the jitter's size outputs, then the shuffle's 32-bit words: 2 ln 2 = 1.39 a value on average over
+    # whole binary octaves of i (up to 2 where the top octave is short); drawn in advance, more if needed
+    raw = bits.random_raw(size + (size * 3) // 4 + 1024)
+    while kernels.lhs_from_raw(raw, size, perm, out) < 0:
+        raw = np.concatenate([raw, bits.random_raw(size // 2 + 1024)])
     return out
 
 

@@ -98,3 +98,22 @@ def test_choice_among_few_values_is_searchsorted(weights):
                         np.nextafter(choice._cumulative, 1), [0.0, 1.0, np.nan, -0.5, 1.5]])
     index = np.minimum(np.searchsorted(choice._cumulative, q, side="left"), values.size - 1)
     np.testing.assert_array_equal(choice.ppf(q), choice.values[index])
+
+
+def test_lhs_kernel_asks_for_more_words_then_replays_scipy():
+    """lhs_from_raw returns -1 when the raw words run out, and scipy's LatinHypercube once they suffice."""
+    from scipy.stats import qmc
+
+    from mc import kernels
+    from mc.sampling import stream
+
+    n = 5000
+    expected = qmc.LatinHypercube(1, rng=stream(3, 0, "y")).random(n)[:, 0]
+    bits = np.random.PCG64(stream(3, 0, "y").bit_generator.seed_seq.spawn(1)[0])
+    raw = bits.random_raw(n + 100)  # the jitter and far too few words for the shuffle
+    out, perm = np.empty(n), np.empty(n, np.int32)
+    assert kernels.lhs_from_raw(raw, n, perm, out) == -1
+    raw = np.concatenate([raw, bits.random_raw(2 * n)])
+    used = kernels.lhs_from_raw(raw, n, perm, out)
+    assert 1.3 * n < used < 2 * n  # 32-bit words: about 2 ln 2 a value
+    np.testing.assert_array_equal(out, expected)
