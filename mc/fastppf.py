@@ -1,4 +1,4 @@
-"""Fast inverse CDFs: closed forms, and interpolation tables for the beta family.
+"""Fast inverse CDFs: closed forms, and interpolation tables for the beta family and the normal.
 
 scipy's generic ``ppf`` validates arguments and broadcasts through several layers;
 for LHS and Sobol on millions of points the closed forms below are several times
@@ -23,6 +23,11 @@ are scipy's own where the table does not reach.  tests/test_fastppf.py measures 
 relative error against ``scipy.stats.beta.ppf`` (below 1e-10 on typical priors).
 Every element is computed independently of the others, so results do not depend
 on array size or chunking.
+
+The standard normal (behind LHS and Sobol normals and lognormals) has the same
+kind of table, :class:`NormalPPF`: ``ndtri(w)`` on the left half, its negation on
+the right, within 2e-12 of ``scipy.special.ndtri`` (about 6 ns a point compiled
+against scipy's 25-30). Plain Monte Carlo draws lognormals natively, unchanged.
 """
 from __future__ import annotations
 
@@ -37,10 +42,14 @@ import numpy as np
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
 COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) are used
-# Values computed the numpy way before numba is imported: about 20 M draws of the base priors (8 values each).
-# Measured (benchmarks/README.md, 2026-12-02, CPU time, load 4-10): the compiled kernels save 31-77 ns a draw
-# on the full path, and loading them costs ~1.1 s CPU with numba's cache warm (0.5 s import, 0.6 s first calls)
-# and ~4.1 s on the first run after install (compilation): they pay from 14-35 M draws (cache warm).
+# Values computed the numpy way before numba is imported. Every array through compiled() counts: a draw of the
+# base priors on the fused path is 21 values under mc (8 inputs, 7 outputs' statistics...), 29 under lhs, so this
+# is about 7.5 M draws (mc). Re-measured 2026-12-02 (benchmarks/bench_kernels.py --compile, and the fused path
+# with MC_COMPILED=0 against 1 in one process, CPU time, load 1.0): the kernels save 256 ns a draw under mc
+# (576 -> 320 ns, 12 ns a counted value) and 415 under lhs (956 -> 541, 14 ns a value); loading them costs
+# 0.9 s CPU with numba's cache warm (0.34 s import, 0.55 s first calls) and 4.5 s on the first run after install
+# (0.35 s import, 4.15 s compilation). So they pay after 75 M more values with the cache warm, 375 M on the first
+# run: 160 M keeps runs of a few million draws (a few seconds) free of numba, and a long run gains from the kernels.
 COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled(), while mc.kernels is not loaded
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterator
 
 import numpy as np
@@ -64,6 +65,7 @@ def blocks(n_draws: int, chunk_size: int = STREAM_BLOCK) -> list[Block]:
     return [Block(s // STREAM_BLOCK, s, min(s + per, n_draws)) for s in range(0, n_draws, per)]
 
 
+@lru_cache(maxsize=4096)
 def _name_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
 
