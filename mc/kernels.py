@@ -288,19 +288,20 @@ def lhs_from_raw(raw, n, perm, out):
     mask = 0
     while mask < n - 1:
         mask = 2 * mask + 1
-    for i in range(n - 1, 0, -1):
+    i = n - 1
+    while i > 0:  # one 32-bit word per pass; a rejected index swaps perm[i] with itself (no branch to mispredict)
         while (mask >> 1) >= i:
             mask >>= 1
-        while True:
-            if used >= available:
-                return -1
-            word = raw[used >> 1]
-            value = (word >> np.uint64(32)) if used & 1 else (word & low32)
-            used += 1
-            j = int(value) & mask
-            if j <= i:
-                break
-        perm[i], perm[j] = perm[j], perm[i]
+        if used >= available:
+            return -1
+        value = (raw[used >> 1] >> np.uint64(32 * (used & 1))) & low32
+        used += 1
+        j = int(value) & mask
+        accept = j <= i
+        k = j if accept else i
+        a, b = perm[i], perm[k]
+        perm[i], perm[k] = b, a
+        i -= 1 if accept else 0
     for k in range(n):
         out[k] = (perm[k] - float(raw[k] >> np.uint64(11)) * (1.0 / 9007199254740992.0)) / n
     return used - 2 * n
