@@ -135,14 +135,26 @@ class _TablePPF:
     """
 
     _logs = False
-    _right_offset = (OCTAVES + 1) * NODES_PER_OCTAVE
-    _missing = 2 * _right_offset
+    # Steps are looked up by the bits of w: with w = (1 + f) 2^(e - 1023), ``bits >> SHIFT`` is
+    # e * NODES_PER_OCTAVE + (top bits of f), so the step of w is that minus BASE (octaves in reverse,
+    # deepest first); anything outside the table (NaN, w <= 0, deep tail, negative) falls outside
+    # [0, SPAN) as an unsigned number and is clipped to the NaN step SPAN. The right half follows at SPAN + 1.
+    SHIFT = 52 - NODES_PER_OCTAVE.bit_length() + 1
+    BASE = (1022 - OCTAVES) * NODES_PER_OCTAVE
+    SPAN = (OCTAVES + 1) * NODES_PER_OCTAVE
 
     def _set_table(self, coef: np.ndarray, use_expm1: bool) -> None:
+        """Keep `coef` (6 rows, octave k's step j at k * NODES_PER_OCTAVE + j, left half, right half, NaN)
+        and its steps in bit order: ``_by_bits`` (6 rows) for numpy, ``_rows`` (flat rows of 8, 64 bytes
+        a step, 2 of padding) for the compiled kernel."""
         self._coef, self._use_expm1 = coef, use_expm1
-        # the compiled kernel reads one step's 6 coefficients from one 64-byte row (2 padding columns)
-        rows = np.zeros((coef.shape[1], 8))
-        rows[:, :6] = coef.T
+        octaves = (OCTAVES + 1, NODES_PER_OCTAVE)
+        nan = np.full((6, 1), np.nan)
+        halves = [coef[:, h * self.SPAN:(h + 1) * self.SPAN].reshape(6, *octaves)[:, ::-1].reshape(6, -1)
+                  for h in (0, 1)]
+        self._by_bits = np.ascontiguousarray(np.concatenate([halves[0], nan, halves[1], nan], axis=1))
+        rows = np.zeros((self._by_bits.shape[1], 8))
+        rows[:, :6] = self._by_bits.T
         self._rows = rows.ravel()
 
     def __call__(self, u) -> np.ndarray:
@@ -159,8 +171,8 @@ class _TablePPF:
             return (x if span is None else low + span * x).reshape(shape)
         x = np.empty(u.size)
         loc, scale = (0.0, math.nan) if span is None else (float(low), float(span))
-        n_nan = kernels.beta_table(self._rows, self._right_offset, self._missing, OCTAVES, NODES_PER_OCTAVE,
-                                   self._logs, self._use_expm1, loc, scale, np.ascontiguousarray(u), x)
+        n_nan = kernels.beta_table(self._rows, self.SHIFT, self.BASE, self.SPAN, self._logs, self._use_expm1,
+                                   loc, scale, np.ascontiguousarray(u), x)
         if n_nan:  # the untabulated points, from scipy, then scaled as the others
             bad = np.isnan(x)
             x[bad] = self._scipy_where_nan(u[bad], np.full(int(bad.sum()), np.nan))
@@ -171,21 +183,19 @@ class _TablePPF:
     def _numpy(self, u: np.ndarray) -> np.ndarray:
         right = u >= 0.5
         w = np.minimum(u, 1.0 - u)  # 1 - u is exact for u >= 0.5, where it is the minimum
-        valid = w >= 2.0 ** -(OCTAVES + 1)  # False for NaN, w <= 0 and the untabulated deep tail
-        w[~valid] = 0.5
-        mantissa, exponent = np.frexp(w)  # w = mantissa * 2**exponent, mantissa in [0.5, 1)
-        pos = (mantissa - 0.5) * (2 * NODES_PER_OCTAVE)  # exact: a power-of-two scaling
-        row = pos.astype(np.intp)
-        theta = pos - row
-        row -= exponent * NODES_PER_OCTAVE
-        row += right * self._right_offset
-        row[~valid] = self._missing
-        g = self._coef[5].take(row)
+        bits = w.view(np.uint64)
+        row = bits >> np.uint64(self.SHIFT)
+        row -= np.uint64(self.BASE)  # wraps around below the table: clipped to the NaN step next
+        np.minimum(row, np.uint64(self.SPAN), out=row)
+        np.add(row, np.uint64(self.SPAN + 1), out=row, where=right)
+        theta = (bits & np.uint64((1 << self.SHIFT) - 1)).astype(float)
+        theta *= 2.0 ** -self.SHIFT  # exact: the fraction's low bits, as np.frexp's (mantissa - 0.5) * 2 nodes
+        g = self._by_bits[5].take(row)
         for j in (4, 3, 2, 1):
             g *= theta
-            g += self._coef[j].take(row)
+            g += self._by_bits[j].take(row)
         g *= theta
-        g += self._coef[0].take(row)
+        g += self._by_bits[0].take(row)
         if not self._logs:
             x = g
         elif self._use_expm1:

@@ -43,38 +43,30 @@ def _float_bits(typingctx, value):
 
 
 @_jit
-def beta_table(table, right_offset, missing, octaves, nodes, logs, use_expm1, loc, span, u, out):
-    """Horner evaluation of mc.fastppf.BetaPPF's quintic table; returns how many results are NaN.
+def beta_table(table, shift, base, span, logs, use_expm1, loc, span_scale, u, out):
+    """Horner evaluation of a mc.fastppf table (BetaPPF, NormalPPF); returns how many results are NaN.
 
     `table` holds the steps as flat rows of 8 (6 coefficients, 2 of padding: one
-    cache line per step), indexed without sign checks. ``np.frexp`` of
-    ``w = min(u, 1 - u)`` is read from its bits, exact for the normal numbers the
-    table covers: the step is the top ``log2(nodes)`` bits of the fraction and
-    ``theta`` the rest, scaled. Each result ``x`` is stored as ``loc + span * x``
-    (a PERT's scaling) unless `span` is NaN, which stores ``x`` itself (``0 + 1 * x``
-    would turn -0.0 into 0.0).
+    cache line per step) in bit order: the step of ``w = min(u, 1 - u)`` is
+    ``(bits(w) >> shift) - base`` as an unsigned number, clipped to the NaN step
+    `span` (outside the table), plus ``span + 1`` on the right half; ``theta`` is
+    the low `shift` bits of the fraction, scaled (``np.frexp``'s, exactly). Each
+    result ``x`` is stored as ``loc + span_scale * x`` (a PERT's scaling) unless
+    `span_scale` is NaN, which stores ``x`` itself (``0 + 1 * x`` would turn -0.0 into 0.0).
     """
-    floor = 2.0 ** -(octaves + 1)
-    node_bits = 0
-    while (1 << node_bits) < nodes:
-        node_bits += 1
-    shift = np.uint64(52 - node_bits)
-    low_mask = (np.uint64(1) << shift) - np.uint64(1)
-    theta_scale = 2.0 ** -(52 - node_bits)
-    width, top_octave = np.uint64(nodes), np.uint64(1022 * nodes)  # w in [2^-k-1, 2^-k): biased exponent 1022 - k
+    ushift, ubase, limit = np.uint64(shift), np.uint64(base), np.uint64(span)
+    right_offset = np.uint64(span + 1)
+    low_mask = (np.uint64(1) << ushift) - np.uint64(1)
+    theta_scale = 2.0 ** -shift
     n_nan = 0
     for i in range(u.size):
         ui = u[i]
         right = ui >= 0.5
-        w = min(ui, 1.0 - ui) if ui == ui else ui
-        if w >= floor:
-            bits = _float_bits(w)
-            fraction = bits & np.uint64(0xFFFFFFFFFFFFF)
-            theta = float(fraction & low_mask) * theta_scale
-            row = (fraction >> shift) + top_octave - (bits >> np.uint64(52)) * width
-            row += np.uint64(right_offset) if right else np.uint64(0)
-        else:
-            theta, row = 0.0, np.uint64(missing)
+        bits = _float_bits(1.0 - ui if right else ui)  # NaN stays NaN: its step is the NaN one
+        row = (bits >> ushift) - ubase
+        row = row if row < limit else limit
+        row += right_offset if right else np.uint64(0)
+        theta = float(bits & low_mask) * theta_scale
         r = row * np.uint64(8)
         g = table[r + np.uint64(5)] * theta
         g = (g + table[r + np.uint64(4)]) * theta
@@ -89,7 +81,7 @@ def beta_table(table, right_offset, missing, octaves, nodes, logs, use_expm1, lo
                 x = math.exp(g)
                 g = 1.0 - x if right else x
         n_nan += g != g
-        out[i] = g if span != span else loc + span * g
+        out[i] = g if span_scale != span_scale else loc + span_scale * g
     return n_nan
 
 
