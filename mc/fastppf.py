@@ -187,7 +187,8 @@ class _TablePPF:
         row = bits >> np.uint64(self.SHIFT)
         row -= np.uint64(self.BASE)  # wraps around below the table: clipped to the NaN step next
         np.minimum(row, np.uint64(self.SPAN), out=row)
-        np.add(row, np.uint64(self.SPAN + 1), out=row, where=right)
+        row += np.multiply(right, np.uint64(self.SPAN + 1), dtype=np.uint64)
+        row = row.view(np.intp)  # (take is faster with native indices)
         theta = (bits & np.uint64((1 << self.SHIFT) - 1)).astype(float)
         theta *= 2.0 ** -self.SHIFT  # exact: the fraction's low bits, as np.frexp's (mantissa - 0.5) * 2 nodes
         g = self._by_bits[5].take(row)
