@@ -183,17 +183,11 @@ PAIRWISE_STACK = 64  # values per sum on the kernels' stack: the tree of any arr
 
 @_jit
 def pairwise_sums(x, mean, central, program, stack):
-    """Run :func:`pairwise_program` on `x`: ``np.add.reduce(x)`` (first result), or, if `central`,
-    the reduces of ``c*c``, ``c*(c*c)`` and ``(c*c)*(c*c)`` with ``c = x - mean``; bit for bit.
-
-    `stack` is float64 scratch of ``3 * PAIRWISE_STACK + 24`` values. A block of 8 to
-    128 values is summed with numpy's eight accumulators (lane ``k`` sums values
-    ``k, k + 8, ...`` in order), combined as numpy combines them, then the
-    remainder added one by one; below 8 values, a plain sum from -0.0. The
-    central sums run lane by lane (started at -0.0, which ``-0.0 + v = v`` makes
-    the same as starting at the first value). numpy's reduce adds the result to
-    an initial 0.0 (a -0.0 sum becomes 0.0).
-    """
+    """:func:`pairwise_program` on `x`: ``np.add.reduce`` of x (first result), or, if `central`, of
+    ``c*c``, ``c*(c*c)``, ``(c*c)*(c*c)`` with ``c = x - mean``, bit for bit; `stack`: float64 scratch of
+    ``3 * PAIRWISE_STACK + 24``. numpy sums a block of 8-128 with eight accumulators (lane ``k``: values
+    ``k, k + 8, ...``; run lane by lane from -0.0 here, as ``-0.0 + v = v``), combined pairwise, then the rest
+    one by one; fewer than 8 from -0.0; the reduce adds the sum to 0.0 (so -0.0 becomes 0.0)."""
     top = 0
     for row in range(program.shape[0]):
         start, n = program[row, 0], program[row, 1]
