@@ -58,14 +58,17 @@ def beta_table(table, shift, base, span, logs, use_expm1, loc, span_scale, u, ou
     right_offset = np.uint64(span + 1)
     low_mask = (np.uint64(1) << ushift) - np.uint64(1)
     theta_scale = 2.0 ** -shift
+    scaled = span_scale == span_scale and not logs
     n_nan = 0
-    for i in range(u.size):
+    for i in range(u.size):  # no branch on the (random) half, so nothing to mispredict
         ui = u[i]
-        right = ui >= 0.5
-        bits = _float_bits(1.0 - ui if right else ui)  # NaN stays NaN: its step is the NaN one
+        right = np.uint64(ui >= 0.5)
+        # w = 1 - u on the right half, u on the left, by arithmetic (LLVM turns a select back into a branch):
+        # 1 - 2u and u + (1 - 2u) are exact for u in [0.5, 1); 0 * (1 - 2u) adds +0.0 on the left; NaN stays NaN
+        bits = _float_bits(ui + float(right) * (1.0 - 2.0 * ui))
         row = (bits >> ushift) - ubase
         row = row if row < limit else limit
-        row += right_offset if right else np.uint64(0)
+        row += right_offset * right
         theta = float(bits & low_mask) * theta_scale
         r = row * np.uint64(8)
         g = table[r + np.uint64(5)] * theta
@@ -74,14 +77,19 @@ def beta_table(table, shift, base, span, logs, use_expm1, loc, span_scale, u, ou
         g = (g + table[r + np.uint64(2)]) * theta
         g = (g + table[r + np.uint64(1)]) * theta
         g = g + table[r]
-        if logs:
+        n_nan += g != g
+        out[i] = loc + span_scale * g if scaled else g
+    if logs:  # a second pass, so that the first makes no calls (which would spill its registers)
+        n_nan = 0
+        for i in range(u.size):
+            g, right = out[i], u[i] >= 0.5
             if use_expm1:
                 g = -math.expm1(g) if right else math.exp(g)
             else:
                 x = math.exp(g)
                 g = 1.0 - x if right else x
-        n_nan += g != g
-        out[i] = g if span_scale != span_scale else loc + span_scale * g
+            n_nan += g != g
+            out[i] = g if span_scale != span_scale else loc + span_scale * g
     return n_nan
 
 
@@ -283,11 +291,11 @@ def lhs_from_raw(raw, n, perm, out):
         value = (raw[used >> 1] >> np.uint64(32 * (used & 1))) & low32
         used += 1
         j = int(value) & mask
-        accept = j <= i
-        k = j if accept else i
+        accept = int(j <= i)
+        k = i + (j - i) * accept  # j, or i itself when rejected (arithmetic: LLVM would branch on a select)
         a, b = perm[i], perm[k]
         perm[i], perm[k] = b, a
-        i -= 1 if accept else 0
+        i -= accept
     for k in range(n):
         out[k] = (perm[k] - float(raw[k] >> np.uint64(11)) * (1.0 / 9007199254740992.0)) / n
     return used - 2 * n
