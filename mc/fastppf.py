@@ -45,11 +45,12 @@ COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) 
 # Values computed the numpy way before numba is imported. Every array through compiled() counts: a draw of the
 # base priors on the fused path is 21 values under mc (8 inputs, 7 outputs' statistics...), 29 under lhs, so this
 # is about 7.5 M draws (mc). Re-measured 2026-12-02 (benchmarks/bench_kernels.py --compile, and the fused path
-# with MC_COMPILED=0 against 1 in one process, CPU time, load 1.0): the kernels save 256 ns a draw under mc
-# (576 -> 320 ns, 12 ns a counted value) and 415 under lhs (956 -> 541, 14 ns a value); loading them costs
-# 0.9 s CPU with numba's cache warm (0.34 s import, 0.55 s first calls) and 4.5 s on the first run after install
-# (0.35 s import, 4.15 s compilation). So they pay after 75 M more values with the cache warm, 375 M on the first
-# run: 160 M keeps runs of a few million draws (a few seconds) free of numba, and a long run gains from the kernels.
+# with MC_COMPILED=0 against 1 alternating in one process, CPU time, load 2.4): the kernels save 224 ns a draw
+# under mc (481 -> 258 ns, 10.5 ns a counted value) and 213 under lhs (593 -> 381, 7.3 ns a value); loading
+# them costs 0.86 s CPU with numba's cache warm (0.31 s import, 0.55 s first calls) and 4.5 s on the first run
+# after install (0.28 s import, 4.2 s compilation). So they pay after about 80 M more values with the cache warm,
+# 430 M on the first run: 160 M keeps runs of a few million draws (a few seconds) free of numba, and a long run
+# gains from the kernels.
 COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled(), while mc.kernels is not loaded
 
