@@ -7,10 +7,12 @@ gives the same bits on any executor and any number of workers.
 
 * :class:`ThreadExecutor`: a bounded window of threads (numpy releases the GIL).
 * :class:`DaskExecutor`: a ``dask.distributed`` Client. The function (a closure
-  over the priors and the run's settings) is cloudpickled *once*, scattered to
-  every worker and cached there, so a task carries only its block; tasks return
-  per-block summaries. A worker lost mid-run has its unfinished tasks recomputed
-  elsewhere by the scheduler; blocks are deterministic, so the result is identical.
+  over the priors and the run's settings) is cloudpickled *once*, held as the
+  result of one task that every task depends on, and unpickled once per worker,
+  so a task carries only its block; tasks return per-block summaries. A worker
+  lost mid-run has its unfinished tasks (and, if it held it, the function)
+  recomputed elsewhere by the scheduler; blocks are deterministic, so the result
+  is identical.
 
 :func:`cluster` opens a client from a ``--cluster`` value (``local:N`` or a
 scheduler address); :func:`using` makes an executor the one that
@@ -32,7 +34,7 @@ CLUSTER_ENV = "MC_CLUSTER"
 CONNECT_TIMEOUT_S = 5  # an unreachable scheduler fails fast
 TASKS_IN_FLIGHT_PER_WORKER = 4  # look-ahead: enough to keep workers busy, small enough to bound memory
 TASKS_PER_WORKER = 16  # tasks per worker and pass on a long run: balance and recovery, few summaries to send
-MIN_TASK_DRAWS = 16 * 65_536  # amortises the per-task overhead (8 ms measured, benchmarks/bench_dask.py)
+MIN_TASK_DRAWS = 8 * 65_536  # amortises the per-task overhead (8 ms against ~0.2 s of work, bench_dask.py)
 MAX_TASK_DRAWS = 1024 * 65_536  # about half a minute of one core: progress and recovery stay fine-grained
 
 _current: contextvars.ContextVar = contextvars.ContextVar("mc_executor", default=None)
@@ -92,7 +94,9 @@ class DaskExecutor:
 
         payload = cloudpickle.dumps(fn)
         key = hashlib.blake2b(payload, digest_size=16).hexdigest()
-        shared = self.client.scatter(payload, broadcast=True, hash=False)
+        # a task's result, not scattered data: if the worker holding it dies, the scheduler recomputes it
+        # from the graph (a broadcast scatter hung when a worker had just died)
+        shared = self.client.submit(_payload, payload, pure=False)
         window = TASKS_IN_FLIGHT_PER_WORKER * self.workers
 
         def submit(_fn, item):
@@ -105,6 +109,11 @@ class DaskExecutor:
 
 
 _FUNCTIONS: dict[str, Callable] = {}  # worker-side cache of unpickled functions, by payload hash
+
+
+def _payload(payload: bytes) -> bytes:
+    """The pickled function, as a task result that every task depends on."""
+    return payload
 
 
 def _call(key: str, payload: bytes, item):
