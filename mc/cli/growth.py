@@ -33,8 +33,9 @@ def register(subparsers) -> None:
 
     forecast = subparsers.add_parser("forecast", help="tokens per day at a date (posterior predictive)",
                                      description="Posterior predictive percentiles of tokens per day at a date.")
-    forecast.add_argument("--date", type=iso_date, required=True, nargs="+", metavar="DATE",
-                          help="target date(s) YYYY-MM-DD (several: one row each)")
+    forecast.add_argument("--date", type=iso_date, required=True, nargs="+", action="extend", metavar="DATE",
+                          help="target date(s) YYYY-MM-DD (several, after one --date or each with its own: "
+                               "one row each)")
     forecast.add_argument("--data", type=Path, help="token-usage CSV (default priors/token_usage.csv)")
     _common(forecast)
     _table_options(forecast)
@@ -200,6 +201,8 @@ def run_forecast(args: argparse.Namespace) -> int:
         print(f"{result.date.isoformat()}, {args.curve} (data as of {result.as_of.isoformat()}): median "
               f"{p[50] / WAN_YI:.3g}万亿 tokens/day; 50% interval {p[25] / WAN_YI:.3g}-{p[75] / WAN_YI:.3g}万亿, "
               f"90% interval {p[5] / WAN_YI:.3g}-{p[95] / WAN_YI:.3g}万亿")
+        if result.extra.get("horizon_note"):
+            print(f"  note: {result.extra['horizon_note']}")
     _print_weights(results[0].weights)
     for option in ("out", "plot"):
         if getattr(args, option) is not None:

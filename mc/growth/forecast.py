@@ -6,6 +6,7 @@ the curves are weighted (:func:`model_weights`) and mixed draw by draw.
 from __future__ import annotations
 
 import warnings
+from datetime import date
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +49,29 @@ class Forecast:
             out["weighting_method"] = self.weights.method
             if self.weights.note:
                 out["weighting_note"] = self.weights.note
+        if self.extra.get("horizon_note"):
+            out["horizon_note"] = self.extra["horizon_note"]
         return out
+
+
+FAR_HORIZON_SPANS = 3  # further past the last announcement than this many data spans, the priors speak
+
+
+def horizon_note(target: date, first: date, last: date) -> str | None:
+    """A warning when `target` lies far beyond the announcements (first to last), else None.
+
+    Beyond :data:`FAR_HORIZON_SPANS` times the data's span (at least a year) past
+    the last announcement, the band is set by the deviation priors and the
+    physical bound much more than by the data; the numbers are what those priors
+    imply, and the user should know it.
+    """
+    span_days = max((last - first).days, 365)
+    ahead_days = (target - last).days
+    if ahead_days <= FAR_HORIZON_SPANS * span_days:
+        return None
+    return (f"{target.isoformat()} is {ahead_days / 365.25:.1f} years past the last announcement "
+            f"({last.isoformat()}), more than {FAR_HORIZON_SPANS} times the {span_days / 365.25:.1f} years the "
+            "data cover: this far out the band reflects the growth priors ([deviation] and [bound]) more than the data")
 
 
 def model_weights(fits: dict[str, GrowthFit], *, seed: int) -> ModelWeights:

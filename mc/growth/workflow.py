@@ -18,7 +18,8 @@ from mc.growth.curves import CURVE_NAMES, get_curve
 from mc.errors import InputError
 from mc.growth.data import TokenUsage, load_token_usage
 from mc.growth.fit import DEFAULT_CHAINS, DEFAULT_CORES, DEFAULT_DRAWS, DEFAULT_TUNE, GrowthFit, fit_growth
-from mc.growth.forecast import Forecast, ModelWeights, mixture_log10, model_weights, percentiles_tokens_per_day
+from mc.growth.forecast import Forecast, ModelWeights, horizon_note, mixture_log10, model_weights, \
+    percentiles_tokens_per_day
 from mc.growth.predictive import predictive_log10
 from mc.growth.priors import GrowthPriors, load_growth_priors
 
@@ -121,8 +122,15 @@ def forecasts_at(target_dates, fits: dict[str, GrowthFit], *, curve: str, seed: 
     draws, weights = predictive_log10_for(fits, dates, seed=seed)
     as_of = max(fit.as_of for fit in fits.values())
     excluded = dict(getattr(fits, "excluded", {}))
-    return [Forecast(d, curve, percentiles_tokens_per_day(draws[:, j]), weights, as_of,
-                     {"excluded_curves": excluded} if excluded else {}) for j, d in enumerate(dates)]
+    first = min(min(fit.data.dates) for fit in fits.values())
+
+    def extra(target: date) -> dict:
+        notes = {"excluded_curves": excluded} if excluded else {}
+        note = horizon_note(target, first, as_of)
+        return {**notes, "horizon_note": note} if note else notes
+
+    return [Forecast(d, curve, percentiles_tokens_per_day(draws[:, j]), weights, as_of, extra(d))
+            for j, d in enumerate(dates)]
 
 
 def forecast_at(target_date: date, fits: dict[str, GrowthFit], *, curve: str, seed: int) -> Forecast:

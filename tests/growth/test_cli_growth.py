@@ -103,6 +103,13 @@ def test_forecast_refuses_a_date_before_launch(capsys, tmp_path):
     assert not out.exists() and not (tmp_path / "growth").exists()
 
 
+def test_repeated_date_options_add_up(capsys, tmp_path):
+    """`--date A --date B` keeps both (it used to keep only B): the refused early date in the first is seen."""
+    code = main(["forecast", "--date", "2024-01-01", "--date", "2025-01-01", "--curve", "exponential",
+                 "--cache-dir", str(tmp_path)])
+    assert code == 2 and "2024-01-01 is before the launch" in _one_line_error(capsys)
+
+
 def test_run_at_a_date_before_launch_names_the_option(capsys):
     code = main(["run", "--date", "2024-01-01", "--curve", "exponential", "--draws", "100"])
     line = _one_line_error(capsys)
