@@ -117,3 +117,15 @@ def test_lhs_kernel_asks_for_more_words_then_replays_scipy():
     used = kernels.lhs_from_raw(raw, n, perm, out)
     assert 1.3 * n < used < 2 * n  # 32-bit words: about 2 ln 2 a value
     np.testing.assert_array_equal(out, expected)
+
+
+def test_tune_malloc_sets_glibc_and_changes_no_number():
+    """tune_malloc sets glibc's thresholds (True there) and draws stay the same bits."""
+    import platform
+
+    from mc.fastppf import tune_malloc
+
+    before = Distribution("pert", {"low": 1.0, "mode": 2.0, "high": 5.0}).sample(np.random.default_rng(8), 70_000)
+    assert tune_malloc() is (platform.libc_ver()[0] == "glibc")
+    after = Distribution("pert", {"low": 1.0, "mode": 2.0, "high": 5.0}).sample(np.random.default_rng(8), 70_000)
+    np.testing.assert_array_equal(after, before)
