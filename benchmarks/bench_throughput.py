@@ -23,7 +23,7 @@ path (``MC_COMPILED=0``: the default ``auto`` would load the kernels halfway
 through, after 160 M values, mc.fastppf.COMPILE_AFTER). The load average is
 printed at the start and the end.
 
-``--tune-malloc`` first keeps freed memory for reuse (mc.fastppf.tune_malloc):
+``--tune-malloc`` first keeps freed memory for reuse (mc.process.tune_malloc):
 every path then allocates its per-block arrays without page faults (baselines too).
 
 Usage: python -m benchmarks.bench_throughput [--draws N] [--methods mc,lhs,sobol] [--clock wall|cpu]
@@ -54,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     p.add_argument("--compiled", action="store_true", help="also every mc path with MC_COMPILED=1")
     p.add_argument("--tune-malloc", action="store_true",
-                   help="keep freed memory for reuse first (mc.fastppf.tune_malloc: no page faults per block)")
+                   help="keep freed memory for reuse first (mc.process.tune_malloc: no page faults per block)")
     args = p.parse_args(argv)
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -132,7 +132,7 @@ def ppf_speedups(priors, n: int) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.tune_malloc:
-        from mc.fastppf import tune_malloc
+        from mc.process import tune_malloc
 
         emit("value", "malloc_tuned", str(tune_malloc()))
     priors, n = load_priors(), args.draws

@@ -100,7 +100,9 @@ def _dispatch(argv: list[str] | None) -> int:
         return 2
     try:
         from mc.cli.common import check_sampling_options
+        from mc.process import tune_malloc
 
+        tune_malloc()  # freed block arrays stay mapped for the next block: no page faults per block
         check_sampling_options(args)
         return int(args.handler(args) or 0)
     except InputError as exc:

@@ -123,7 +123,7 @@ def test_tune_malloc_sets_glibc_and_changes_no_number():
     """tune_malloc sets glibc's thresholds (True there) and draws stay the same bits."""
     import platform
 
-    from mc.fastppf import tune_malloc
+    from mc.process import tune_malloc
 
     before = Distribution("pert", {"low": 1.0, "mode": 2.0, "high": 5.0}).sample(np.random.default_rng(8), 70_000)
     assert tune_malloc() is (platform.libc_ver()[0] == "glibc")
