@@ -294,16 +294,18 @@ class Moments:
         n = x.size
         if n == 0:
             return cls(0, 0.0, 0.0, 0.0, 0.0, 0, np.inf, -np.inf)
-        mean = float(x.mean())
-        c = x - mean
-        c2 = c * c
-        m2 = float(c2.sum())
-        c *= c2
-        m3 = float(c.sum())
-        c2 *= c2
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond 1e77 the 4th powers overflow: inf, said so
+            mean = float(x.mean())
+            c = x - mean
+            c2 = c * c
+            m2 = float(c2.sum())
+            c *= c2
+            m3 = float(c.sum())
+            c2 *= c2
+            m4 = float(c2.sum())
         if n_negative is None:
             n_negative = int(np.count_nonzero(x < 0))
-        return cls(n, mean, m2, m3, float(c2.sum()), int(n_negative), float(x.min()), float(x.max()))
+        return cls(n, mean, m2, m3, m4, int(n_negative), float(x.min()), float(x.max()))
 
     @classmethod
     def constant(cls, n: int, value: float) -> "Moments":
@@ -339,7 +341,7 @@ class Moments:
         m2 = self.m2 + other.m2 + d * dn * na * nb
         m3 = (self.m3 + other.m3 + d * dn * dn * na * nb * (na - nb)
               + 3 * dn * (na * other.m2 - nb * self.m2))
-        m4 = (self.m4 + other.m4 + d * dn**3 * na * nb * (na * na - na * nb + nb * nb)
+        m4 = (self.m4 + other.m4 + d * _cube(dn) * na * nb * (na * na - na * nb + nb * nb)
               + 6 * dn * dn * (na * na * other.m2 + nb * nb * self.m2) + 4 * dn * (na * other.m3 - nb * self.m3))
         return Moments(n, self.mean + dn * nb, m2, m3, m4, self.n_negative + other.n_negative,
                        _nan_or(min, self.minimum, other.minimum), _nan_or(max, self.maximum, other.maximum))
@@ -353,13 +355,21 @@ class Moments:
         m2, m4 = self.m2 / n, self.m4 / n
         sd = float(np.sqrt(m2 * n / max(n - 1, 1)))
         # delta method: var(s^2) ~ (m4 - m2^2) / n, and se(s) = se(s^2) / (2 s)
-        sd_se = float(np.sqrt(max(m4 - m2**2, 0.0) / n) / (2 * sd)) if sd > 0 else 0.0
+        sd_se = float(np.sqrt(max(m4 - m2 * m2, 0.0) / n) / (2 * sd)) if sd > 0 else 0.0
         p_neg = self.n_negative / n
         return {
             "mean": (float(self.mean), sd / np.sqrt(n)),
             "sd": (sd, sd_se),
             "p_negative": (p_neg, float(np.sqrt(p_neg * (1 - p_neg) / n))),
         }
+
+
+def _cube(x: float) -> float:
+    """``x**3``, or an infinity of its sign where that overflows (Python's ``**`` raises instead)."""
+    try:
+        return x**3
+    except OverflowError:
+        return math.copysign(math.inf, x)
 
 
 def _nan_or(fn, a: float, b: float) -> float:

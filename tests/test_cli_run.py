@@ -358,3 +358,16 @@ def test_date_aggregate_error_counts_the_posterior_without_adding_cancelling_err
     batch_ratios = [p[batch == b].mean() / r[batch == b].mean() for b in range(20)]
     expected = max(iid, np.std(batch_ratios, ddof=1) / np.sqrt(20))
     assert aggregate["mc_se"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_run_with_huge_values_prints_separate_cells(tmp_path, capsys):
+    """Revenue near 1e200: wide cells keep a space between them, the sd is inf, and nothing crashes."""
+    from mc.priors import default_priors_path
+
+    text = default_priors_path().read_text().replace("p5 = 0.9\np95 = 2.5", "p5 = 1e150\np95 = 1e200")
+    priors = tmp_path / "huge.toml"
+    priors.write_text(text)
+    assert main(["run", str(priors), "--draws", "70000", "--seed", "3"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("revenue_cny_per_year"))
+    cells = row.split()[2:]  # after the name and the unit (亿元/yr)
+    assert len(cells) == 11 and cells[-1] == "inf" and all("e+" in c for c in cells[:-1])

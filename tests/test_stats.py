@@ -83,3 +83,19 @@ def test_constant_draws_have_exactly_zero_spread():
     x = np.full(300_000, 1e14 / 86400)  # tokens/s at a fixed volume: not a round number
     m = moments_with_se(x)
     assert m["sd"] == (0.0, 0.0) and m["mean"] == (x[0], 0.0)
+
+
+def test_moments_of_huge_values_overflow_to_inf_without_error_or_warning():
+    """Values whose 4th powers overflow float64 (1e300): no OverflowError, no warning; the sd is inf, the
+    percentiles exact (a priors file with huge values once crashed `mc run` with a traceback here)."""
+    import warnings
+
+    from mc.stats import Moments, summary_with_se
+
+    x = np.r_[np.zeros(3 * 65_536), 1e300, -1e300, 5.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        merged = Moments.of_chunks(x)
+        summary = summary_with_se(x)
+    assert merged.n == x.size and merged.maximum == 1e300 and merged.minimum == -1e300
+    assert summary["sd"][0] == np.inf and summary["p50"] == (0.0, 0.0)

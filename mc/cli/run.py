@@ -237,6 +237,11 @@ def posterior_note(posterior: tuple[str, list[float]]) -> str:
             f"{len(posterior[1]):,} draws: {POSTERIOR_BATCHES} batches within {GROWTH_CHAINS} chains)")
 
 
+def _cell(text: str) -> str:
+    """A table cell right-aligned in 10 characters, and always at least one space from the cell before."""
+    return f"{text:>{max(10, len(text) + 1)}}"
+
+
 def render(rows: list[dict], attrs, priors: Priors, args: argparse.Namespace | None = None, *,
            posterior=None) -> str:
     """The table in display units (亿元, 万 GPUs, %), one output per line."""
@@ -249,7 +254,7 @@ def render(rows: list[dict], attrs, priors: Priors, args: argparse.Namespace | N
     width = max([21] + [len(o) + 1 for o in values])
     lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in stats))
     for output, row in values.items():
-        cells = "".join(f"{fmt(scaled(output, row[s], model)):>10}" for s in stats)
+        cells = "".join(_cell(fmt(scaled(output, row[s], model))) for s in stats)
         lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
     key = model.key_output
     p_loss = next((r for r in rows if r["output"] == key and r["statistic"] == "p_negative"), None)
