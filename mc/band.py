@@ -99,7 +99,7 @@ class SelectionBand:
         self.kept_bytes = 0
         for name, pieces in self.kept.items():
             values = np.concatenate(pieces) if pieces else np.empty(0)
-            values = values[self.masks[name].take(self.sketches[name].bin_index(values))]
+            values = self.sketches[name].in_bins(values, None, self.masks[name])
             self.kept[name] = [values]
             self.kept_bytes += values.nbytes
 
@@ -121,7 +121,7 @@ class SelectionBand:
     def covers(self, name: str) -> bool:
         """After :meth:`QuantileSketch.plan`: whether every bin holding a needed rank of `name` lay in its band."""
         sketch = self.sketches[name]
-        return self.active and bool(np.all(self.masks[name][sketch._bin_of_rank]))
+        return self.active and bool(np.all(self.masks[name][sketch.bins_of_ranks]))
 
     def values(self, name: str) -> np.ndarray:
         """Every value of `name` kept in the band."""

@@ -196,6 +196,11 @@ class QuantileSketch:
         self._kept = []
 
     @property
+    def bins_of_ranks(self) -> np.ndarray:
+        """After :meth:`plan`: the bin holding each needed rank."""
+        return self._bin_of_rank
+
+    @property
     def kept_size(self) -> int:
         """Values a selection pass keeps (known after :meth:`plan`)."""
         return int(self.hist[self._wanted].sum())

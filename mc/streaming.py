@@ -214,7 +214,7 @@ def _block_stats(sketch: QuantileSketch, x: np.ndarray, hist: np.ndarray, mask: 
         moments, index = sketch.chunk_summary(x[s:s + CHUNK], hist, want_index=mask is not None)
         parts.append(moments)
         if mask is not None:
-            kept.append(x[s:s + CHUNK][mask.take(index)])
+            kept.append(sketch.in_bins(x[s:s + CHUNK], index, mask))
     kept = None if mask is None else (kept[0] if len(kept) == 1 else np.concatenate(kept))
     return parts, None if local else pack_counts(hist), kept
 
