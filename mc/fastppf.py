@@ -31,9 +31,11 @@ against scipy's 25-30). Plain Monte Carlo draws lognormals natively, unchanged.
 """
 from __future__ import annotations
 
+import importlib
+import logging
 import math
 import os
-import sys
+import threading
 from functools import lru_cache
 from typing import Mapping
 
@@ -52,7 +54,11 @@ COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) 
 # 430 M on the first run: 160 M keeps runs of a few million draws (a few seconds) free of numba, and a long run
 # gains from the kernels.
 COMPILE_AFTER = 160_000_000
-_computed = 0  # values seen so far by compiled(), while mc.kernels is not loaded
+_computed = 0  # values seen so far by compiled() in auto mode, before the kernels start loading
+_loader: threading.Thread | None = None  # the background load (auto mode), once started
+_loaded = None  # mc.kernels once the background load has finished successfully: the ready flag
+_start_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 def compiled(size: int):
@@ -60,21 +66,49 @@ def compiled(size: int):
 
     Both paths give the same bits, so this only decides speed: numba costs a few
     tenths of a second to import (and a few seconds to compile on the very first
-    run after install, then cached), which pays only on long runs. The kernels
-    load once a process has computed :data:`COMPILE_AFTER` values the numpy way.
-    Environment variable ``MC_COMPILED``: ``0`` never, ``1`` from the first call.
+    run after install, then cached), which pays only on long runs. Once a process
+    has computed :data:`COMPILE_AFTER` values the numpy way, a daemon thread imports
+    the kernels and calls each once (:func:`mc.kernels.warm_up`) while the run goes
+    on in numpy; they are used from when that has finished. If it fails, the
+    process stays on numpy. Environment variable ``MC_COMPILED``: ``0`` never,
+    ``1`` from the first call (imported there, each kernel compiled at its first call).
     """
     global _computed
     mode = os.environ.get("MC_COMPILED", "auto")
     if size < COMPILED_MIN or mode == "0":
         return None
-    if "mc.kernels" not in sys.modules and mode != "1":
-        _computed += size
-        if _computed < COMPILE_AFTER:
-            return None
-    from mc import kernels
+    if mode == "1":
+        from mc import kernels
 
-    return kernels
+        return kernels
+    if _loaded is not None or _loader is not None:
+        return _loaded
+    _computed += size  # (not atomic across worker threads: a few blocks more or less do not matter)
+    if _computed >= COMPILE_AFTER:
+        start_loading()
+    return None
+
+
+def start_loading() -> threading.Thread:
+    """Start loading the kernels on a daemon thread (once per process); returns that thread."""
+    global _loader
+    with _start_lock:
+        if _loader is None:
+            _loader = threading.Thread(target=_load_kernels, name="mc-kernels-load", daemon=True)
+            _loader.start()
+        return _loader
+
+
+def _load_kernels() -> None:
+    """Import mc.kernels and compile (or load from numba's cache) every kernel; on any error stay on numpy."""
+    global _loaded
+    try:
+        kernels = importlib.import_module("mc.kernels")
+        kernels.warm_up()
+    except Exception as error:  # noqa: BLE001 (numba missing or broken, a compiler error...: numpy serves)
+        logger.debug("compiled kernels unavailable, staying on numpy: %r", error)
+        return
+    _loaded = kernels
 
 
 def _triangular(p: Mapping, u: np.ndarray) -> np.ndarray:

@@ -12,10 +12,12 @@ tests/test_sampling.py and tests/core/test_kernels_*.py compare them element by 
 
 The module imports numba, which costs a few tenths of a second, so callers import
 it lazily (mc.fastppf.compiled): only for arrays of at least :data:`COMPILED_MIN`
-values, once a process has drawn :data:`COMPILE_AFTER` values the numpy way, so
-short runs never pay for it. Either path gives the same numbers. Kernels compile on
-first use and are cached on disk (``cache=True``), so only the first run after install
-pays; they allocate nothing (callers pass every buffer), which keeps compilation short.
+values, once a process has drawn ``mc.fastppf.COMPILE_AFTER`` values the numpy way, so
+short runs never pay for it, and then on a background thread that also runs
+:func:`warm_up`, while the run goes on in numpy. Either path gives the same numbers.
+Kernels compile on first use and are cached on disk (``cache=True``), so only the
+first run after install pays; they allocate nothing (callers pass every buffer),
+which keeps compilation short.
 """
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ from numba import types
 from numba.extending import intrinsic
 
 COMPILED_MIN = 4096  # values per call from which the compiled kernels are used
-COMPILE_AFTER = 160_000_000  # see mc.fastppf.COMPILE_AFTER (about 7.5 M draws of the base priors, measured there)
 PW_BLOCKSIZE = 128  # numpy's pairwise-summation block (numpy/_core/src/umath/loops_utils.h.src)
 _jit = numba.njit(cache=True, nogil=True)  # nogil: worker threads run blocks in parallel
 
@@ -299,3 +300,30 @@ def lhs_from_raw(raw, n, perm, out):
     for k in range(n):
         out[k] = (perm[k] - float(raw[k] >> np.uint64(11)) * (1.0 / 9007199254740992.0)) / n
     return used - 2 * n
+
+
+def warm_up() -> None:
+    """Call every kernel once on a few values, with the argument types of the real calls, so that each
+    is compiled (or loaded from numba's cache) now and no later call compiles.
+
+    The types are those of mc.fastppf (beta and normal tables, plain and scaled, in ``x`` and in logs, with
+    and without expm1; the lognormal exp), mc.discrete (choice), mc.sampling (the LHS replay) and mc.stats
+    (chunk statistics, the selection with and without stored bins): C-contiguous 1-d float64 values, Python
+    ints and bools for the table layout, int64 counts, uint16 bins, bool bins wanted.
+    """
+    n = 16
+    u = np.linspace(0.01, 0.99, n)
+    out = np.empty(n)
+    table = np.zeros(8 * 4)
+    for logs, use_expm1, scale in ((False, False, math.nan), (False, False, 2.0), (True, False, math.nan),
+                                   (True, True, math.nan), (True, False, 2.0)):
+        beta_table(table, 52, 1 << 62, 1, logs, use_expm1, 0.0, scale, u, out)  # every point off the table
+    choice(np.array([0.5, 1.0]), np.array([1.0, 2.0]), u, out)
+    exp_affine(u, 0.1, 0.2, out)
+    hist, index = np.zeros(9, np.int64), np.empty(n, np.uint16)
+    chunk_statistics(u, 0.0, 8.0, 8, hist, index)
+    wanted = np.ones(9, dtype=bool)
+    select_values(u, index, 0.0, 8.0, 8, wanted, out)
+    select_values(u, np.empty(0, np.uint16), 0.0, 8.0, 8, wanted, out)
+    lhs_from_raw(np.arange(1, 4 * n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15), n,
+                 np.empty(n, np.int32), out)
