@@ -126,14 +126,20 @@ def streaming_stats(priors: Priors, n_draws: int, *, seed: int = 0, method: str 
     moments = _count_pass(run, evaluate, reuse, sketches, chunks, band, ticker, local)
     moments.update({n: Moments.constant(n_draws, value) for n, value in constant.items()})
     varying = [n for n in drawn if moments[n].minimum != moments[n].maximum]
-    for name in varying:
-        sketches[name].plan()
-    held = [n for n in varying if band is not None and band.covers(n)]
-    for name in held:
-        sketches[name].select(band.values(name))
-    _select_pass(run, evaluate, {n: sketches[n] for n in varying if n not in held}, chunks, ticker)
+    _select_order_statistics({n: sketches[n] for n in varying}, band, run, evaluate, chunks, ticker)
     return {name: summary_from(moments[name], percentiles, _sketch_quantiles(sketches.get(name), moments[name].n))
             for name in names}
+
+
+def _select_order_statistics(sketches: Mapping[str, QuantileSketch], band: SelectionBand | None, run, evaluate,
+                             chunks: list, tick) -> None:
+    """Each sketch's needed order statistics: from the band's values where it held them all, else pass 2."""
+    for sketch in sketches.values():
+        sketch.plan()
+    held = [name for name in sketches if band is not None and band.covers(name)]
+    for name in held:
+        sketches[name].select(band.values(name))
+    _select_pass(run, evaluate, {n: s for n, s in sketches.items() if n not in held}, chunks, tick)
 
 
 class _Ticker:
