@@ -21,8 +21,8 @@ import numpy as np
 
 from mc import fastppf
 from mc.discrete import Choice, Empirical, Fixed, check_choice, check_empirical, sample_choice
-from mc.interval import ParameterError, beta_start, cached_solution, check_interval, \
-    gamma_start, require, solve_lognormal, solve_normal, solve_numeric, solve_uniform, solve_loguniform
+from mc.interval import ParameterError, beta_quantile, beta_start, cached_solution, check_interval, \
+    gamma_quantile, gamma_start, require, solve_lognormal, solve_normal, solve_numeric, solve_uniform, solve_loguniform
 
 __all__ = ["FAMILIES", "Distribution", "Family", "ParameterError", "solve_quantiles"]
 
@@ -83,11 +83,11 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("beta", ("alpha", "beta"), lambda p: _positive(p, "alpha", "beta"),
            lambda p: _stats().beta(p["alpha"], p["beta"]),
            lambda rng, p, n: _sample_beta(rng, p["alpha"], p["beta"], n),
-           solve_numeric(lambda a, b: _stats().beta(a, b), ("alpha", "beta"), beta_start)),
+           solve_numeric(beta_quantile, ("alpha", "beta"), beta_start)),
     Family("gamma", ("shape", "scale"), lambda p: _positive(p, "shape", "scale"),
            lambda p: _stats().gamma(p["shape"], scale=p["scale"]),
            lambda rng, p, n: rng.gamma(p["shape"], p["scale"], n),
-           solve_numeric(lambda k, s: _stats().gamma(k, scale=s), ("shape", "scale"), gamma_start)),
+           solve_numeric(gamma_quantile, ("shape", "scale"), gamma_start)),
     Family("uniform", ("low", "high"), _ordered,
            lambda p: _stats().uniform(p["low"], p["high"] - p["low"]),
            lambda rng, p, n: rng.uniform(p["low"], p["high"], n), solve_uniform),

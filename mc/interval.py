@@ -53,12 +53,18 @@ def solve_loguniform(probs, values):
     return {"low": math.exp(solved["low"]), "high": math.exp(solved["high"])}
 
 
-def solve_numeric(make: Callable[[float, float], object], names: tuple[str, str], start: Callable):
-    """A solver of a two-parameter positive family for two quantiles, in log-parameter space."""
+def solve_numeric(quantile: Callable[[float, float, np.ndarray], np.ndarray], names: tuple[str, str],
+                  start: Callable):
+    """A solver of a two-parameter positive family for two quantiles, in log-parameter space.
+
+    `quantile(first, second, probs)` is the family's inverse CDF (scipy.special's, not
+    a frozen scipy.stats distribution: the same values, without importing scipy.stats,
+    which takes about a second on the first run after install).
+    """
     def solver(probs, values):
         def residual(log_params):
-            dist = make(*np.exp(log_params))
-            return np.asarray(dist.ppf(probs)) - np.asarray(values)
+            first, second = np.exp(log_params)
+            return np.asarray(quantile(first, second, np.asarray(probs, dtype=float))) - np.asarray(values)
 
         scale = max(abs(values[0]), abs(values[1]), 1e-12)
         from scipy import optimize
@@ -69,6 +75,20 @@ def solve_numeric(make: Callable[[float, float], object], names: tuple[str, str]
                 f"no parameters reproduce quantiles {values} at {probs}")
         return dict(zip(names, (float(v) for v in np.exp(sol.x))))
     return solver
+
+
+def beta_quantile(alpha: float, beta: float, probs: np.ndarray) -> np.ndarray:
+    """``scipy.stats.beta(alpha, beta).ppf(probs)``, bit for bit (what it computes inside)."""
+    from scipy import special
+
+    return special.betaincinv(alpha, beta, probs)
+
+
+def gamma_quantile(shape: float, scale: float, probs: np.ndarray) -> np.ndarray:
+    """``scipy.stats.gamma(shape, scale=scale).ppf(probs)``, bit for bit (what it computes inside)."""
+    from scipy import special
+
+    return special.gammaincinv(shape, probs) * scale
 
 
 def beta_start(probs, values):

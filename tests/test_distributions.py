@@ -219,3 +219,18 @@ def test_solutions_come_from_the_cache_unchanged(tmp_path, monkeypatch, family, 
 
     monkeypatch.undo()
     assert FAMILIES[family].solve(probs, values) == pytest.approx(first, rel=0, abs=0)
+
+
+@pytest.mark.parametrize("family, quantiles", [("beta", {0.05: 0.3, 0.95: 0.6}), ("beta", {0.1: 0.01, 0.9: 0.2}),
+                                               ("gamma", {0.05: 0.8, 0.95: 2.6}), ("gamma", {0.25: 3.0, 0.75: 90.0})])
+def test_numeric_solvers_give_the_bits_of_scipy_stats(family, quantiles):
+    """The interval solver evaluates scipy.special's quantiles (no scipy.stats import): the same residuals, so the
+    same solved parameters, bit for bit, as solving with the frozen scipy.stats distribution."""
+    from mc.distributions import FAMILIES
+    from mc.interval import beta_start, check_interval, gamma_start, solve_numeric
+
+    probs, values = check_interval(quantiles)
+    frozen = {"beta": lambda a, b, p: stats.beta(a, b).ppf(p), "gamma": lambda k, s, p: stats.gamma(k, scale=s).ppf(p)}
+    start = {"beta": beta_start, "gamma": gamma_start}[family]
+    by_frozen = solve_numeric(frozen[family], tuple(FAMILIES[family].params), start)(probs, values)
+    assert FAMILIES[family].solve(probs, values) == by_frozen
