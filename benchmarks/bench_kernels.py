@@ -6,12 +6,10 @@ takes the same comparisons on both paths: ratio 1.) Run: ``python -m benchmarks.
 
 ``--compile``: the first-run cost after install, measured in fresh interpreters with
 an empty ``NUMBA_CACHE_DIR``: importing numba and mc.kernels, then the first call
-of every kernel (compilation, written to the cache), then the same in a second
-interpreter that loads the cache. Every kernel a run of the base priors uses (mc and
-LHS) is called: the beta table (plain and scaled), the normal table, the lognormal
-exp, the LHS shuffle, the chunk statistics and the selection (the choice kernel
-serves only choices of more than 4 values). Wall and CPU time
-(``time.process_time``), and the load average, since the machine is shared.
+of every kernel with every argument type a run uses (:func:`mc.kernels.warm_up`,
+the background load's own; compilation, written to the cache), then the same in a
+second interpreter that loads the cache. Wall and CPU time (``time.process_time``),
+and the load average, since the machine is shared.
 """
 from __future__ import annotations
 
@@ -88,28 +86,15 @@ def main() -> list[dict]:
     return rows
 
 
-# one call of every kernel in mc.kernels on one stream block, timed in a fresh interpreter
+# the first calls of every kernel (mc.kernels.warm_up, which the background load runs), timed in a fresh interpreter
 _FIRST_CALLS = """
-import os, time
-os.environ["MC_COMPILED"] = "1"
+import time
 clock = (time.perf_counter, time.process_time)
 import numpy as np
-from mc.fastppf import BetaPPF
-from mc.sampling import latin_hypercube, stream
-from mc.stats import QuantileSketch
-from mc.fastppf import normal_ppf
-tables = BetaPPF(12.9, 15.9), BetaPPF(0.5, 0.5), normal_ppf()  # built (or read from mc's cache) before the clock
-u = np.random.default_rng(1).random(65_536)
 start = [c() for c in clock]
 from mc import kernels
 imported = [c() for c in clock]
-tables[0](u); tables[1](u); tables[2](u); tables[0].scaled(u, 1.0, 2.0)
-kernels.exp_affine(u, 0.1, 0.2, np.empty(u.size))
-latin_hypercube(stream(1, 0, "x"), u.size)
-sketch = QuantileSketch(np.sort(u[::64]), u.size, np.array([0.5]))
-sketch.chunk_summary(u, sketch.hist, want_index=True)
-sketch.plan()
-sketch.selected(u)
+kernels.warm_up()
 done = [c() for c in clock]
 print("import", imported[0] - start[0], imported[1] - start[1])
 print("first_calls", done[0] - imported[0], done[1] - imported[1])
@@ -131,8 +116,64 @@ def compile_cost() -> dict[str, float]:
     return out
 
 
+# a run in auto mode whose kernels load in the background, against the same run on numpy, in one fresh interpreter
+_BACKGROUND = """
+import os, sys, time
+import mc.fastppf as fastppf
+from mc.priors import load_priors
+from mc.streaming import summarise_streaming
+draws, threshold = float(sys.argv[1]), int(sys.argv[2])
+priors = load_priors()
+
+def run():
+    clock = time.perf_counter(), time.process_time(), time.thread_time()
+    table = summarise_streaming(priors, int(draws), seed=1)
+    run.main_cpu = time.thread_time() - clock[2]
+    return table, time.perf_counter() - clock[0], time.process_time() - clock[1]
+
+os.environ["MC_COMPILED"] = "0"
+run()  # tables, solved priors and imports warm, as in any run
+plain, plain_wall, plain_cpu = run()
+plain_main = run.main_cpu
+os.environ.pop("MC_COMPILED")
+fastppf.COMPILE_AFTER = threshold
+start = time.perf_counter()
+auto, auto_wall, auto_cpu = run()
+ready_at = time.perf_counter() - start if fastppf._loaded is not None else -1.0
+print("numpy_wall_s", plain_wall, "numpy_cpu_s", plain_cpu, "auto_wall_s", auto_wall, "auto_cpu_s", auto_cpu)
+print("numpy_main_thread_cpu_s", plain_main, "auto_main_thread_cpu_s", run.main_cpu)
+print("kernels_ready_before_end", int(fastppf._loaded is not None), "same_table", int(auto.equals(plain)))
+fastppf._loader.join()
+print("load_finished_after_s", time.perf_counter() - start, "ready_during_run_s", ready_at)
+"""
+
+
+def background_cost(draws: float, threshold: int = 1, cached: bool = False) -> dict[str, float]:
+    """A streamed run of `draws` (base priors, 1 worker) in auto mode with COMPILE_AFTER = `threshold`, after
+    the same run with MC_COMPILED=0 in the same fresh interpreter, with an empty numba cache (or a warm one if
+    `cached`). ``extra_wall_s``: the wall time the run waited for the background load (auto - numpy);
+    ``extra_cpu_s``: the CPU time the load cost the process during the run; the load's own end afterwards."""
+    out = {"draws": draws, "load_average_1min": os.getloadavg()[0]}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        if cached:
+            subprocess.run([sys.executable, "-c", "from mc import kernels; kernels.warm_up()"], env=env, check=True)
+        lines = subprocess.run([sys.executable, "-c", _BACKGROUND, str(draws), str(threshold)], env=env,
+                               capture_output=True, text=True, check=True).stdout.split()
+    out.update({k: float(v) for k, v in zip(lines[::2], lines[1::2])})
+    out["extra_wall_s"] = out["auto_wall_s"] - out["numpy_wall_s"]
+    out["extra_cpu_s"] = out["auto_cpu_s"] - out["numpy_cpu_s"]
+    out["load_average_1min_end"] = os.getloadavg()[0]
+    return out
+
+
 if __name__ == "__main__":
-    if "--compile" in sys.argv[1:]:
+    if "--background" in sys.argv[1:]:
+        for cached in (False, True):
+            for draws in (2e6, 1e7):
+                print(("warm" if cached else "empty") + " numba cache:",
+                      " ".join(f"{k} {v:.3f}" for k, v in background_cost(draws, cached=cached).items()))
+    elif "--compile" in sys.argv[1:]:
         for key, value in compile_cost().items():
             print(f"{key} {value:.3f}")
     else:
