@@ -45,15 +45,18 @@ import numpy as np
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
 COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) are used
-# Values computed the numpy way before numba is imported. Every array through compiled() counts: a draw of the
-# base priors on the fused path is 21 values under mc (8 inputs, 7 outputs' statistics...), 29 under lhs, so this
-# is about 7.5 M draws (mc). Re-measured 2026-12-02 (benchmarks/bench_kernels.py --compile, and the fused path
-# with MC_COMPILED=0 against 1 alternating in one process, CPU time, load 2.4): the kernels save 224 ns a draw
-# under mc (481 -> 258 ns, 10.5 ns a counted value) and 213 under lhs (593 -> 381, 7.3 ns a value); loading
-# them costs 0.86 s CPU with numba's cache warm (0.31 s import, 0.55 s first calls) and 4.5 s on the first run
-# after install (0.28 s import, 4.2 s compilation). So they pay after about 80 M more values with the cache warm,
-# 430 M on the first run: 160 M keeps runs of a few million draws (a few seconds) free of numba, and a long run
-# gains from the kernels.
+# Values computed the numpy way (in auto mode) before the kernels start loading on a background thread. Every
+# array through compiled() counts: a draw of the base priors is 28 values under mc (8 inputs, the outputs'
+# statistics...), so this is about 5.7 M draws. Re-measured 2026-12-02 (load average 1.2-2.4, CPU time, one
+# process: benchmarks/bench_kernels.py --background and MC_COMPILED=0 against 1 alternating): the kernels save
+# 113 ns a draw in memory (359 -> 246 ns, 4.0 ns a counted value) and 50 ns streamed (372 -> 322, 1.8 ns);
+# loading them on the thread still stalls the run by 0.6-0.9 s (numba's import and cache load hold the GIL:
+# warm cache, 2 M draws: +0.83 s wall, ready after 1.2 s; 10 M draws: -0.76 s). On the first run after install
+# a niced child interpreter compiles (5.1 s CPU on another core, ready after about 7 s) and the run waits only
+# 0.0-0.3 s for the thread's import (2 M and 10 M draws), no longer 4.2 s. So the threshold cannot come down:
+# started after T values, a load pays back after 0.86 s / 4.0 ns = 215 M more values in memory (480 M streamed),
+# and T near that cost (ski rental) bounds the loss of any run length to about twice the load. 160 M keeps
+# runs of a few million draws free of numba (`mc run --draws 1e6` never imports it), and long runs gain.
 COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled() in auto mode, before the kernels start loading
 _loader: threading.Thread | None = None  # the background load (auto mode), once started

@@ -143,3 +143,28 @@ def test_warm_up_compiles_every_signature_a_run_uses(priors, monkeypatch, method
     summarise_streaming(priors, 2 * CHUNK + 5, seed=3, method=method, workers=2, memory_limit=0)
     Choice(np.arange(12.0), np.ones(12)).ppf(np.random.default_rng(4).random(CHUNK))
     assert _signatures() == before
+
+
+def test_a_cold_cache_is_compiled_in_a_child_before_loading_here(fresh_auto, monkeypatch):
+    """Without numba's cache the loader first has a child interpreter compile, then loads here."""
+    children = []
+    monkeypatch.setattr(fastppf, "_all_cached", lambda module: False)
+    monkeypatch.setattr(fastppf, "_compile_in_child", lambda: children.append(1))
+    fastppf.compiled(CHUNK)
+    fastppf._loader.join()
+    assert children == [1] and fastppf.compiled(CHUNK) is kernels
+
+
+def test_a_warm_cache_is_recognised(fresh_auto):
+    """After a warm-up numba's cache holds every kernel, so later processes skip the child (numba internals)."""
+    kernels.warm_up()
+    assert fastppf._all_cached(kernels)
+
+
+@pytest.mark.slow
+def test_the_child_fills_an_empty_numba_cache(tmp_path, monkeypatch):
+    """The child compiles every kernel into NUMBA_CACHE_DIR (about 5 s of compilation, hence slow)."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    fastppf._compile_in_child()
+    names = {p.name.split("-")[0] for p in tmp_path.rglob("*.nbi")}
+    assert {f"kernels.{name}" for name in _signatures()} <= names
