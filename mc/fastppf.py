@@ -31,16 +31,14 @@ against scipy's 25-30). Plain Monte Carlo draws lognormals natively, unchanged.
 """
 from __future__ import annotations
 
-import importlib
-import logging
 import math
 import os
-import sys
-import threading
 from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
+
+from mc import kernel_loading
 
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
@@ -59,10 +57,6 @@ COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) 
 # runs of a few million draws free of numba (`mc run --draws 1e6` never imports it), and long runs gain.
 COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled() in auto mode, before the kernels start loading
-_loader: threading.Thread | None = None  # the background load (auto mode), once started
-_loaded = None  # mc.kernels once the background load has finished successfully: the ready flag
-_start_lock = threading.Lock()
-logger = logging.getLogger(__name__)
 
 
 def compiled(size: int):
@@ -72,7 +66,7 @@ def compiled(size: int):
     tenths of a second to import (and a few seconds to compile on the very first
     run after install, then cached), which pays only on long runs. Once a process
     has computed :data:`COMPILE_AFTER` values the numpy way, a daemon thread imports
-    the kernels and calls each once (:func:`mc.kernels.warm_up`) while the run goes
+    the kernels and calls each once (:mod:`mc.kernel_loading`) while the run goes
     on in numpy; they are used from when that has finished. If it fails, the
     process stays on numpy. Environment variable ``MC_COMPILED``: ``0`` never,
     ``1`` from the first call (imported there, each kernel compiled at its first call).
@@ -85,69 +79,12 @@ def compiled(size: int):
         from mc import kernels
 
         return kernels
-    if _loaded is not None or _loader is not None:
-        return _loaded
+    if kernel_loading.started():
+        return kernel_loading.loaded()
     _computed += size  # (not atomic across worker threads: a few blocks more or less do not matter)
     if _computed >= COMPILE_AFTER:
-        start_loading()
+        kernel_loading.start()
     return None
-
-
-def start_loading() -> threading.Thread:
-    """Start loading the kernels on a daemon thread (once per process); returns that thread."""
-    global _loader
-    with _start_lock:
-        if _loader is None:
-            _loader = threading.Thread(target=_load_kernels, name="mc-kernels-load", daemon=True)
-            _loader.start()
-        return _loader
-
-
-def _load_kernels() -> None:
-    """Import mc.kernels and compile (or load from numba's cache) every kernel; on any error stay on numpy.
-
-    Compiling holds the GIL most of the time (numba types and lowers in Python), so on
-    this thread it would stall the run as much as compiling on the main thread. When
-    numba's cache lacks a kernel (the first run after install), a child interpreter
-    compiles them all into the cache, on another core, while this thread waits with the
-    GIL released, at a lower priority than the runs; then the kernels load here from
-    the cache (about 1 s of CPU, which does stall the run: benchmarks/bench_kernels.py
-    --background).
-    """
-    global _loaded
-    try:
-        kernels = importlib.import_module("mc.kernels")
-        if not _all_cached(kernels):
-            _compile_in_child()
-        kernels.warm_up()
-    except Exception as error:  # noqa: BLE001 (numba missing or broken, a compiler error...: numpy serves)
-        logger.debug("compiled kernels unavailable, staying on numpy: %r", error)
-        return
-    _loaded = kernels
-
-
-def _all_cached(kernels) -> bool:
-    """Whether numba's on-disk cache holds an entry for every kernel of this source (False if it cannot tell)."""
-    try:
-        dispatchers = [k for k in vars(kernels).values() if hasattr(k, "signatures") and hasattr(k, "_cache")]
-        return bool(dispatchers) and all(d._cache._cache_file._load_index() for d in dispatchers)
-    except Exception:  # noqa: BLE001 (numba internals moved: compile in a child, which is always correct)
-        return False
-
-
-def _compile_in_child() -> None:
-    """Run :func:`mc.kernels.warm_up` in a fresh interpreter (same numba cache); failures are ignored, since
-    the warm-up that follows in this process compiles whatever is still missing."""
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    code = (f"import os, sys; os.nice(10); sys.path.insert(0, {root!r}); "  # niced: the runs first, on a busy machine
-            "from mc import kernels; kernels.warm_up()")
-    try:
-        subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=600, check=False)
-    except (OSError, subprocess.SubprocessError) as error:
-        logger.debug("compiling the kernels in a child failed: %r", error)
 
 
 def _triangular(p: Mapping, u: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Auto mode loads the compiled kernels on a background thread (mc.fastppf.compiled), without changing a number.
+"""Auto mode loads the compiled kernels on a background thread (mc.fastppf.compiled, mc.kernel_loading),
+without changing a number.
 
 Oracles: the same run with ``MC_COMPILED=0`` (numpy throughout) and ``MC_COMPILED=1``
 (kernels from the first call); tables are compared with ``DataFrame.equals``, i.e.
@@ -13,7 +14,7 @@ import threading
 import numpy as np
 import pytest
 
-from mc import fastppf, kernels
+from mc import fastppf, kernel_loading, kernels
 from mc.discrete import Choice
 from mc.priors import load_priors
 from mc.results import simulate, summarise
@@ -32,11 +33,13 @@ def priors():
 def fresh_auto(monkeypatch):
     """A process state where nothing has loaded yet, auto mode, and a threshold the first block reaches."""
     monkeypatch.delenv("MC_COMPILED", raising=False)
-    for name, value in (("_loader", None), ("_loaded", None), ("_computed", 0), ("COMPILE_AFTER", 1)):
-        monkeypatch.setattr(fastppf, name, value)
+    for name, value in (("_loader", None), ("_loaded", None)):
+        monkeypatch.setattr(kernel_loading, name, value)
+    monkeypatch.setattr(fastppf, "_computed", 0)
+    monkeypatch.setattr(fastppf, "COMPILE_AFTER", 1)
     yield
-    if fastppf._loader is not None:
-        fastppf._loader.join()
+    if kernel_loading._loader is not None:
+        kernel_loading._loader.join()
 
 
 def _tables(priors, progress=None, streamed_progress=None):
@@ -83,10 +86,10 @@ def test_the_same_table_as_numpy_and_compiled_when_kernels_load_mid_run(priors, 
 
     def release_after_first_block(done, total):  # the rest of the run goes compiled
         go.set()
-        fastppf._loader.join()
+        kernel_loading._loader.join()
 
     in_memory, streamed = _tables(priors, release_after_first_block, release_after_first_block)
-    assert fastppf._loaded is kernels and calls  # the kernels became ready and served part of the run
+    assert kernel_loading._loaded is kernels and calls  # the kernels became ready and served part of the run
     assert in_memory.equals(numpy_tables[0]) and streamed.equals(numpy_tables[1])
     monkeypatch.setenv("MC_COMPILED", "1")
     forced = _tables(priors)
@@ -96,12 +99,12 @@ def test_the_same_table_as_numpy_and_compiled_when_kernels_load_mid_run(priors, 
 def test_numpy_serves_until_the_background_load_has_finished(fresh_auto, monkeypatch):
     go = _gated_warm_up(monkeypatch)
     assert fastppf.compiled(CHUNK) is None  # reaches the threshold: starts the thread
-    loader = fastppf._loader
+    loader = kernel_loading._loader
     assert loader is not None and loader.daemon and loader.is_alive()
     assert "mc.kernels" in sys.modules and fastppf.compiled(CHUNK) is None  # imported, not warmed up: not ready
     go.set()
     loader.join()
-    assert fastppf.compiled(CHUNK) is kernels and fastppf._loader is loader  # one thread per process
+    assert fastppf.compiled(CHUNK) is kernels and kernel_loading._loader is loader  # one thread per process
     assert fastppf.compiled(fastppf.COMPILED_MIN - 1) is None  # short arrays stay on numpy
 
 
@@ -115,16 +118,16 @@ def test_a_failing_load_leaves_the_numpy_path_running(priors, numpy_tables, fres
         monkeypatch.setattr(kernels, "warm_up", broken)
     calls = _count_kernel_use(monkeypatch)
     in_memory, streamed = _tables(priors)
-    fastppf._loader.join()
-    assert fastppf._loaded is None and fastppf.compiled(CHUNK) is None and not calls
+    kernel_loading._loader.join()
+    assert kernel_loading._loaded is None and fastppf.compiled(CHUNK) is None and not calls
     assert in_memory.equals(numpy_tables[0]) and streamed.equals(numpy_tables[1])
 
 
 def test_modes_0_and_1_ignore_the_background_load(fresh_auto, monkeypatch):
     monkeypatch.setenv("MC_COMPILED", "0")
-    assert fastppf.compiled(CHUNK) is None and fastppf._loader is None
+    assert fastppf.compiled(CHUNK) is None and kernel_loading._loader is None
     monkeypatch.setenv("MC_COMPILED", "1")
-    assert fastppf.compiled(CHUNK) is kernels and fastppf._loader is None  # synchronous, no thread
+    assert fastppf.compiled(CHUNK) is kernels and kernel_loading._loader is None  # synchronous, no thread
 
 
 def _signatures() -> dict[str, int]:
@@ -148,23 +151,23 @@ def test_warm_up_compiles_every_signature_a_run_uses(priors, monkeypatch, method
 def test_a_cold_cache_is_compiled_in_a_child_before_loading_here(fresh_auto, monkeypatch):
     """Without numba's cache the loader first has a child interpreter compile, then loads here."""
     children = []
-    monkeypatch.setattr(fastppf, "_all_cached", lambda module: False)
-    monkeypatch.setattr(fastppf, "_compile_in_child", lambda: children.append(1))
+    monkeypatch.setattr(kernel_loading, "_all_cached", lambda module: False)
+    monkeypatch.setattr(kernel_loading, "_compile_in_child", lambda: children.append(1))
     fastppf.compiled(CHUNK)
-    fastppf._loader.join()
+    kernel_loading._loader.join()
     assert children == [1] and fastppf.compiled(CHUNK) is kernels
 
 
 def test_a_warm_cache_is_recognised(fresh_auto):
     """After a warm-up numba's cache holds every kernel, so later processes skip the child (numba internals)."""
     kernels.warm_up()
-    assert fastppf._all_cached(kernels)
+    assert kernel_loading._all_cached(kernels)
 
 
 @pytest.mark.slow
 def test_the_child_fills_an_empty_numba_cache(tmp_path, monkeypatch):
     """The child compiles every kernel into NUMBA_CACHE_DIR (about 5 s of compilation, hence slow)."""
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    fastppf._compile_in_child()
+    kernel_loading._compile_in_child()
     names = {p.name.split("-")[0] for p in tmp_path.rglob("*.nbi")}
     assert {f"kernels.{name}" for name in _signatures()} <= names
