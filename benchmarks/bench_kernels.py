@@ -10,6 +10,14 @@ of every kernel with every argument type a run uses (:func:`mc.kernels.warm_up`,
 the background load's own; compilation, written to the cache), then the same in a
 second interpreter that loads the cache. Wall and CPU time (``time.process_time``),
 and the load average, since the machine is shared.
+
+``--background``: auto mode as a run meets it (mc.kernel_loading): a streamed run of
+2 M and 10 M draws with the kernels loading in the background from the first block
+(COMPILE_AFTER = 1), against the same run with ``MC_COMPILED=0`` just before in the
+same fresh interpreter, with an empty numba cache (the first run after install:
+a child interpreter compiles) and a warm one. Prints the extra wall and CPU time the
+run took, when the kernels were ready, the compiling child's CPU, and whether the
+tables were equal (they must be).
 """
 from __future__ import annotations
 

@@ -49,10 +49,10 @@ COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) 
 # process: benchmarks/bench_kernels.py --background and MC_COMPILED=0 against 1 alternating): the kernels save
 # 113 ns a draw in memory (359 -> 246 ns, 4.0 ns a counted value) and 50 ns streamed (372 -> 322, 1.8 ns);
 # loading them on the thread still stalls the run by 0.6-0.9 s (numba's import and cache load hold the GIL:
-# warm cache, 2 M draws: +0.83 s wall, ready after 1.2 s; 10 M draws: -0.76 s). On the first run after install
-# a niced child interpreter compiles (5.1 s CPU on another core, ready after about 7 s) and the run waits only
-# 0.0-0.3 s for the thread's import (2 M and 10 M draws), no longer 4.2 s. So the threshold cannot come down:
-# started after T values, a load pays back after 0.86 s / 4.0 ns = 215 M more values in memory (480 M streamed),
+# warm cache, 2 M draws: +0.83-0.90 s wall, ready after 0.9-1.2 s; 10 M draws: -0.28 to -0.76 s). On the first
+# run after install a niced child interpreter compiles (5.4-5.5 s CPU on another core, ready after 6.5-7 s) and
+# the run waits only 0.0-0.5 s (the thread's import; 2 M and 10 M draws), no longer 4.2 s. So the threshold
+# cannot come down: started after T values, a load pays back after 0.86 s / 4.0 ns = 215 M more values in memory (480 M streamed),
 # and T near that cost (ski rental) bounds the loss of any run length to about twice the load. 160 M keeps
 # runs of a few million draws free of numba (`mc run --draws 1e6` never imports it), and long runs gain.
 COMPILE_AFTER = 160_000_000
