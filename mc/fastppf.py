@@ -52,9 +52,9 @@ COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) 
 # warm cache, 2 M draws: +0.83-0.90 s wall, ready after 0.9-1.2 s; 10 M draws: -0.28 to -0.76 s). On the first
 # run after install a niced child interpreter compiles (5.4-5.5 s CPU on another core, ready after 6.5-7 s) and
 # the run waits only 0.0-0.5 s (the thread's import; 2 M and 10 M draws), no longer 4.2 s. So the threshold
-# cannot come down: started after T values, a load pays back after 0.86 s / 4.0 ns = 215 M more values in memory (480 M streamed),
-# and T near that cost (ski rental) bounds the loss of any run length to about twice the load. 160 M keeps
-# runs of a few million draws free of numba (`mc run --draws 1e6` never imports it), and long runs gain.
+# cannot come down: started after T values, a load pays back after 0.86 s / 4.0 ns = 215 M more values in
+# memory (480 M streamed), and T near that cost (ski rental) bounds the loss of any run length to about twice
+# the load. 160 M keeps runs of a few million draws free of numba (`mc run --draws 1e6` never imports it).
 COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled() in auto mode, before the kernels start loading
 
