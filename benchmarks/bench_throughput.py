@@ -19,8 +19,8 @@ shared, loaded machine that moves less than wall time, but it adds up all thread
 so w2 paths then show cost, not speed-up. ``--compiled`` adds each mc path with
 the compiled kernels forced on (``MC_COMPILED=1``; same numbers, see
 tests/test_fastppf.py), named ``..._compiled``; the plain names are the numpy
-path (``MC_COMPILED=0``: the default ``auto`` would load the kernels halfway
-through, after 160 M values, mc.fastppf.COMPILE_AFTER). The load average is
+path (``MC_COMPILED=0``: the default ``auto`` would start loading the kernels in
+the background partway through, after 160 M values, mc.fastppf.COMPILE_AFTER). The load average is
 printed at the start and the end.
 
 ``--tune-malloc`` first keeps freed memory for reuse (mc.process.tune_malloc):

@@ -390,4 +390,7 @@ _CLOSED_FORMS = {
 def ppf(family: str, params: Mapping, u: np.ndarray) -> np.ndarray | None:
     """Inverse CDF at `u` by closed form or table, or None if `family` has neither here."""
     fn = _CLOSED_FORMS.get(family)
-    return None if fn is None else fn(params, u)
+    if fn is None:
+        return None
+    with np.errstate(over="ignore"):  # a value beyond float64 becomes inf, which the run then names and refuses
+        return fn(params, u)
