@@ -163,19 +163,40 @@ def chunk_statistics(x, low: float, scale: float, nbins: int, hist, index) -> tu
     return int(n_negative), float(mean), float(m2), float(m3), float(m4), float(minimum), float(maximum)
 
 
-@lru_cache(maxsize=64)
+# numpy before 2.3 reduces a contiguous float64 array in buffers of np.getbufsize() values (8192 by default):
+# each buffer summed pairwise, the buffers' sums added one after another (checked on 1.26, 2.0, 2.1 and 2.2)
+NUMPY_REDUCES_IN_BUFFERS = tuple(int(part) for part in np.__version__.split(".")[:2]) < (2, 3)
+
+
 def pairwise_program(n: int) -> np.ndarray:
-    """numpy's pairwise-summation tree over ``n`` values as a postfix program (int64 rows ``(start, length)``).
+    """numpy's summation of ``n`` values as a postfix program (int64 rows ``(start, length)``).
 
     A row with ``length >= 0`` is a leaf block (at most :data:`PW_BLOCKSIZE`
     values, summed as numpy sums a block); ``(0, -1)`` adds the last two results,
     left + right. numpy splits a longer run at ``n // 2`` rounded down to a
-    multiple of 8. (numba cannot cache a recursive function, so the tree is built
-    here once per length and the kernels run it with a small stack.)
+    multiple of 8; before numpy 2.3 it first cuts the array into buffers
+    (:data:`NUMPY_REDUCES_IN_BUFFERS`). (numba cannot cache a recursive function,
+    so the tree is built here once per length and the kernels run it with a small stack.)
     """
+    return _program(int(n), np.getbufsize() if NUMPY_REDUCES_IN_BUFFERS else 0)
+
+
+@lru_cache(maxsize=64)
+def _program(n: int, buffer: int) -> np.ndarray:
+    if not buffer or n <= buffer:
+        rows = _tree_rows(0, n)
+    else:  # each buffer's tree, then added to the running sum
+        rows = []
+        for start in range(0, n, buffer):
+            rows += _tree_rows(start, min(buffer, n - start)) + ([(0, -1)] if start else [])
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def _tree_rows(offset: int, n: int) -> list[tuple[int, int]]:
+    """numpy's pairwise tree over values ``offset`` to ``offset + n``, depth-first, the sum after both halves."""
     rows: list[tuple[int, int]] = []
-    pending = [(0, n, False)]
-    while pending:  # depth-first, left before right, the sum after both
+    pending = [(offset, n, False)]
+    while pending:
         start, length, children_done = pending.pop()
         if length <= PW_BLOCKSIZE:
             rows.append((start, length))
@@ -184,7 +205,7 @@ def pairwise_program(n: int) -> np.ndarray:
         else:
             half = length // 2 - (length // 2) % 8
             pending += [(start, length, True), (start + half, length - half, False), (start, half, False)]
-    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+    return rows
 
 
 PAIRWISE_STACK = 64  # values per sum on the kernels' stack: the tree of any array is shallower

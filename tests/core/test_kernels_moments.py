@@ -50,6 +50,16 @@ def test_pairwise_program_splits_as_numpy():
     assert kernels.pairwise_program(128).tolist() == [[0, 128]]
 
 
+def test_buffered_program_is_each_buffers_tree_then_the_running_sum():
+    """numpy before 2.3 sums 20,000 values as three 8192-value buffers, each pairwise, added in turn
+    (np.add.reduce on 1.26 to 2.2; the floors step of CI checks the kernels against it there)."""
+    from mc.kernels import _program, _tree_rows
+
+    expected = _tree_rows(0, 8192) + _tree_rows(8192, 8192) + [(0, -1)] + _tree_rows(16384, 3616) + [(0, -1)]
+    assert _program(20_000, 8192).tolist() == [list(r) for r in expected]
+    assert _program(8192, 8192).tolist() == [list(r) for r in _tree_rows(0, 8192)]
+
+
 def _same(a: float, b: float) -> bool:
     return np.float64(a).tobytes() == np.float64(b).tobytes() or (np.isnan(a) and np.isnan(b))
 
