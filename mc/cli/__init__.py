@@ -54,9 +54,14 @@ def build_parser(command: str | None = None) -> Parser:
 TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
+_received: list[int] = []  # termination signals received during this main(): a C extension importing when
+# the signal lands turns our Terminated into its own ImportError, and the exit must still say terminated
+
+
 def _raise_terminated(signum, frame):
     for sig in TERMINATION_SIGNALS:  # a second signal must not interrupt the clean-up of the first
         signal.signal(sig, signal.SIG_IGN)
+    _received.append(signum)
     raise Terminated(signum)
 
 
@@ -80,6 +85,7 @@ def termination_as_exception() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one `mc` command; returns the exit code (0, 2 for bad input, 128 + signal when stopped)."""
+    _received.clear()
     with termination_as_exception():
         try:
             return _dispatch(argv)
@@ -87,8 +93,16 @@ def main(argv: list[str] | None = None) -> int:
             print("mc: interrupted", file=sys.stderr)
             return 130
         except Terminated as exc:
-            print(f"mc: terminated by {signal.Signals(exc.signum).name}", file=sys.stderr)
-            return 128 + exc.signum
+            return _terminated(exc.signum)
+        except Exception:  # whatever a signal's exception became on its way up (e.g. an ImportError)
+            if _received:
+                return _terminated(_received[0])
+            raise
+
+
+def _terminated(signum: int) -> int:
+    print(f"mc: terminated by {signal.Signals(signum).name}", file=sys.stderr)
+    return 128 + signum
 
 
 def _dispatch(argv: list[str] | None) -> int:

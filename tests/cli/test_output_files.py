@@ -264,3 +264,21 @@ def test_non_finite_label_names_the_year_as_an_integer(tmp_path):
                           "statistic": ["p50", "p50"], "value": [np.inf, 1.0], "mc_se": [1.0, 1.0]})
     with pytest.raises(InputError, match="capex_cny/2025/p50 value: is inf"):
         write_table(table, tmp_path / "t.csv")
+
+
+def test_a_signal_that_becomes_another_exception_still_exits_as_terminated(monkeypatch, capsys):
+    """SIGTERM landing inside a C extension's import surfaces as that import's ImportError (seen with scipy's
+    propack under CI); mc still exits 143 with its one line, no traceback."""
+    import mc.cli
+    import mc.cli.run
+
+    def handler_hit_during_an_import(args):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises Terminated here
+        except BaseException as exc:
+            raise ImportError("numpy._core.multiarray failed to import") from exc
+
+    monkeypatch.setattr(mc.cli.run, "handle", handler_hit_during_an_import)
+    assert mc.cli.main(["run", "--draws", "10"]) == 143
+    assert capsys.readouterr().err.strip() == "mc: terminated by SIGTERM"
