@@ -97,9 +97,8 @@ class SelectionBand:
             return
         self.masks = {name: mask & band_mask(counts[name], self.fractions[name]) for name, mask in self.masks.items()}
         self.kept_bytes = 0
-        for name, pieces in self.kept.items():
-            values = np.concatenate(pieces) if pieces else np.empty(0)
-            values = self.sketches[name].in_bins(values, None, self.masks[name])
+        for name in self.kept:
+            values = self.sketches[name].in_bins(self.values(name), None, self.masks[name])
             self.kept[name] = [values]
             self.kept_bytes += values.nbytes
 

@@ -172,8 +172,7 @@ def _first_band(sketches: Mapping[str, QuantileSketch], first: Mapping[str, np.n
                 memory_limit: int) -> SelectionBand:
     """The selection band placed by the first block's counts (see :mod:`mc.band`)."""
     band = SelectionBand(sketches, memory_limit)
-    band.narrow({name: np.bincount(s.bin_index(np.asarray(first[name], float)), minlength=s.nbins + 1)
-                 for name, s in sketches.items()})
+    band.narrow({name: s.histogram(np.asarray(first[name], float))[1] for name, s in sketches.items()})
     return band
 
 
