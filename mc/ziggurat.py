@@ -248,30 +248,33 @@ def normal_from_raw(raw, start, out, first, paths):
         Index just after the last value filled: ``out.size`` once done.
     """
     low8, mask52, one = np.uint64(0xFF), np.uint64(0x000FFFFFFFFFFFFF), np.uint64(1)
-    i, k = start, first
-    while k < out.size:
-        begin = i
-        while True:
-            if i >= raw.size:
-                return begin, k
-            r = raw[i]
-            i += 1
-            idx = np.intp(r & low8)
-            r >>= np.uint64(8)
-            rabs = (r >> one) & mask52
-            # x = rabs * wi, negated when the sign bit is set: a product with +-1.0 is exact (no branch to mispredict)
-            x = float(np.int64(rabs)) * WI[idx] * (1.0 - 2.0 * float(np.int64(r & one)))
-            if rabs < KI[idx]:
-                out[k] = x
-                break
-            outcome, value, i = _rare(raw, i, idx, rabs, x, paths)
-            if outcome < 0:
-                return begin, k
-            if outcome > 0:
-                out[k] = value
-                break
-        k += 1
-    return i, k
+    # unsigned indices: no wraparound test for negative ones in the loop
+    i, k, n_raw, n = np.uint64(start), np.uint64(first), np.uint64(raw.size), np.uint64(out.size)
+    begin = i  # the first word of the value under way
+    while k < n:
+        if i >= n_raw:
+            return np.int64(begin), np.int64(k)
+        r = raw[i]
+        i += one
+        idx = r & low8
+        r >>= np.uint64(8)
+        rabs = (r >> one) & mask52
+        # x = rabs * wi, negated when the sign bit is set: a product with +-1.0 is exact (no branch to mispredict)
+        x = float(np.int64(rabs)) * WI[idx] * (1.0 - 2.0 * float(np.int64(r & one)))
+        if rabs < KI[idx]:
+            out[k] = x
+            k += one
+            begin = i
+            continue
+        outcome, value, after = _rare(raw, np.int64(i), np.intp(idx), rabs, x, paths)
+        if outcome < 0:
+            return np.int64(begin), np.int64(k)
+        i = np.uint64(after)
+        if outcome > 0:  # else rejected: the value starts over with the next word
+            out[k] = value
+            k += one
+            begin = i
+    return np.int64(i), np.int64(k)
 
 
 def fill(out: np.ndarray, raw_words, paths: np.ndarray | None = None) -> np.ndarray:
@@ -316,11 +319,13 @@ def standard_normal(rng: np.random.Generator, size, raw_words=None) -> np.ndarra
         Its bit generator is drawn from (by default through ``random_raw``).
     size : int or tuple of int
         Shape of the result (None gives numpy's scalar).
-    raw_words : callable, optional
+    raw_words : callable or mc.pcg.Words, optional
         ``raw_words(count)`` returning the next `count` raw words of ``rng.bit_generator``
-        (uint64) and consuming them, e.g. a faster compiled PCG64 of the same state.
-        Default: ``rng.bit_generator.random_raw``; for a bit generator whose raw words are
-        not 64-bit (MT19937), numpy itself draws.
+        (uint64) and consuming them; or an object with ``take(count)`` (words taken ahead,
+        the generator untouched), ``taken`` and ``commit(used)``, such as
+        ``mc.pcg.Words(rng.bit_generator)`` (compiled, faster): every word taken is used,
+        then committed. Default: ``rng.bit_generator.random_raw``; for a bit generator whose
+        raw words are not ``next_uint64``'s (MT19937), numpy itself draws.
 
     Returns
     -------
@@ -333,7 +338,11 @@ def standard_normal(rng: np.random.Generator, size, raw_words=None) -> np.ndarra
             return rng.standard_normal(size)
         raw_words = rng.bit_generator.random_raw
     out = np.empty(size, dtype=np.float64)
-    fill(out.reshape(-1), raw_words)
+    if hasattr(raw_words, "take") and hasattr(raw_words, "commit"):
+        fill(out.reshape(-1), raw_words.take)
+        raw_words.commit(raw_words.taken)
+    else:
+        fill(out.reshape(-1), raw_words)
     return out
 
 
