@@ -128,7 +128,7 @@ def check_empirical(p: Mapping) -> None:
 
 def sample_choice(rng: np.random.Generator, p: Mapping, n: int) -> np.ndarray:
     """Inverse transform of uniforms: faster than rng.choice, and the same mapping as ``ppf``."""
-    return choice_of(p).ppf(rng.random(n))
+    return choice_of(p).ppf(fastppf.random(rng, n))
 
 
 def choice_of(p: Mapping) -> Choice:

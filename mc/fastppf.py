@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from functools import lru_cache
 from typing import Mapping
 
@@ -59,7 +60,7 @@ COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled() in auto mode, before the kernels start loading
 
 
-def compiled(size: int):
+def compiled(size: int, count: bool = True):
     """The compiled kernels (:mod:`mc.kernels`) if they should handle `size` values, else None.
 
     Both paths give the same bits, so this only decides speed: numba costs a few
@@ -70,6 +71,8 @@ def compiled(size: int):
     on in numpy; they are used from when that has finished. If it fails, the
     process stays on numpy. Environment variable ``MC_COMPILED``: ``0`` never,
     ``1`` from the first call (imported there, each kernel compiled at its first call).
+    With `count` False, `size` does not count towards :data:`COMPILE_AFTER` (for a
+    caller that then passes the same values through a counting call).
     """
     global _computed
     mode = os.environ.get("MC_COMPILED", "auto")
@@ -81,6 +84,8 @@ def compiled(size: int):
         return kernels
     if kernel_loading.started():
         return kernel_loading.loaded()
+    if not count:
+        return None
     _computed += size  # (not atomic across worker threads: a few blocks more or less do not matter)
     if _computed >= COMPILE_AFTER:
         kernel_loading.start()
@@ -181,15 +186,44 @@ class _TablePPF:
             x = self._numpy(u)
             return (x if span is None else low + span * x).reshape(shape)
         x = np.empty(u.size)
-        loc, scale = (0.0, math.nan) if span is None else (float(low), float(span))
-        n_nan = kernels.beta_table(self._rows, self.SHIFT, self.BASE, self.SPAN, self._logs, self._use_expm1,
-                                   loc, scale, np.ascontiguousarray(u), x)
-        if n_nan:  # the untabulated points, from scipy, then scaled as the others
-            bad = np.isnan(x)
-            x[bad] = self._scipy_where_nan(u[bad], np.full(int(bad.sum()), np.nan))
-            if span is not None:
-                x[bad] = low + span * x[bad]
+        n_nan = kernels.beta_table(*self._kernel_arguments(low, span), np.ascontiguousarray(u), x)
+        if n_nan:
+            self._fix_nan(u, x, low, span)
         return x.reshape(shape)
+
+    def sample(self, rng: np.random.Generator, size: int, low: float | None = None,
+               span: float | None = None) -> np.ndarray:
+        """``self.scaled(rng.random(size), low, span)``, bit for bit, leaving `rng` in the same state.
+
+        Compiled, the uniforms come from :mod:`mc.pcg` a few thousand at a time
+        inside the table kernel (:func:`mc.kernels.beta_table_random`), never stored.
+        """
+        kernels = compiled(size, count=False)
+        if kernels is None or not kernels.is_pcg64(rng.bit_generator):
+            return self.scaled(rng.random(size), low, span)
+        x, bits = np.empty(size), rng.bit_generator
+        with bits.lock:
+            state = kernels.pcg_state_of(bits)
+            start = state.copy()
+            n_nan = kernels.beta_table_random(state, *self._kernel_arguments(low, span), _scratch(), x)
+            kernels.pcg_set_state(bits, state)
+        if n_nan:  # the same uniforms again (rare: about 1e-12 a point)
+            u = np.empty(size)
+            kernels.pcg_fill(start, u)
+            self._fix_nan(u, x, low, span)
+        return x
+
+    def _kernel_arguments(self, low, span) -> tuple:
+        """The table arguments of mc.kernels.beta_table, before the uniforms."""
+        loc, scale = (0.0, math.nan) if span is None else (float(low), float(span))
+        return self._rows, self.SHIFT, self.BASE, self.SPAN, self._logs, self._use_expm1, loc, scale
+
+    def _fix_nan(self, u: np.ndarray, x: np.ndarray, low, span) -> None:
+        """The untabulated points of a compiled result `x` (NaN there), from scipy, then scaled as the others."""
+        bad = np.isnan(x)
+        x[bad] = self._scipy_where_nan(u[bad], np.full(int(bad.sum()), np.nan))
+        if span is not None:
+            x[bad] = low + span * x[bad]
 
     def _numpy(self, u: np.ndarray) -> np.ndarray:
         right = u >= 0.5
@@ -326,6 +360,27 @@ def _save_quietly(path, array: np.ndarray) -> None:
         os.replace(tmp, path)
     except OSError:
         return
+
+
+SCRATCH_SIZE = 2048  # uniforms a compiled table call draws at a time (16 KiB: stays in L1)
+_scratches = threading.local()
+
+
+def _scratch() -> np.ndarray:
+    """This thread's scratch for :data:`SCRATCH_SIZE` uniforms (worker threads each have their own)."""
+    scratch = getattr(_scratches, "array", None)
+    if scratch is None:
+        scratch = _scratches.array = np.empty(SCRATCH_SIZE)
+    return scratch
+
+
+def random(rng: np.random.Generator, size: int) -> np.ndarray:
+    """``rng.random(size)`` (1-d), bit for bit and with the same state after: compiled (:mod:`mc.pcg`)
+    for a PCG64 when the kernels serve `size` values (:func:`compiled`), else numpy itself."""
+    kernels = compiled(size, count=False)
+    if kernels is None or not kernels.is_pcg64(rng.bit_generator):
+        return rng.random(size)
+    return kernels.pcg_random(rng, size)
 
 
 def _exp_mirrored(g: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -30,6 +30,10 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from mc.pcg import Words, is_pcg64, pcg_advance, pcg_fill, pcg_seed  # noqa: F401 (mc.pcg's kernels, here for warm_up
+from mc.pcg import random as pcg_random, random_raw as pcg_random_raw  # noqa: F401  and kernel_loading's cache check)
+from mc.pcg import set_state as pcg_set_state, state_of as pcg_state_of  # noqa: F401
+
 COMPILED_MIN = 4096  # values per call from which the compiled kernels are used
 PW_BLOCKSIZE = 128  # numpy's pairwise-summation block (numpy/_core/src/umath/loops_utils.h.src)
 _jit = numba.njit(cache=True, nogil=True)  # nogil: worker threads run blocks in parallel
@@ -91,6 +95,19 @@ def beta_table(table, shift, base, span, logs, use_expm1, loc, span_scale, u, ou
                 g = 1.0 - x if right else x
             n_nan += g != g
             out[i] = g if span_scale != span_scale else loc + span_scale * g
+    return n_nan
+
+
+@_jit
+def beta_table_random(state, table, shift, base, span, logs, use_expm1, loc, span_scale, scratch, out):
+    """:func:`beta_table` of the next ``out.size`` doubles of PCG64 `state` (``Generator.random``'s, from
+    mc.pcg.pcg_fill, which advances `state`), drawn ``scratch.size`` at a time into `scratch`, never stored."""
+    n_nan = 0
+    for start in range(0, out.size, scratch.size):
+        stop = min(start + scratch.size, out.size)
+        u = scratch[:stop - start]
+        pcg_fill(state, u)
+        n_nan += beta_table(table, shift, base, span, logs, use_expm1, loc, span_scale, u, out[start:stop])
     return n_nan
 
 
@@ -336,9 +353,15 @@ def warm_up() -> None:
     u = np.linspace(0.01, 0.99, n)
     out = np.empty(n)
     table = np.zeros(8 * 4)
+    state = pcg_state_of(np.random.PCG64(1))
     for logs, use_expm1, scale in ((False, False, math.nan), (False, False, 2.0), (True, False, math.nan),
                                    (True, True, math.nan), (True, False, 2.0)):
         beta_table(table, 52, 1 << 62, 1, logs, use_expm1, 0.0, scale, u, out)  # every point off the table
+        beta_table_random(state, table, 52, 1 << 62, 1, logs, use_expm1, 0.0, scale, np.empty(4), out)
+    pcg_fill(state, out)
+    pcg_fill(state, np.empty(n, np.uint64))
+    pcg_advance(state, np.uint64(3))
+    pcg_seed(np.arange(4, dtype=np.uint64), state)
     choice(np.array([0.5, 1.0]), np.array([1.0, 2.0]), u, out)
     exp_affine(u, 0.1, 0.2, out)
     hist, index = np.zeros(9, np.int64), np.empty(n, np.uint16)

@@ -29,7 +29,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from mc.fastppf import compiled
+from mc.fastppf import compiled, random
 from mc.priors import Priors
 
 STREAM_BLOCK = 65_536  # draws per random-stream block; changing it changes every number
@@ -103,7 +103,7 @@ def _uniforms(priors: Priors, seed: int, block: Block, method: str) -> dict[str,
         return {n: points[:, dims[n]] for n in names}
     if method == "lhs":
         return {n: latin_hypercube(stream(seed, block.index, n), block.size) for n in names}
-    return {n: stream(seed, block.index, n).random(block.size) for n in names}
+    return {n: random(stream(seed, block.index, n), block.size) for n in names}
 
 
 def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:

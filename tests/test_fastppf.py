@@ -148,3 +148,47 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
     monkeypatch.setenv("MC_CACHE_DIR", str(blocker))  # a file where the folder should be: nothing can be stored
     reference = stats.beta(2.0, 5.0).ppf(U)
     assert _max_relative_error(BetaPPF(2.0, 5.0)(U), reference) < 1e-10
+
+
+@pytest.mark.parametrize("alpha,beta,low,span", [(12.9, 15.9, None, None), (3.0, 2.0, 10.0, 5.0),
+                                                 (0.5, 0.5, None, None), (0.3, 3.0, -1.0, 2.0),
+                                                 (0.01, 2.0, None, None),  # 1 in 5 points falls back to scipy
+                                                 (0.01, 2.0, 3.0, 4.0)])
+@pytest.mark.parametrize("size", [4096, 5003, 70_001])
+def test_sampling_a_table_is_the_table_of_rng_random(monkeypatch, alpha, beta, low, span, size):
+    """BetaPPF.sample (uniforms drawn inside the compiled kernel) gives scaled(rng.random) and leaves the same state."""
+    table = BetaPPF(alpha, beta)
+    expected_rng = np.random.default_rng(41)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = table.scaled(expected_rng.random(size), low, span)
+        rngs = iter([np.random.default_rng(41), np.random.default_rng(41)])
+        used = []
+        plain, fast = _both_paths(monkeypatch, lambda: table.sample(used.append(next(rngs)) or used[-1], size,
+                                                                    low, span))
+    np.testing.assert_array_equal(plain, expected)
+    np.testing.assert_array_equal(fast, expected)
+    assert [rng.bit_generator.state for rng in used] == [expected_rng.bit_generator.state] * 2
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 65_537])
+def test_random_is_rng_random_on_both_paths(monkeypatch, size):
+    from mc.fastppf import random
+
+    rngs = iter([np.random.default_rng(8), np.random.default_rng(8)])
+    used = []
+    plain, fast = _both_paths(monkeypatch, lambda: random(used.append(next(rngs)) or used[-1], size))
+    expected_rng = np.random.default_rng(8)
+    expected = expected_rng.random(size)
+    np.testing.assert_array_equal(plain, expected)
+    np.testing.assert_array_equal(fast, expected)
+    for rng in used:
+        assert rng.bit_generator.state == expected_rng.bit_generator.state
+
+
+def test_random_of_another_bit_generator_is_numpys(monkeypatch):
+    from mc.fastppf import random
+
+    monkeypatch.setenv("MC_COMPILED", "1")
+    got = random(np.random.Generator(np.random.MT19937(2)), 5000)
+    np.testing.assert_array_equal(got, np.random.Generator(np.random.MT19937(2)).random(5000))
