@@ -94,7 +94,7 @@ def test_rare_paths_taken_many_times_and_exact():
 
 def test_resume_after_running_out_mid_value():
     ours, theirs = _pair(np.random.PCG64, 11)
-    n = 20_000
+    n = 60_000  # about 15 tails (p = 2.6e-4 a value)
     raw = ours.bit_generator.random_raw(n + n // 10)
     expected = theirs.standard_normal(n)
     paths = np.zeros(4, np.int64)
@@ -104,12 +104,15 @@ def test_resume_after_running_out_mid_value():
     # every cut of the words inside values that take several words (wedges, tails), and around them
     starts = _first_words(raw, n)
     used = np.diff(np.append(starts, stop))  # words each value took
-    long_values = np.flatnonzero(used >= 3)[:5]
-    assert long_values.size == 5  # tails take 3 or more words
+    first = raw[starts]
+    tail = ((first & np.uint64(0xFF)) == 0) & ((first >> np.uint64(9)) & np.uint64(2**52 - 1) >= zig.KI[0])
+    long_values = np.concatenate([np.flatnonzero(tail)[:4], np.flatnonzero(~tail & (used >= 3))[:4]])
+    assert long_values.size == 8 and np.all(used[long_values] >= 3)  # 4 tails, 4 rejected wedges
     for k in long_values:
         for cut in range(starts[k] - 1, starts[k] + used[k] + 1):
-            part = np.empty(n)
-            stop_1, filled_1 = zig.normal_from_raw(raw[:cut], 0, part, 0, np.zeros(4, np.int64))
+            part, padded = np.empty(n), raw.copy()
+            padded[cut:] = np.uint64(2**64 - 1)  # a word read past the end would pass a tail's or a wedge's test
+            stop_1, filled_1 = zig.normal_from_raw(padded[:cut], 0, part, 0, np.zeros(4, np.int64))
             assert stop_1 <= cut and stop_1 == starts[filled_1]  # stopped at the start of a whole value
             rest = np.ascontiguousarray(raw[stop_1:])
             stop_2, filled_2 = zig.normal_from_raw(rest, 0, part, filled_1, np.zeros(4, np.int64))
