@@ -30,8 +30,9 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from mc.pcg import Words, is_pcg64, pcg_advance, pcg_fill, pcg_seed  # noqa: F401 (mc.pcg's kernels, here for warm_up
-from mc.pcg import random as pcg_random, random_raw as pcg_random_raw  # noqa: F401  and kernel_loading's cache check)
+# mc.pcg's kernels and helpers, here so that warm_up and mc.kernel_loading's cache check see them
+from mc.pcg import Words, is_pcg64, lhs_shuffled, pcg_advance, pcg_fill, pcg_seed  # noqa: F401
+from mc.pcg import random as pcg_random, random_raw as pcg_random_raw  # noqa: F401
 from mc.pcg import set_state as pcg_set_state, state_of as pcg_state_of  # noqa: F401
 
 COMPILED_MIN = 4096  # values per call from which the compiled kernels are used
@@ -371,3 +372,5 @@ def warm_up() -> None:
     select_values(u, np.empty(0, np.uint16), 0.0, 8.0, 8, wanted, out)
     lhs_from_raw(np.arange(1, 4 * n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15), n,
                  np.empty(n, np.int32), out)
+    for perm in (np.empty(n, np.uint16), np.empty(n, np.int32)):
+        lhs_shuffled(state, n, perm, np.empty(8, np.uint64), out)

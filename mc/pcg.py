@@ -240,3 +240,58 @@ class Words:
             state = self.start.copy()
             pcg_advance(state, np.uint64(used))
         set_state(self.bit_generator, state)
+
+
+@_jit
+def lhs_shuffled(state, n, perm, scratch, out):
+    """scipy's ``qmc.LatinHypercube(1).random(n)[:, 0]`` from its engine's PCG64 `state`, bit for bit.
+
+    The engine draws ``n`` jitters (``Generator.random``), then shuffles
+    ``1..n`` with ``Generator.shuffle``: Fisher-Yates from the top, each index in
+    [0, i] from one 32-bit word (numpy serves the low half of a raw word, then the
+    high half), masked to the smallest covering power of two and rejected above
+    i. The words come ``scratch.size`` at a time from :func:`pcg_fill`, so no more
+    are drawn than the shuffle uses (rounded up to `scratch`). `perm` (uint16 up to
+    65,536 values, else int32) holds ``value - 1``; results are ``(value - jitter) / n``.
+    """
+    pcg_fill(state, out)  # the jitters, kept in out until the last pass
+    for k in range(n):
+        perm[k] = k
+    mask = 0
+    while mask < n - 1:
+        mask = 2 * mask + 1
+    position, available = 0, 0
+    i = n - 1
+    while i > 0:  # a raw word a pass, its low half then its high half (a 32-bit candidate each)
+        if position == available:
+            pcg_fill(state, scratch)
+            position, available = 0, scratch.size
+        word = scratch[position]
+        position += 1
+        mask = _shrink(mask, i)
+        i = _swap_or_reject(perm, i, int(word & np.uint64(0xFFFFFFFF)) & mask)
+        if i == 0:
+            break
+        mask = _shrink(mask, i)
+        i = _swap_or_reject(perm, i, int(word >> np.uint64(32)) & mask)
+    for k in range(n):
+        out[k] = (float(perm[k] + 1) - out[k]) / n
+
+
+@_jit
+def _shrink(mask, i):
+    """The smallest all-ones mask covering i, from that of i + 1 or i (a predictable branch)."""
+    if (mask >> 1) >= i:
+        mask >>= 1
+    return mask
+
+
+@_jit
+def _swap_or_reject(perm, i, j):
+    """Swap perm[i] with perm[j] and return i - 1 if j <= i; else swap perm[i] with itself and return i
+    (arithmetic: LLVM would branch on a select, and a quarter of the candidates are rejected at random)."""
+    accept = int(j <= i)
+    k = i + (j - i) * accept
+    a, b = perm[i], perm[k]
+    perm[i], perm[k] = b, a
+    return i - accept

@@ -102,30 +102,46 @@ def _uniforms(priors: Priors, seed: int, block: Block, method: str) -> dict[str,
             points = engine.random(1 << max(block.size - 1, 0).bit_length())[:block.size]
         return {n: points[:, dims[n]] for n in names}
     if method == "lhs":
-        return {n: latin_hypercube(stream(seed, block.index, n), block.size) for n in names}
+        return {n: _lhs_block(seed, block, n) for n in names}
     return {n: random(stream(seed, block.index, n), block.size) for n in names}
 
 
 def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
     """``qmc.LatinHypercube(1, rng=rng).random(size)[:, 0]``, bit for bit; compiled for long blocks.
 
-    The compiled path replays the jitter and numpy's shuffle from the same bit
-    generator's raw output (:func:`mc.kernels.lhs_from_raw`), so the
-    design is scipy's, at the cost of one pass instead of a Python-level shuffle.
+    scipy's engine draws from a generator spawned from `rng`'s seed sequence; the
+    compiled path seeds that PCG64 itself and replays the jitter and numpy's
+    shuffle from its words (:func:`mc.pcg.lhs_shuffled`), so the design is
+    scipy's, at the cost of one pass instead of a Python-level shuffle.
     """
     kernels = compiled(size)
     if kernels is None:
         from scipy.stats import qmc
 
         return qmc.LatinHypercube(1, rng=rng).random(size)[:, 0]
-    bits = np.random.PCG64(rng.bit_generator.seed_seq.spawn(1)[0])  # as scipy's engine does
-    out, perm = np.empty(size), np.empty(size, np.int32)
-    # the jitter's size outputs, then the shuffle's 32-bit words: 2 ln 2 = 1.39 a value on average over
-    # whole binary octaves of i (up to 2 where the top octave is short); drawn in advance, more if needed
-    raw = bits.random_raw(size + (size * 3) // 4 + 1024)
-    while kernels.lhs_from_raw(raw, size, perm, out) < 0:
-        raw = np.concatenate([raw, bits.random_raw(size // 2 + 1024)])
+    return _latin_hypercube_compiled(kernels, rng.bit_generator.seed_seq.spawn(1)[0], size)
+
+
+def _lhs_block(seed: int, block: Block, name: str) -> np.ndarray:
+    """``latin_hypercube(stream(seed, block.index, name), block.size)``, without building that stream when compiled."""
+    kernels = compiled(block.size)
+    if kernels is None:
+        return latin_hypercube(stream(seed, block.index, name), block.size)
+    # the first child of the stream's seed sequence, which scipy's engine would spawn
+    return _latin_hypercube_compiled(kernels, np.random.SeedSequence(seed, spawn_key=(block.index, _name_key(name), 0)),
+                                     block.size)
+
+
+def _latin_hypercube_compiled(kernels, seed_seq: np.random.SeedSequence, size: int) -> np.ndarray:
+    state = np.empty(4, np.uint64)
+    kernels.pcg_seed(seed_seq.generate_state(4, np.uint64), state)  # as np.random.PCG64(seed_seq) seeds itself
+    out = np.empty(size)
+    perm = np.empty(size, np.uint16 if size <= 1 << 16 else np.int32)
+    kernels.lhs_shuffled(state, size, perm, np.empty(LHS_SCRATCH, np.uint64), out)
     return out
+
+
+LHS_SCRATCH = 512  # raw words the compiled LHS draws at a time (4 KiB)
 
 
 def draw_block(priors: Priors, seed: int, block: Block, method: str = "mc") -> dict[str, np.ndarray]:

@@ -105,3 +105,20 @@ def test_words_commit_exactly_the_words_used(used):
 def test_is_pcg64():
     assert pcg.is_pcg64(np.random.PCG64(1))
     assert not pcg.is_pcg64(np.random.PCG64DXSM(1)) and not pcg.is_pcg64(np.random.MT19937(1))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 17, 255, 256, 257, 1000, 4096, 65_536, 65_537, 140_000])
+@pytest.mark.parametrize("scratch", [1, 3, 512])
+def test_lhs_shuffled_is_scipys_latin_hypercube(n, scratch):
+    """The compiled LHS replays qmc.LatinHypercube from the engine's spawned PCG64, for uint16 and int32 perms."""
+    from scipy.stats import qmc
+
+    if n > 5000 and scratch != 512:
+        pytest.skip("long blocks: the default scratch only (the refill is tested on the short ones)")
+    rng = stream(3, 1, "lhs")
+    expected = qmc.LatinHypercube(1, rng=stream(3, 1, "lhs")).random(n)[:, 0]
+    state = np.empty(4, np.uint64)
+    pcg.pcg_seed(rng.bit_generator.seed_seq.spawn(1)[0].generate_state(4, np.uint64), state)
+    out = np.empty(n)
+    pcg.lhs_shuffled(state, n, np.empty(n, np.uint16 if n <= 65_536 else np.int32), np.empty(scratch, np.uint64), out)
+    np.testing.assert_array_equal(out, expected)
