@@ -158,3 +158,14 @@ def test_compiled_pcg_words():
 def test_warm_up_compiles_the_kernel():
     zig.warm_up()
     assert len(zig.normal_from_raw.signatures) >= 1
+
+
+def test_benchmark_prints_well_formed_lines_and_exactness(capsys):
+    from benchmarks import bench_ziggurat
+    assert bench_ziggurat.main(["--quick"]) == 0
+    lines = [line.split("#")[0].split() for line in capsys.readouterr().out.splitlines()]
+    kinds = {kind for kind, _, _ in lines}
+    assert kinds <= {"time", "value", "ratio"} and all(float(number) > 0 for _, _, number in lines)
+    named = {name: float(number) for _, name, number in lines}
+    assert named["exact_ziggurat_random_raw"] == 1 and named.get("exact_ziggurat_pcg", 1) == 1
+    assert "numpy_standard_normal/ziggurat_random_raw" in named
