@@ -54,7 +54,7 @@ def rank_correlations(results, priors: Priors, outputs: Iterable[str] | None = N
     if not inputs or not names:
         return pd.DataFrame(columns=["input", "output", "spearman"])
     matrix = np.column_stack([np.asarray(results[n], float) for n in inputs + names])
-    rho = np.atleast_2d(stats.spearmanr(matrix).statistic)
+    rho = np.corrcoef(stats.rankdata(matrix, axis=0), rowvar=False)  # spearmanr's own steps, 2-d for any count
     rows = [{"input": i, "output": o, "spearman": float(rho[a, len(inputs) + b])}
             for a, i in enumerate(inputs) for b, o in enumerate(names)]
     return pd.DataFrame(rows, columns=["input", "output", "spearman"])
@@ -202,6 +202,9 @@ def sobol_indices(priors: Priors, output: str | None = None, *, n_base: int = 40
     with heavy tails (the margin, a ratio) needs a larger `n_base` for tight intervals.
     """
     model, names = priors_model(priors, output or priors.model.key_output)
+    if not names:  # every input fixed: nothing varies, so there is nothing to apportion
+        empty = pd.DataFrame(columns=["input", "S1", "S1_conf", "ST", "ST_conf"])
+        return SobolResult(empty, n_base, conf_level)
     return sobol_analysis(model, names, n_base=n_base, seed=seed, conf_level=conf_level)
 
 

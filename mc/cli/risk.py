@@ -107,6 +107,10 @@ def _register_breakeven(subparsers) -> None:
 def handle_sensitivity(args: argparse.Namespace) -> int:
     low, high = _check_sensitivity(args)
     priors = analysis_priors(args)
+    if not priors.uncertain:
+        from mc.errors import InputError
+
+        raise InputError(priors.origin, "assumptions", "every assumption is fixed: sensitivity needs an uncertain one")
     results, rank, torn, sobol = _sensitivity_analyses(args, priors, (low, high))
     from mc.sensitivity import sensitivity_table
 
