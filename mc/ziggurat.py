@@ -1,7 +1,7 @@
 """numpy's ziggurat standard normal, compiled: ``Generator.standard_normal``'s numbers, bit for bit.
 
-numpy draws a standard normal from one 64-bit word 99.3% of the time
-(``random_standard_normal`` in numpy/random/src/distributions/distributions.c):
+numpy draws a standard normal from one 64-bit word 98.5% of the time (the mean of ``ki / 2**52``;
+``random_standard_normal`` in numpy/random/src/distributions/distributions.c says 99.3%):
 the low 8 bits pick a layer ``idx``, the next bit the sign, the next 52 bits
 ``rabs``, and ``x = rabs * wi[idx]`` is accepted when ``rabs < ki[idx]``. Otherwise,
 
@@ -15,9 +15,11 @@ the low 8 bits pick a layer ``idx``, the next bit the sign, the next 52 bits
 :func:`normal_from_raw` replays this from a buffer of raw words (``BitGenerator.random_raw``'s,
 which for PCG64 are the words ``next_uint64`` gives) with the same arithmetic in the same
 order (numba's default: no fused multiply-add, no reassociation; ``exp`` and ``log1p`` are
-the C library's, as numpy's are). The tables are numpy's, as IEEE-754 bit patterns parsed
-from ziggurat_constants.h; the algorithm and tables are identical from numpy 1.26.0 to 2.4.6
-(checked in numpy's git history) and have not changed since 2019.
+the C library's, as numpy's are; numpy's _generator extension holds no fused multiply-add
+instruction either, by objdump, in numpy 2.4.6's wheel). The tables are numpy's, as IEEE-754 bit patterns parsed
+from ziggurat_constants.h; the algorithm and tables are identical from numpy 1.26.0 to 2.4.6 and
+numpy's main branch (compared in its git history): the tables date from 2019, the algorithm from
+numpy 1.21 (the tail's log1p), so older numpy would differ in the tail.
 
 :func:`standard_normal` is ``rng.standard_normal(size)`` on top of it. It never draws a
 word numpy would not draw, so the bit generator ends in numpy's state with no rewind.
