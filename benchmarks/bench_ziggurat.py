@@ -1,4 +1,4 @@
-"""Standard normals: mc.ziggurat (numpy's ziggurat replayed in numba) against ``Generator.standard_normal``, same process.
+"""Standard normals: mc.ziggurat (numpy's ziggurat in numba) against ``Generator.standard_normal``, same process.
 
 Times one stream block (65,536 values) of each, interleaved round by round and the
 shortest round kept (the machine is shared):
