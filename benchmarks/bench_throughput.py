@@ -23,11 +23,15 @@ path (``MC_COMPILED=0``: the default ``auto`` would start loading the kernels in
 the background partway through, after 160 M values, mc.fastppf.COMPILE_AFTER). The load average is
 printed at the start and the end.
 
+``--pcg-ab`` times the compiled fused path (one worker) with its uniforms from mc.pcg
+(the default) and with numpy's own words (``MC_PCG=0``, the previous compiled path),
+alternating, and prints ``ratio mc_<method>_fused_w1_compiled/numpy_words``.
+
 ``--tune-malloc`` first keeps freed memory for reuse (mc.process.tune_malloc):
 every path then allocates its per-block arrays without page faults (baselines too).
 
 Usage: python -m benchmarks.bench_throughput [--draws N] [--methods mc,lhs,sobol] [--clock wall|cpu]
-       [--compiled] [--tune-malloc] [--quick]
+       [--compiled] [--pcg-ab] [--tune-malloc] [--quick]
 """
 from __future__ import annotations
 
@@ -53,6 +57,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes, one repeat (for tests)")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     p.add_argument("--compiled", action="store_true", help="also every mc path with MC_COMPILED=1")
+    p.add_argument("--pcg-ab", action="store_true",
+                   help="compiled fused w1 with mc.pcg's words against numpy's (MC_PCG=0), alternating")
     p.add_argument("--tune-malloc", action="store_true",
                    help="keep freed memory for reuse first (mc.process.tune_malloc: no page faults per block)")
     args = p.parse_args(argv)
@@ -112,6 +118,28 @@ def mc_paths(priors, n: int, method: str, repeats: int) -> dict[str, float]:
             f"mc_{method}_fused_w2": best_time(fused(2), repeats)}
 
 
+def pcg_ab(priors, n: int, method: str, repeats: int) -> dict[str, float]:
+    """Seconds of the compiled fused path on one worker with mc.pcg's words and with numpy's (``MC_PCG=0``),
+    alternating run by run so that both meet the same load; the best of each."""
+    saved = {k: os.environ.get(k) for k in ("MC_COMPILED", "MC_PCG")}
+    best = {"pcg": float("inf"), "numpy_words": float("inf")}
+    try:
+        os.environ["MC_COMPILED"] = "1"
+        summarise_streaming(priors, 70_000, seed=1, method=method)  # compile or load the cache, untimed
+        for _ in range(max(1, repeats)):
+            for words, flag in (("numpy_words", "0"), ("pcg", "1")):
+                os.environ["MC_PCG"] = flag
+                best[words] = min(best[words], best_time(lambda: summarise_streaming(priors, n, seed=1,
+                                                                                    method=method), 1))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return {f"mc_{method}_fused_w1_compiled_{k}": v for k, v in best.items()}
+
+
 def ppf_speedups(priors, n: int) -> None:
     """Inverse-CDF cost per family: mc's (fastppf) against scipy.stats' frozen ppf on the same points."""
     u = np.random.default_rng(0).random(n)
@@ -155,6 +183,8 @@ def main(argv=None) -> int:
         seconds.update(paths_with("0", priors, n, method, args.repeats))
         if args.compiled:
             seconds.update(paths_with("1", priors, n, method, args.repeats))
+        if args.pcg_ab:
+            seconds.update(pcg_ab(priors, n, method, args.repeats))
     rates = {k: n / v for k, v in seconds.items()}
     if available("monaco"):
         rates["monaco"] = args.monaco_draws / best_time(lambda: monaco_model(priors, args.monaco_draws), 1)
@@ -165,6 +195,8 @@ def main(argv=None) -> int:
     for name in (k for k in rates if k.startswith("mc_")):
         for base in ("floor", "numpy"):
             emit("ratio", f"{name}/{base}", rates[name] / rates[base])
+    for name in (k for k in rates if k.endswith("_compiled_pcg")):
+        emit("ratio", f"{name.removesuffix('_pcg')}/numpy_words", rates[name] / rates[name.replace("_pcg", "_numpy_words")])
     for base in ("squigglepy", "openturns", "monaco"):
         if base in rates:
             emit("ratio", f"mc_mc_fused_w1/{base}", rates["mc_mc_fused_w1"] / rates[base])

@@ -199,7 +199,7 @@ class _TablePPF:
         inside the table kernel (:func:`mc.kernels.beta_table_random`), never stored.
         """
         kernels = compiled(size, count=False)
-        if kernels is None or not kernels.is_pcg64(rng.bit_generator):
+        if kernels is None or not pcg_words() or not kernels.is_pcg64(rng.bit_generator):
             return self.scaled(rng.random(size), low, span)
         x, bits = np.empty(size), rng.bit_generator
         with bits.lock:
@@ -374,11 +374,17 @@ def _scratch() -> np.ndarray:
     return scratch
 
 
+def pcg_words() -> bool:
+    """Whether the compiled path draws its uniforms from :mod:`mc.pcg` (the default; the same numbers).
+    ``MC_PCG=0`` keeps numpy's own words there, to measure the difference (benchmarks/bench_throughput.py)."""
+    return os.environ.get("MC_PCG") != "0"
+
+
 def random(rng: np.random.Generator, size: int) -> np.ndarray:
     """``rng.random(size)`` (1-d), bit for bit and with the same state after: compiled (:mod:`mc.pcg`)
     for a PCG64 when the kernels serve `size` values (:func:`compiled`), else numpy itself."""
     kernels = compiled(size, count=False)
-    if kernels is None or not kernels.is_pcg64(rng.bit_generator):
+    if kernels is None or not pcg_words() or not kernels.is_pcg64(rng.bit_generator):
         return rng.random(size)
     return kernels.pcg_random(rng, size)
 

@@ -29,7 +29,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from mc.fastppf import compiled, random
+from mc.fastppf import compiled, pcg_words, random
 from mc.priors import Priors
 
 STREAM_BLOCK = 65_536  # draws per random-stream block; changing it changes every number
@@ -124,8 +124,8 @@ def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
 
 def _lhs_block(seed: int, block: Block, name: str) -> np.ndarray:
     """``latin_hypercube(stream(seed, block.index, name), block.size)``, without building that stream when compiled."""
-    kernels = compiled(block.size)
-    if kernels is None:
+    kernels = compiled(block.size, count=False)  # (latin_hypercube counts the values, if it runs)
+    if kernels is None or not pcg_words():
         return latin_hypercube(stream(seed, block.index, name), block.size)
     # the first child of the stream's seed sequence, which scipy's engine would spawn
     return _latin_hypercube_compiled(kernels, np.random.SeedSequence(seed, spawn_key=(block.index, _name_key(name), 0)),
@@ -133,11 +133,22 @@ def _lhs_block(seed: int, block: Block, name: str) -> np.ndarray:
 
 
 def _latin_hypercube_compiled(kernels, seed_seq: np.random.SeedSequence, size: int) -> np.ndarray:
+    if not pcg_words():
+        return _latin_hypercube_numpy_words(kernels, np.random.PCG64(seed_seq), size)
     state = np.empty(4, np.uint64)
     kernels.pcg_seed(seed_seq.generate_state(4, np.uint64), state)  # as np.random.PCG64(seed_seq) seeds itself
     out = np.empty(size)
     perm = np.empty(size, np.uint16 if size <= 1 << 16 else np.int32)
     kernels.lhs_shuffled(state, size, perm, np.empty(LHS_SCRATCH, np.uint64), out)
+    return out
+
+
+def _latin_hypercube_numpy_words(kernels, bits: np.random.PCG64, size: int) -> np.ndarray:
+    """The same from numpy's own raw words (``MC_PCG=0``, for benchmarks): about 1.75 a value drawn ahead."""
+    out, perm = np.empty(size), np.empty(size, np.int32)
+    raw = bits.random_raw(size + (size * 3) // 4 + 1024)
+    while kernels.lhs_from_raw(raw, size, perm, out) < 0:
+        raw = np.concatenate([raw, bits.random_raw(size // 2 + 1024)])
     return out
 
 
