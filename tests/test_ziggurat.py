@@ -143,6 +143,21 @@ def test_more_words_asked_for_when_a_buffer_runs_out():
     assert len(calls) >= 2 and calls[0] == 50_000 and sum(calls) > 50_000  # never more than needed, asked again
 
 
+def test_compiled_pcg_state_with_small_scratch():
+    """The default path for PCG64 (words drawn inside the kernel): a scratch of 1 to 7 words must grow
+    for every wedge and tail, and keep the words of a value under way across refills."""
+    n = 300_000
+    for scratch_words in (1, 2, 3, 7, 2048):
+        ours, theirs = _pair(np.random.PCG64, scratch_words)
+        for rng in (ours, theirs):
+            rng.integers(0, 10, dtype=np.uint32)  # a buffered 32-bit half, which must be kept
+        paths, out = np.zeros(4, np.int64), np.empty(n)
+        zig._fill_from_pcg(ours.bit_generator, out, scratch_words, paths)
+        assert out.tobytes() == theirs.standard_normal(n).tobytes(), scratch_words
+        assert _same_state(ours.bit_generator.state, theirs.bit_generator.state)
+        assert paths[zig.WEDGE_TRIED] > paths[zig.WEDGE_TAKEN] > 1000 and paths[zig.TAIL_TRIED] > 20
+
+
 def test_compiled_pcg_words():
     pcg = pytest.importorskip("mc.pcg")
     for seed in (0, 9):
