@@ -13,7 +13,7 @@ shortest round kept (the machine is shared):
 
 Prints ``time NAME SECONDS`` (a block), ``value NAME NS_PER_VALUE``, ``ratio NAME numpy/ours``
 and ``value exact_* 1`` when the numbers and the generator's state are numpy's.
-``--compile`` also times :func:`mc.ziggurat.warm_up` in fresh interpreters, with an empty
+``--compile`` also times :func:`mc.ziggurat.warm_up` (normal_from_pcg) in fresh interpreters, with an empty
 numba cache and then with the cache it wrote. Run: ``python -m benchmarks.bench_ziggurat``.
 """
 from __future__ import annotations

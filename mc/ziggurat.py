@@ -412,12 +412,14 @@ def _fill_from_pcg(bit_generator: np.random.PCG64, out: np.ndarray, scratch_word
         set_state(bit_generator, state)
 
 
-def warm_up() -> None:
-    """Compile (or load from numba's cache) the kernels with the argument types of the real calls:
-    :func:`normal_from_raw` ``(uint64[::1], int64, float64[::1], int64, int64[::1])`` and
-    :func:`normal_from_pcg` ``(uint64[::1], float64[::1], int64, uint64[::1], int64, int64[::1])``."""
-    words = np.array([0xFFFFFFFFFFFFFF00, 0, 0xFFFFFFFFFFFFFF01, (1 << 63) | 1, 0x1234], dtype=np.uint64)  # tail, wedge
+def warm_up(raw: bool = False) -> None:
+    """Compile (or load from numba's cache) :func:`normal_from_pcg`, the default path for PCG64, with the types of
+    its calls, ``(uint64[::1], float64[::1], int64, uint64[::1], int64, int64[::1])``; with `raw`, also
+    :func:`normal_from_raw` for :func:`fill` (other bit generators, given words), ``(uint64[::1], int64,
+    float64[::1], int64, int64[::1])``. Each costs about a second of compilation on an empty cache."""
     paths = np.zeros(4, np.int64)
-    normal_from_raw(words, 0, np.empty(3), 0, paths)
     state = np.array([1, 2, 3, 5], dtype=np.uint64)  # any state with an odd increment
     normal_from_pcg(state, np.empty(3), 0, np.empty(4, np.uint64), 0, paths)
+    if raw:
+        words = np.array([0xFFFFFFFFFFFFFF00, 0, 0xFFFFFFFFFFFFFF01, (1 << 63) | 1, 0x1234], np.uint64)  # tail, wedge
+        normal_from_raw(words, 0, np.empty(3), 0, paths)

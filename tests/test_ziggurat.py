@@ -170,9 +170,12 @@ def test_compiled_pcg_words():
             assert _same_state(ours.bit_generator.state, theirs.bit_generator.state)
 
 
-def test_warm_up_compiles_the_kernel():
-    zig.warm_up()
-    assert len(zig.normal_from_raw.signatures) >= 1
+def test_warm_up_compiles_the_kernels_with_the_types_of_the_calls():
+    zig.warm_up(raw=True)
+    compiled = set(zig.normal_from_pcg.signatures), set(zig.normal_from_raw.signatures)
+    zig.standard_normal(np.random.Generator(np.random.PCG64(1)), 10_000)
+    zig.fill(np.empty(10_000), np.random.Generator(np.random.SFC64(1)).bit_generator.random_raw)
+    assert (set(zig.normal_from_pcg.signatures), set(zig.normal_from_raw.signatures)) == compiled  # no new types
 
 
 def test_benchmark_prints_well_formed_lines_and_exactness(capsys):
