@@ -5,15 +5,14 @@ shortest round kept (the machine is shared):
 
 * ``numpy_standard_normal``: ``rng.standard_normal(n)``, the baseline;
 * ``numpy_random``: ``rng.random(n)``, the cost of one word a value in numpy (for scale);
-* ``ziggurat``: ``mc.ziggurat.standard_normal(rng, n)``, its default for PCG64: the kernel draws
-  mc.pcg's compiled words itself (:func:`mc.ziggurat.normal_from_pcg`);
+* ``ziggurat``: ``mc.ziggurat.standard_normal(rng, n)``, its default for PCG64: words from
+  ``mc.pcg.Words`` (compiled PCG64, taken then committed);
 * ``ziggurat_random_raw``: the same with words from ``rng.bit_generator.random_raw``;
-* ``ziggurat_pcg_words``: the same with words from ``mc.pcg.Words`` (compiled, taken then committed);
 * ``ziggurat_kernel``: :func:`mc.ziggurat.normal_from_raw` alone on words drawn beforehand.
 
 Prints ``time NAME SECONDS`` (a block), ``value NAME NS_PER_VALUE``, ``ratio NAME numpy/ours``
 and ``value exact_* 1`` when the numbers and the generator's state are numpy's.
-``--compile`` also times :func:`mc.ziggurat.warm_up` (normal_from_pcg) in fresh interpreters, with an empty
+``--compile`` also times :func:`mc.ziggurat.warm_up` in fresh interpreters, with an empty
 numba cache and then with the cache it wrote. Run: ``python -m benchmarks.bench_ziggurat``.
 """
 from __future__ import annotations
@@ -35,7 +34,6 @@ SIZE = 65_536  # one stream block
 
 
 def cases(seed: int = 1) -> dict:
-    from mc import pcg
     rng = np.random.Generator(np.random.PCG64(seed))
     words = rng.bit_generator.random_raw(SIZE + SIZE // 8)
     out, paths = np.empty(SIZE), np.zeros(4, np.int64)
@@ -44,7 +42,6 @@ def cases(seed: int = 1) -> dict:
         "numpy_random": lambda: rng.random(SIZE),
         "ziggurat": lambda: ziggurat.standard_normal(rng, SIZE),
         "ziggurat_random_raw": lambda: ziggurat.standard_normal(rng, SIZE, rng.bit_generator.random_raw),
-        "ziggurat_pcg_words": lambda: ziggurat.standard_normal(rng, SIZE, pcg.Words(rng.bit_generator)),
         "ziggurat_kernel": lambda: ziggurat.normal_from_raw(words, 0, out, 0, paths),
     }
 
@@ -108,10 +105,8 @@ def main(argv=None) -> int:
     for name in best:
         if name.startswith("ziggurat"):
             emit("ratio", f"numpy_standard_normal/{name}", best["numpy_standard_normal"] / best[name])
-    from mc import pcg
     emit("value", "exact_ziggurat", int(exact(lambda rng: None)))
     emit("value", "exact_ziggurat_random_raw", int(exact(lambda rng: rng.bit_generator.random_raw)))
-    emit("value", "exact_ziggurat_pcg_words", int(exact(lambda rng: pcg.Words(rng.bit_generator))))
     emit("value", "load_average_1min_end", os.getloadavg()[0])
     if args.compile:
         compile_cost()

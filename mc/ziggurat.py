@@ -21,9 +21,10 @@ from ziggurat_constants.h; the algorithm and tables are identical from numpy 1.2
 numpy's main branch (compared in its git history): the tables date from 2019, the algorithm from
 numpy 1.21 (the tail's log1p), so older numpy would differ in the tail.
 
-:func:`normal_from_pcg` draws the words itself, from mc.pcg's compiled PCG64, a cache-sized
-buffer at a time. :func:`standard_normal` is ``rng.standard_normal(size)`` on top of them. No
-word is drawn that numpy would not draw, so the bit generator ends in numpy's state with no rewind.
+:func:`standard_normal` is ``rng.standard_normal(size)`` on top of it, with words from mc.pcg's
+compiled PCG64 (or ``random_raw``). No word is drawn that numpy would not draw, so the bit
+generator ends in numpy's state with no rewind. (A kernel that drew the PCG64 words itself, a
+cache-sized buffer at a time, was 0.4 ns a value slower, and compiled longer: LLVM inlines both.)
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import math
 import numba
 import numpy as np
 
-from mc.pcg import pcg_fill, set_state, state_of
+from mc.pcg import Words
 
 _jit = numba.njit(cache=True, nogil=True)
 
@@ -169,7 +170,6 @@ FI = _table(_FI_BITS, np.float64)  # fi_double: exp(-x**2 / 2) at the layer edge
 NOR_R = 3.6541528853610087963519472518  # ziggurat_nor_r: where the tail starts
 NOR_INV_R = 0.27366123732975827203338247596  # ziggurat_nor_inv_r (the header's literal, not 1 / NOR_R computed)
 WEDGE_TRIED, WEDGE_TAKEN, TAIL_TRIED, TAIL_TAKEN = range(4)  # slots of the `paths` counters
-SCRATCH_WORDS = 2048  # words a time drawn by normal_from_pcg (16 KiB, in L1/L2 cache)
 _SUPPORTED = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)  # raw words: next_uint64's
 
 
@@ -265,50 +265,6 @@ def normal_from_raw(raw, start, out, first, paths):
     return np.int64(i), np.int64(k)
 
 
-@_jit
-def normal_from_pcg(state, out, first, scratch, held, paths):
-    """Fill ``out[first:]`` from a PCG64 state (mc.pcg's layout), advancing it by exactly the words used.
-
-    Words are drawn ``scratch.size`` at a time at most, and never more than the values left
-    (plus the words of a value under way) could use, so none is drawn that numpy would not draw.
-
-    Parameters
-    ----------
-    state : ndarray of uint64, shape (4,)
-        ``mc.pcg.state_of(bit_generator)``; advanced in place.
-    out : ndarray of float64
-        Output; ``out[:first]`` is left alone.
-    first : int
-        Index of the first value to fill.
-    scratch : ndarray of uint64
-        Word buffer (a few thousand words: it stays in cache); ``scratch[:held]`` are words
-        drawn already, the start of the value `first`.
-    held : int
-        Number of such words (0 to start).
-    paths : ndarray of int64, shape (4,)
-        Rare-path counters, as :func:`normal_from_raw`'s.
-
-    Returns
-    -------
-    filled : int
-        ``out.size``, unless one value needed more than ``scratch.size`` words: then call again
-        from `filled` with a larger scratch that starts with the same ``held`` words.
-    held : int
-        Words drawn and not used yet (in ``scratch[:held]``).
-    """
-    k = first
-    while k < out.size:
-        count = min(out.size - k, scratch.size - held)
-        if count == 0:
-            break
-        pcg_fill(state, scratch[held:held + count])
-        stop, k = normal_from_raw(scratch[:held + count], 0, out, k, paths)
-        held = held + count - stop
-        for j in range(held):  # the words of the value under way to the front (forward: stop >= j)
-            scratch[j] = scratch[stop + j]
-    return k, held
-
-
 def fill(out: np.ndarray, raw_words, paths: np.ndarray | None = None) -> np.ndarray:
     """Fill the 1-d float64 array `out` with standard normals from the words ``raw_words(count)`` returns.
 
@@ -348,7 +304,7 @@ def standard_normal(rng: np.random.Generator, size, raw_words=None) -> np.ndarra
     Parameters
     ----------
     rng : numpy.random.Generator
-        Its bit generator is drawn from (by default through ``random_raw``).
+        Its bit generator is drawn from.
     size : int or tuple of int
         Shape of the result (None gives numpy's scalar).
     raw_words : callable or mc.pcg.Words, optional
@@ -356,9 +312,9 @@ def standard_normal(rng: np.random.Generator, size, raw_words=None) -> np.ndarra
         (uint64) and consuming them; or an object with ``take(count)`` (words taken ahead,
         the generator untouched), ``taken`` and ``commit(used)``, such as
         ``mc.pcg.Words(rng.bit_generator)``: every word taken is used, then committed.
-        Default: for numpy's PCG64, :func:`normal_from_pcg` on its state (compiled words,
-        the fastest); for PCG64DXSM, SFC64 and Philox, ``random_raw``; for a bit generator
-        whose raw words are not ``next_uint64``'s (MT19937), numpy itself draws.
+        Default: for numpy's PCG64, ``mc.pcg.Words`` (compiled words, the fastest); for
+        PCG64DXSM, SFC64 and Philox, ``random_raw``; for a bit generator whose raw words
+        are not ``next_uint64``'s (MT19937), numpy itself draws.
 
     Returns
     -------
@@ -369,39 +325,26 @@ def standard_normal(rng: np.random.Generator, size, raw_words=None) -> np.ndarra
     out = np.empty(size, dtype=np.float64)
     bits = rng.bit_generator
     if raw_words is None and type(bits) is np.random.PCG64:
-        _fill_from_pcg(bits, out.reshape(-1))
+        with bits.lock:  # Words reads the state, then writes it back (it takes no lock itself)
+            _fill_committed(out.reshape(-1), Words(bits))
     elif raw_words is None and type(bits) not in _SUPPORTED:
         return rng.standard_normal(size)
     elif hasattr(raw_words, "take") and hasattr(raw_words, "commit"):
-        fill(out.reshape(-1), raw_words.take)
-        raw_words.commit(raw_words.taken)
+        _fill_committed(out.reshape(-1), raw_words)
     else:
         fill(out.reshape(-1), bits.random_raw if raw_words is None else raw_words)
     return out
 
 
-def _fill_from_pcg(bit_generator: np.random.PCG64, out: np.ndarray, scratch_words: int = SCRATCH_WORDS,
-                   paths: np.ndarray | None = None) -> None:
-    """:func:`normal_from_pcg` on the generator's state, written back (its buffered 32-bit half kept)."""
-    scratch, held, filled = np.empty(scratch_words, np.uint64), 0, 0
-    paths = np.zeros(4, np.int64) if paths is None else paths
-    with bit_generator.lock:
-        state = state_of(bit_generator)
-        while filled < out.size:
-            filled, held = normal_from_pcg(state, out, filled, scratch, held, paths)
-            if filled < out.size:  # one value took more than the scratch: a larger one, same words first
-                scratch = np.concatenate([scratch, np.empty(scratch.size, np.uint64)])
-        set_state(bit_generator, state)
+def _fill_committed(out: np.ndarray, words) -> None:
+    """:func:`fill` from words taken ahead (mc.pcg.Words), then all of them committed (fill takes no more than
+    it uses)."""
+    fill(out, words.take)
+    words.commit(words.taken)
 
 
-def warm_up(raw: bool = False) -> None:
-    """Compile (or load from numba's cache) :func:`normal_from_pcg`, the default path for PCG64, with the types of
-    its calls, ``(uint64[::1], float64[::1], int64, uint64[::1], int64, int64[::1])``; with `raw`, also
-    :func:`normal_from_raw` for :func:`fill` (other bit generators, given words), ``(uint64[::1], int64,
-    float64[::1], int64, int64[::1])``. Each costs about a second of compilation on an empty cache."""
-    paths = np.zeros(4, np.int64)
-    state = np.array([1, 2, 3, 5], dtype=np.uint64)  # any state with an odd increment
-    normal_from_pcg(state, np.empty(3), 0, np.empty(4, np.uint64), 0, paths)
-    if raw:
-        words = np.array([0xFFFFFFFFFFFFFF00, 0, 0xFFFFFFFFFFFFFF01, (1 << 63) | 1, 0x1234], np.uint64)  # tail, wedge
-        normal_from_raw(words, 0, np.empty(3), 0, paths)
+def warm_up() -> None:
+    """Compile (or load from numba's cache) :func:`normal_from_raw` with the types of :func:`fill`'s calls:
+    ``(uint64[::1], int64, float64[::1], int64, int64[::1])`` (about a second on an empty cache)."""
+    words = np.array([0xFFFFFFFFFFFFFF00, 0, 0xFFFFFFFFFFFFFF01, (1 << 63) | 1, 0x1234], np.uint64)  # tail, wedge
+    normal_from_raw(words, 0, np.empty(3), 0, np.zeros(4, np.int64))
