@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from pathlib import Path
 
 YI = 1e8  # 亿
@@ -47,6 +48,18 @@ def unit(output: str, model=None) -> str:
     if model is not None and (output in model.outputs or output in model.inputs):
         return model.quantity(output).unit
     return DISPLAY_UNITS.get(output, (1.0, ""))[1]
+
+
+def columns(text: str) -> int:
+    """Terminal columns `text` takes: a wide or full-width character (亿, 元, 收入) takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """`text` filled with spaces to `width` terminal columns, left-aligned (``"<"``) or right-aligned (``">"``);
+    unchanged if it is already as wide. ``f"{text:<{width}}"`` counts characters, so 亿 would shift a row."""
+    fill = " " * max(width - columns(text), 0)
+    return text + fill if align == "<" else fill + text
 
 
 def fmt(value: float, digits: int = 4) -> str:

@@ -170,7 +170,7 @@ def test_date_with_a_real_fit(monkeypatch, tmp_path, capsys):
 def _legacy_render(table, attrs, priors, percentiles=None):
     """The screen of `mc run` as it was built from the summarise() DataFrame (pandas), kept as the oracle."""
     from mc.cli.run import SCREEN_STATS, _volume_text
-    from mc.display import display_path, fmt, scaled, unit
+    from mc.display import display_path, fmt, pad, scaled, unit
     from mc.results import wide
 
     stats = SCREEN_STATS if not percentiles else (*(f"p{p:g}" for p in percentiles), "mean", "sd")
@@ -182,7 +182,7 @@ def _legacy_render(table, attrs, priors, percentiles=None):
     lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in stats))
     for output, row in values.iterrows():
         cells = "".join(f"{fmt(scaled(output, row[s], model)):>10}" for s in stats)
-        lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
+        lines.append(f"{output:<{width}}{pad(unit(output, model), 17)}{cells}")  # 亿 and 万 take two columns
     p_loss = table[(table.output == model.key_output) & (table.statistic == "p_negative")]
     if len(p_loss) and p_loss.iloc[0].value > 0:
         row = p_loss.iloc[0]

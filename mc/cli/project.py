@@ -9,7 +9,7 @@ from mc.cli.common import add_draws_out_option, add_output_options, add_sampling
 from mc.cli.emit import chosen_statistics, emit_table, provenance, sampled_percentiles
 from mc.cli.limits import check_draws_out
 from mc.cli.paths import check_output_option
-from mc.display import display_path, DISPLAY_UNITS, YI, fmt
+from mc.display import display_path, DISPLAY_UNITS, YI, fmt, pad
 from mc.overrides import add_override_options
 
 DEFAULT_DRAWS = 50_000
@@ -163,7 +163,7 @@ def render(table, attrs) -> str:
         if output not in set(yearly["output"]):
             continue
         cells = "".join(f"{_cell(value, output, y, divisor):>26}" for y in years)
-        lines.append(f"{output:<23}{unit:<16}{cells}")
+        lines.append(f"{output:<23}{pad(unit, 16)}{cells}")
     npv = table[table["output"] == "npv_cny"].set_index("statistic")
     if not npv.empty:
         v, se = npv["value"], npv["mc_se"]

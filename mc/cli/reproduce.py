@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from mc.display import display_path, fmt
+from mc.display import display_path, fmt, pad
 
 
 def register(subparsers) -> None:
@@ -41,6 +41,6 @@ def render(table, path) -> str:
              f"{'output':<22}{'at':<24}{'unit':<14}{'mc':>14}{'printed':>12}"]
     for r in table.itertuples():
         mark = "ok" if r.matches else "!!"
-        lines.append(f"{r.output:<22}{r.at:<24}{r.unit:<14}{fmt(r.mc, 6):>14}{r.printed:>12} {mark}")
+        lines.append(f"{r.output:<22}{pad(r.at, 24)}{pad(r.unit, 14)}{fmt(r.mc, 6):>14}{r.printed:>12} {mark}")
     lines += ["", f"{int(table['matches'].sum())} of {len(table)} printed figures match to the printed precision."]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from mc.cli.common import add_output_options, positive_int
 from mc.cli.emit import emit_table, json_default, provenance, say_wrote, table_records
 from mc.cli.limits import check_draws_out
 from mc.cli.paths import check_output_option
-from mc.display import display_path, fmt, unit
+from mc.display import columns, display_path, fmt, pad, unit
 
 
 def _finite(text: str) -> float:
@@ -221,14 +221,14 @@ def render_sensitivity(rank, torn, sobol, priors, args) -> str:
              "fixed; "
              "Spearman rho with outputs; Sobol indices (95% CI half-width)",
              f"{'input':<24}{'at p' + format(low, 'g'):>10}{'at p' + format(high, 'g'):>10}{'swing':>10}"
-             + "".join(f"{'rho ' + o.split('_')[0]:>13}" for o in shown)
+             + "".join(pad('rho ' + o.split('_')[0], 13, ">") for o in shown)
              + ("" if sobol is None else f"{'S1':>15}{'ST':>15}")]
     s = None if sobol is None else sobol.table.set_index("input")
     for r in torn.itertuples():
         cells = "".join(f"{rho.loc[r.input, o]:>13.3f}" for o in shown)
         sob = "" if s is None else (f"{s.loc[r.input, 'S1']:>8.3f}±{s.loc[r.input, 'S1_conf']:<6.3f}"
                                    f"{s.loc[r.input, 'ST']:>8.3f}±{s.loc[r.input, 'ST_conf']:<6.3f}")
-        lines.append(f"{r.input:<24}{money(out, r.output_at_low, model):>10}"
+        lines.append(pad(r.input, 24) + f"{money(out, r.output_at_low, model):>10}"
                      f"{money(out, r.output_at_high, model):>10}{money(out, r.swing, model):>10}{cells}{sob}")
     if sobol is not None:
         lines.append(f"\nSobol: SALib design, N = {sobol.n_base:,}; inputs treated as independent")
@@ -286,11 +286,11 @@ def render_tails(drivers, cvar, priors, args: argparse.Namespace) -> str:
              f"inputs in the {side} {100 * args.tail:g}% of {args.output} vs all draws (KS: tail vs the rest)",
              f"{'input':<24}{'unit':<24}{'median all':>12}{'median tail':>13}{'shift/sd':>10}{'KS D':>8}"]
     for r in drivers.itertuples():
-        lines.append(f"{r.input:<24}{r.unit:<24}{fmt(r.median_all):>12}{fmt(r.median_tail):>13}"
+        lines.append(pad(r.input, 24) + pad(r.unit, 24) + f"{fmt(r.median_all):>12}{fmt(r.median_tail):>13}"
                      f"{r.shift_sd:>10.2f}{r.ks_statistic:>8.3f}")
     lines += ["", f"conditional tail expectation (CVaR) over the worst {100 * args.tail:g}%:"]
     for r in cvar.itertuples():
-        lines.append(f"  {r.output:<22} VaR {money(r.output, r.var, model):>9}  "
+        lines.append(f"  {pad(r.output, 22)} VaR {money(r.output, r.var, model):>9}  "
                      f"CVaR {money(r.output, r.cvar, model):>9} ± {money(r.output, r.mc_se, model)} "
                      f"{unit(r.output, model)}")
     return "\n".join(lines)
@@ -333,7 +333,7 @@ def handle_breakeven(args: argparse.Namespace) -> int:
     out = args.output or model.key_output
     table = breakeven(priors, out, args.target)
     at_point = point_output(priors, out)
-    width = max(24, *(len(n) + 2 for n in model.inputs))
+    width = max(24, *(columns(n) + 2 for n in model.inputs))
     lines = [f"mc breakeven: {display_path(priors.origin)}, model {model.name}  ({out} at the point values "
              f"{money(out, at_point, model)} {unit(out, model)})", "",
              f"each input's value at which {out} = {args.target:g}, the others at their point values (root finding)",
@@ -343,7 +343,7 @@ def handle_breakeven(args: argparse.Namespace) -> int:
         be = "cancels" if cancels else ("none" if not r.feasible else fmt(r.breakeven_value))
         change = "" if r.change_pct != r.change_pct else f"{r.change_pct:+.1f}%"
         flag = ""
-        lines.append(f"{r.input:<{width}}{r.unit:<16}{fmt(r.point_value):>12}{be:>12}{change:>9}  "
+        lines.append(pad(r.input, width) + pad(r.unit, 16) + f"{fmt(r.point_value):>12}{be:>12}{change:>9}  "
                      f"{r.above_target_when}{flag}")
     from mc import __version__
 

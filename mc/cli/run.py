@@ -11,7 +11,7 @@ from mc.cli.emit import chosen_statistics, emit_table, provenance, sampled_perce
 from mc.cli.limits import check_draws_out
 from mc.cli.paths import check_output_option
 from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_from_args
-from mc.display import display_path, fmt, scaled, unit
+from mc.display import columns, display_path, fmt, pad, scaled, unit
 from mc.errors import InputError
 from mc.overrides import add_override_options
 from typing import TYPE_CHECKING
@@ -251,11 +251,12 @@ def render(rows: list[dict], attrs, priors: Priors, args: argparse.Namespace | N
     model = priors.model
     lines = [f"mc run: {display_path(attrs['priors_origin'])}, model {model.name}  ({attrs['n_draws']:,} draws, "
              f"method {attrs['method']}, seed {attrs['seed']}{_volume_text(priors)})", ""]
-    width = max([21] + [len(o) + 1 for o in values])
-    lines.append(f"{'output':<{width}}{'unit':<17}" + "".join(f"{s:>10}" for s in stats))
+    width = max([21] + [columns(o) + 1 for o in values])
+    unit_width = max([17] + [columns(unit(o, model)) + 1 for o in values])
+    lines.append(f"{'output':<{width}}{'unit':<{unit_width}}" + "".join(f"{s:>10}" for s in stats))
     for output, row in values.items():
         cells = "".join(_cell(fmt(scaled(output, row[s], model))) for s in stats)
-        lines.append(f"{output:<{width}}{unit(output, model):<17}{cells}")
+        lines.append(pad(output, width) + pad(unit(output, model), unit_width) + cells)
     key = model.key_output
     p_loss = next((r for r in rows if r["output"] == key and r["statistic"] == "p_negative"), None)
     if p_loss is not None and p_loss["value"] > 0:  # an output that is never negative gets no such line
