@@ -13,7 +13,7 @@ from mc.cli.cluster import add_cluster_option, check_cluster_option, cluster_fro
 from mc.cli.draws import check_runs_draws_out, runs_draws, write_runs_draws
 from mc.cli.emit import emit_table, provenance, say_wrote
 from mc.cli.paths import check_output_option
-from mc.display import unit
+from mc.display import pad, unit
 
 
 def register(subparsers) -> None:
@@ -88,15 +88,31 @@ def _table_percentiles(args: argparse.Namespace, function, command: str):
     return {}
 
 
+def _scenarios_for(args: argparse.Namespace, model):
+    """The scenarios named, or all shipped ones; those are written for the report's model, so a model they do
+    not fit is told to name its own scenario files (not only which input the first shipped file lacks)."""
+    from mc.errors import InputError
+    from mc.scenarios import load_scenarios
+
+    try:
+        return load_scenarios(args.scenarios, model.inputs)
+    except InputError as error:
+        if args.scenarios:
+            raise
+        raise InputError(args.priors or "priors", "scenarios", f"the shipped scenarios (priors/scenarios) do not fit model "
+                         f"{model.name} ({error.field}: {error.problem}); name scenario files after the priors: "
+                         "mc stress PRIORS SCENARIO.toml ...") from None
+
+
 def handle_stress(args: argparse.Namespace) -> int:
     from mc.priors import default_priors_path, load_priors
-    from mc.scenarios import load_scenarios, scenario_changes, stress
+    from mc.scenarios import scenario_changes, stress
 
     _split_stress_names(args)
     check_output_option(args)
     check_cluster_option(args)
     model = load_priors(args.priors or default_priors_path()).model
-    scenarios = load_scenarios(args.scenarios, model.inputs)  # every file validated before any work
+    scenarios = _scenarios_for(args, model)  # every file validated before any work
     check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
     check_runs_draws_out(args, 1 + len(scenarios), model)
     extra = _table_percentiles(args, stress, "stress")
@@ -149,7 +165,7 @@ def render_stress(table, scenarios, priors, args) -> str:
                 f"{money(o, value[name, o, 'p95'], model)}]")
         return f"{band:>30}"
 
-    head = "".join(f"{o.split('_')[0] + ' ' + unit(o, model):>30}" for o in shown)
+    head = "".join(pad(o.split('_')[0] + ' ' + unit(o, model), 30, ">") for o in shown)
     lines = [header("stress", priors, args) + "; same draws for unchanged inputs", "",
              "p50 [p5, p95] per scenario; P(<0) and the change of the median with its paired s.e.",
              f"{'scenario':<17}{head}{'P(' + key + '<0)':>16}{'Δ p50 ' + key:>26}"]
@@ -158,6 +174,6 @@ def render_stress(table, scenarios, priors, args) -> str:
         change = value[name, key, "p50"] - value["base", key, "p50"]
         delta = "" if name == "base" else (f"{money(key, change, model)} ± "
                                           f"{money(key, se[name, key, 'p50'], model)}")
-        lines.append(f"{name:<17}{cells}{value[name, key, 'p_negative']:>16.3f}{delta:>26}")
+        lines.append(pad(name, 17) + f"{cells}{value[name, key, 'p_negative']:>16.3f}{delta:>26}")
     lines += ["", *(f"  {s.name}: {s.description}" for s in scenarios)]
     return "\n".join(lines)

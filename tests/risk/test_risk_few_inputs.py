@@ -55,3 +55,16 @@ def test_cli_sensitivity_runs_on_one_input_and_refuses_none(tmp_path, cli):
     none = cli("sensitivity", "--draws", "4000", _files(tmp_path, {"x1": FIXED, "x2": FIXED}))
     assert none.returncode == 2 and none.stdout == ""
     assert none.stderr.strip().count("\n") == 0 and "every assumption is fixed" in none.stderr
+
+
+def test_cli_stress_of_another_model_without_scenarios_asks_for_its_own(tmp_path, cli):
+    priors = _files(tmp_path, {"x1": UNIFORM, "x2": UNIFORM})
+    refused = cli("stress", "--draws", "2000", priors)
+    assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1
+    assert "shipped scenarios" in refused.stderr and "mc stress PRIORS SCENARIO.toml" in refused.stderr
+    (tmp_path / "s.toml").write_text('[meta]\nname = "high_x1"\ndescription = "x1 up"\n'
+                                     '[assumptions.x1]\nfamily = "fixed"\nvalue = 2\nunit = "dimensionless"\n'
+                                     'source = "s"\nwhy = "a test"\n')
+    ran = cli("stress", "--draws", "2000", "--json", priors, str(tmp_path / "s.toml"))
+    assert ran.returncode == 0, ran.stderr
+    assert {r["scenario"] for r in json.loads(ran.stdout)["rows"]} == {"base", "high_x1"}
