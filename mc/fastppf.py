@@ -430,6 +430,15 @@ def _ndtri(u: np.ndarray) -> np.ndarray:
     return special.ndtri(u)
 
 
+def _lognormal_ppf(median: float, sigma: float, u: np.ndarray) -> np.ndarray:
+    """``median * np.exp(sigma * normal_ppf()(u))``, bit for bit, in place: ``0.0 + sigma * z`` (the table's
+    scaling) differs from ``sigma * z`` only in the sign of a zero, which exp ignores."""
+    x = normal_ppf().scaled(u, 0.0, sigma)
+    np.exp(x, out=x)
+    x *= median
+    return x if x.ndim else x[()]  # a scalar for a scalar, as numpy's arithmetic gives
+
+
 @lru_cache(maxsize=1)
 def normal_ppf() -> NormalPPF:
     """The (cached) tabulated inverse CDF of the standard normal."""
@@ -439,7 +448,7 @@ def normal_ppf() -> NormalPPF:
 _CLOSED_FORMS = {
     "fixed": lambda p, u: np.full(u.shape, float(p["value"])),
     "normal": lambda p, u: normal_ppf().scaled(u, p["mean"], p["sd"]),
-    "lognormal": lambda p, u: p["median"] * np.exp(p["sigma"] * normal_ppf()(u)),
+    "lognormal": lambda p, u: _lognormal_ppf(p["median"], p["sigma"], u),
     "uniform": lambda p, u: p["low"] + (p["high"] - p["low"]) * u,
     "loguniform": lambda p, u: np.exp(math.log(p["low"]) + math.log(p["high"] / p["low"]) * u),
     "triangular": _triangular,

@@ -257,23 +257,24 @@ def lhs_shuffled(state, n, perm, scratch, out):
     pcg_fill(state, out)  # the jitters, kept in out until the last pass
     for k in range(n):
         perm[k] = k
-    mask = 0
-    while mask < n - 1:
-        mask = 2 * mask + 1
+    top = np.uint64(n - 1)  # indices unsigned: no negative-index wraparound code in the loop
+    mask = _ZERO
+    while mask < top:
+        mask = (mask << _ONE) | _ONE
     position, available = 0, 0
-    i = n - 1
-    while i > 0:  # a raw word a pass, its low half then its high half (a 32-bit candidate each)
+    i = top
+    while i > _ZERO:  # a raw word a pass, its low half then its high half (a 32-bit candidate each)
         if position == available:
             pcg_fill(state, scratch)
             position, available = 0, scratch.size
         word = scratch[position]
         position += 1
         mask = _shrink(mask, i)
-        i = _swap_or_reject(perm, i, int(word & np.uint64(0xFFFFFFFF)) & mask)
-        if i == 0:
+        i = _swap_or_reject(perm, i, word & np.uint64(0xFFFFFFFF) & mask)
+        if i == _ZERO:
             break
         mask = _shrink(mask, i)
-        i = _swap_or_reject(perm, i, int(word >> np.uint64(32)) & mask)
+        i = _swap_or_reject(perm, i, (word >> np.uint64(32)) & mask)
     for k in range(n):
         out[k] = (float(perm[k] + 1) - out[k]) / n
 
@@ -281,17 +282,17 @@ def lhs_shuffled(state, n, perm, scratch, out):
 @_jit
 def _shrink(mask, i):
     """The smallest all-ones mask covering i, from that of i + 1 or i (a predictable branch)."""
-    if (mask >> 1) >= i:
-        mask >>= 1
+    if (mask >> _ONE) >= i:
+        mask >>= _ONE
     return mask
 
 
 @_jit
 def _swap_or_reject(perm, i, j):
     """Swap perm[i] with perm[j] and return i - 1 if j <= i; else swap perm[i] with itself and return i
-    (arithmetic: LLVM would branch on a select, and a quarter of the candidates are rejected at random)."""
-    accept = int(j <= i)
-    k = i + (j - i) * accept
+    (no branch: a quarter of the candidates are rejected at random, which a branch would mispredict)."""
+    accept = j <= i
+    k = j if accept else i
     a, b = perm[i], perm[k]
     perm[i], perm[k] = b, a
-    return i - accept
+    return i - np.uint64(accept)

@@ -192,3 +192,17 @@ def test_random_of_another_bit_generator_is_numpys(monkeypatch):
     monkeypatch.setenv("MC_COMPILED", "1")
     got = random(np.random.Generator(np.random.MT19937(2)), 5000)
     np.testing.assert_array_equal(got, np.random.Generator(np.random.MT19937(2)).random(5000))
+
+
+@pytest.mark.parametrize("median,sigma", [(1.0, 0.3), (2500.0, 0.8), (1e-3, 2.5)])
+def test_lognormal_ppf_is_the_scaled_exp_of_the_normal_table(monkeypatch, median, sigma):
+    """The in-place lognormal ppf gives ``median * exp(sigma * z)`` bit for bit (0.5 gives z = 0, either sign)."""
+    from mc.fastppf import normal_ppf
+
+    u = np.concatenate([U, [0.5, 0.0, 1.0, np.nan]])
+    with np.errstate(over="ignore"):
+        expected = median * np.exp(sigma * normal_ppf()(u))
+        plain, fast = _both_paths(monkeypatch, lambda: ppf("lognormal", {"median": median, "sigma": sigma}, u))
+    np.testing.assert_array_equal(plain, expected)
+    np.testing.assert_array_equal(fast, expected)
+    assert ppf("lognormal", {"median": median, "sigma": sigma}, 0.5) == median
