@@ -169,6 +169,7 @@ WI = _table(_WI_BITS, np.float64)  # wi_double: rabs -> x scale, per layer
 FI = _table(_FI_BITS, np.float64)  # fi_double: exp(-x**2 / 2) at the layer edges
 NOR_R = 3.6541528853610087963519472518  # ziggurat_nor_r: where the tail starts
 NOR_INV_R = 0.27366123732975827203338247596  # ziggurat_nor_inv_r (the header's literal, not 1 / NOR_R computed)
+COMPILED_MIN = 4096  # values from which standard_normal's default compiles: below, numpy (the same numbers) is faster
 WEDGE_TRIED, WEDGE_TAKEN, TAIL_TRIED, TAIL_TAKEN = range(4)  # slots of the `paths` counters
 _SUPPORTED = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)  # raw words: next_uint64's
 
@@ -313,7 +314,8 @@ def standard_normal(rng: np.random.Generator, size, raw_words=None) -> np.ndarra
         the generator untouched), ``taken`` and ``commit(used)``, such as
         ``mc.pcg.Words(rng.bit_generator)``: every word taken is used, then committed.
         Default: for numpy's PCG64, ``mc.pcg.Words`` (compiled words, the fastest); for
-        PCG64DXSM, SFC64 and Philox, ``random_raw``; for a bit generator whose raw words
+        PCG64DXSM, SFC64 and Philox, ``random_raw``; below :data:`COMPILED_MIN` values (a call
+        costs about 20 microseconds more than numpy's), or for a bit generator whose raw words
         are not ``next_uint64``'s (MT19937), numpy itself draws.
 
     Returns
@@ -324,11 +326,11 @@ def standard_normal(rng: np.random.Generator, size, raw_words=None) -> np.ndarra
         return rng.standard_normal()
     out = np.empty(size, dtype=np.float64)
     bits = rng.bit_generator
+    if raw_words is None and (out.size < COMPILED_MIN or type(bits) not in _SUPPORTED):
+        return rng.standard_normal(size)
     if raw_words is None and type(bits) is np.random.PCG64:
         with bits.lock:  # Words reads the state, then writes it back (it takes no lock itself)
             _fill_committed(out.reshape(-1), Words(bits))
-    elif raw_words is None and type(bits) not in _SUPPORTED:
-        return rng.standard_normal(size)
     elif hasattr(raw_words, "take") and hasattr(raw_words, "commit"):
         _fill_committed(out.reshape(-1), raw_words)
     else:

@@ -38,8 +38,8 @@ def _same_state(a: dict, b: dict) -> bool:
     return True
 
 
-def _assert_same_draws(ours: np.random.Generator, theirs: np.random.Generator, size) -> np.ndarray:
-    x = zig.standard_normal(ours, size)
+def _assert_same_draws(ours: np.random.Generator, theirs: np.random.Generator, size, raw_words=None) -> np.ndarray:
+    x = zig.standard_normal(ours, size, raw_words)
     y = theirs.standard_normal(size)
     assert x.dtype == y.dtype and x.shape == y.shape
     assert x.tobytes() == y.tobytes()
@@ -59,22 +59,25 @@ def test_tables_are_numpys():
 
 
 @pytest.mark.parametrize("kind", BIT_GENERATORS)
-@pytest.mark.parametrize("size", [0, 1, 2, 3, 65_536])
-def test_same_numbers_and_state(kind, size):
+@pytest.mark.parametrize("size", [0, 1, 2, 3, zig.COMPILED_MIN - 1, zig.COMPILED_MIN, 65_536])
+@pytest.mark.parametrize("words", ["default", "random_raw"])
+def test_same_numbers_and_state(kind, size, words):
     for seed in (0, 1, 12345, 2**63 + 7):
         ours, theirs = _pair(kind, seed)
-        _assert_same_draws(ours, theirs, size)
+        raw_words = ours.bit_generator.random_raw if words == "random_raw" else None  # the kernel at every size
+        _assert_same_draws(ours, theirs, size, raw_words)
         for rng in (ours, theirs):  # a buffered 32-bit half (has_uint32, uinteger), which must be kept
             rng.integers(0, 10, dtype=np.uint32)
-        _assert_same_draws(ours, theirs, size)  # and from where the first call left the generator
+        _assert_same_draws(ours, theirs, size, raw_words)  # and from where the first call left the generator
 
 
 def test_shapes_scalar_and_other_generators():
     ours, theirs = _pair(np.random.PCG64, 5)
     assert _assert_same_draws(ours, theirs, (3, 7)).shape == (3, 7)
+    assert _assert_same_draws(ours, theirs, (300, 70)).shape == (300, 70)  # compiled
     assert zig.standard_normal(ours, None) == theirs.standard_normal()
     ours, theirs = _pair(np.random.MT19937, 5)  # 32-bit raw words: numpy itself draws
-    _assert_same_draws(ours, theirs, 1000)
+    _assert_same_draws(ours, theirs, 10_000)
 
 
 def test_rare_paths_taken_many_times_and_exact():
@@ -151,7 +154,7 @@ def test_compiled_pcg_words():
         ours, theirs = _pair(np.random.PCG64, seed)
         for rng in (ours, theirs):  # a buffered 32-bit half, which the words must leave alone
             rng.integers(0, 10, dtype=np.uint32)
-        for size in (0, 1, 65_536, 100_001):
+        for size in (0, 1, 2, 65_536, 100_001):
             x = zig.standard_normal(ours, size, pcg.Words(ours.bit_generator))
             assert x.tobytes() == theirs.standard_normal(size).tobytes()
             assert _same_state(ours.bit_generator.state, theirs.bit_generator.state)
