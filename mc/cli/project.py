@@ -68,7 +68,11 @@ def load_inputs(args: argparse.Namespace):
     if getattr(args, "tokens_per_day", None) is not None:
         overrides.append(Override("start_tokens_per_day", None, args.tokens_per_day,
                                   f"start_tokens_per_day={args.tokens_per_day:g} (--tokens-per-day)"))
-    return apply_to_first([load_priors(args.priors), load_projection_priors(args.projection)], overrides)
+    from mc.projection.model import check_base_model
+
+    base = load_priors(args.priors)
+    check_base_model(base)  # before --set, whose unknown names the projection's refusal explains better
+    return apply_to_first([base, load_projection_priors(args.projection)], overrides)
 
 
 def handle(args: argparse.Namespace) -> int:

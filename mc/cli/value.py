@@ -100,7 +100,10 @@ def _valuation_setup(args: argparse.Namespace):
     from mc.valuation.analysis import ValuationSetup
 
     years = year_range(args.start, args.stop)
+    from mc.projection.model import check_base_model
+
     loaded_valuation = load_valuation_priors(args.valuation)
+    check_base_model(load_priors(args.priors))
     priors, projection_priors, valuation_inputs = apply_to_first(
         [load_priors(args.priors), load_projection_priors(args.projection), loaded_valuation.priors], args.overrides)
     valuation_priors = dataclasses.replace(loaded_valuation, priors=valuation_inputs)

@@ -28,6 +28,10 @@ from mc.sampling import draw
 
 SAMPLE_DIM, YEAR_DIM = "sample", "year"
 MAX_YEARS = 50
+# what a year of the projection reads from the base priors' model (the report's kind: tokens priced per
+# million, served by GPUs bought at a price and depreciated over years)
+BASE_INPUTS = ("tokens_per_day", "price_cny_per_m_tokens", "gpu_price_cny", "depreciation_years")
+BASE_OUTPUTS = ("revenue_cny_per_year", "required_eflops", "gpus")
 
 # name -> (unit, description) of each yearly output
 YEARLY_OUTPUTS: dict[str, tuple[str, str]] = {
@@ -58,6 +62,17 @@ def year_range(start: int, stop: int) -> np.ndarray:
     return np.arange(start, stop + 1)
 
 
+def check_base_model(priors: Priors) -> None:
+    """Refuse, in one line naming what is missing, base priors whose model the projection cannot read."""
+    model = priors.model
+    missing = ([f"input {n}" for n in BASE_INPUTS if n not in model.inputs]
+               + [f"output {n}" for n in BASE_OUTPUTS if n not in model.outputs])
+    if missing:
+        raise InputError(priors.origin, "model", f"the projection and valuation read {', '.join(missing)} from "
+                         f"the base model, which model {model.name} lacks; they run on models of the report's kind "
+                         "(models/guosen_2024.toml)")
+
+
 def project(priors: Priors, projection_priors: Priors, years: Sequence[int], n_draws: int, *, seed: int = 0,
             method: str = "mc", volume_paths: np.ndarray | None = None,
             attrs: Mapping | None = None) -> xr.Dataset:
@@ -86,6 +101,7 @@ def project(priors: Priors, projection_priors: Priors, years: Sequence[int], n_d
         Yearly outputs over dims ``(sample, year)``, ``npv_cny`` and the path
         inputs over ``sample``; units in each variable's attrs.
     """
+    check_base_model(priors)
     years = np.asarray(years, dtype=int)
     if years.size == 0 or np.any(np.diff(years) != 1):
         raise InputError("years", "", "years must be consecutive and non-empty")

@@ -16,7 +16,7 @@ import xarray as xr
 from mc.errors import InputError
 from mc.priors import Priors
 from mc.projection import fleet
-from mc.projection.model import SAMPLE_DIM, YEAR_DIM, StartFleet, evaluate_paths
+from mc.projection.model import SAMPLE_DIM, YEAR_DIM, StartFleet, check_base_model, evaluate_paths
 from mc.projection.priors import has_power
 from mc.sampling import draw
 from mc.valuation.cashflow import CONVENTIONS, enterprise_values, free_cash_flow
@@ -81,6 +81,7 @@ def value(priors: Priors, projection_priors: Priors, valuation: ValuationPriors,
         raise InputError("--convention", "", f"must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
     if terminal not in TERMINAL_METHODS:
         raise InputError("--terminal", "", f"must be one of {', '.join(TERMINAL_METHODS)}, got {terminal!r}")
+    check_base_model(priors)
     years = np.asarray(years, dtype=int)
     x = draw(Priors({**priors.assumptions, **projection_priors.assumptions, **valuation.priors.assumptions},
                     origin=priors.origin, correlation=priors.correlation), n_draws, seed=seed, method=method)
