@@ -76,7 +76,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            lambda rng, p, n: np.full(n, float(p["value"]))),
     Family("normal", ("mean", "sd"), lambda p: _positive(p, "sd"),
            lambda p: _stats().norm(p["mean"], p["sd"]),
-           lambda rng, p, n: rng.normal(p["mean"], p["sd"], n), solve_normal),
+           lambda rng, p, n: fastppf.normal_sample(rng, p["mean"], p["sd"], n), solve_normal),
     Family("lognormal", ("median", "sigma"), lambda p: _positive(p, "median", "sigma"),
            lambda p: _stats().lognorm(p["sigma"], scale=p["median"]),
            lambda rng, p, n: fastppf.lognormal_sample(rng, math.log(p["median"]), p["sigma"], n), solve_lognormal),

@@ -34,6 +34,8 @@ from numba.extending import intrinsic
 from mc.pcg import Words, is_pcg64, lhs_shuffled, pcg_advance, pcg_fill, pcg_seed  # noqa: F401
 from mc.pcg import random as pcg_random, random_raw as pcg_random_raw  # noqa: F401
 from mc.pcg import set_state as pcg_set_state, state_of as pcg_state_of  # noqa: F401
+from mc.ziggurat import normal_from_raw as ziggurat_normal_from_raw, standard_normal  # noqa: F401
+from mc.ziggurat import warm_up as ziggurat_warm_up
 
 COMPILED_MIN = 4096  # values per call from which the compiled kernels are used
 PW_BLOCKSIZE = 128  # numpy's pairwise-summation block (numpy/_core/src/umath/loops_utils.h.src)
@@ -346,9 +348,11 @@ def warm_up() -> None:
     is compiled (or loaded from numba's cache) now and no later call compiles.
 
     The types are those of mc.fastppf (beta and normal tables, plain and scaled, in ``x`` and in logs, with
-    and without expm1; the lognormal exp), mc.discrete (choice), mc.sampling (the LHS replay) and mc.stats
-    (chunk statistics, the selection with and without stored bins): C-contiguous 1-d float64 values, Python
-    ints and bools for the table layout, int64 counts, uint16 bins, bool bins wanted.
+    and without expm1, with their uniforms drawn inside; the lognormal exp), mc.pcg (words and doubles,
+    advance, seeding), mc.ziggurat (its own warm-up), mc.discrete (choice), mc.sampling (the LHS replays,
+    uint16 and int32 permutations) and mc.stats (chunk statistics, the selection with and without stored
+    bins): C-contiguous 1-d float64 values, Python ints and bools for the table layout, int64 counts, uint16
+    bins, bool bins wanted.
     """
     n = 16
     u = np.linspace(0.01, 0.99, n)
@@ -372,5 +376,6 @@ def warm_up() -> None:
     select_values(u, np.empty(0, np.uint16), 0.0, 8.0, 8, wanted, out)
     lhs_from_raw(np.arange(1, 4 * n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15), n,
                  np.empty(n, np.int32), out)
+    ziggurat_warm_up()
     for perm in (np.empty(n, np.uint16), np.empty(n, np.int32)):
         lhs_shuffled(state, n, perm, np.empty(8, np.uint64), out)

@@ -206,3 +206,20 @@ def test_lognormal_ppf_is_the_scaled_exp_of_the_normal_table(monkeypatch, median
     np.testing.assert_array_equal(plain, expected)
     np.testing.assert_array_equal(fast, expected)
     assert ppf("lognormal", {"median": median, "sigma": sigma}, 0.5) == median
+
+
+@pytest.mark.parametrize("size", [4096, 70_001])
+def test_normal_and_lognormal_sampling_are_numpys_on_both_paths(monkeypatch, size):
+    """The normal family's sampler is rng.normal, the lognormal's rng.lognormal, bit for bit and state after
+    (compiled: mc.ziggurat's normals on mc.pcg's words)."""
+    from mc.fastppf import lognormal_sample, normal_sample
+
+    for sample, numpy_sample in ((normal_sample, "normal"), (lognormal_sample, "lognormal")):
+        expected_rng = np.random.default_rng(17)
+        expected = getattr(expected_rng, numpy_sample)(-1.5, 0.7, size)
+        used = []
+        plain, fast = _both_paths(monkeypatch, lambda: sample(used.append(np.random.default_rng(17)) or used[-1],
+                                                              -1.5, 0.7, size))
+        np.testing.assert_array_equal(plain, expected)
+        np.testing.assert_array_equal(fast, expected)
+        assert [rng.bit_generator.state for rng in used] == [expected_rng.bit_generator.state] * 2
