@@ -161,6 +161,83 @@ def pcg_seed(words, state):
     state[2], state[3] = c_hi, c_lo
 
 
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SIXTEEN = np.uint64(16)
+# numpy's SeedSequence constants (numpy/random/bit_generator.pyx)
+_INIT_A, _MULT_A = np.uint64(0x43B0D7E5), np.uint64(0x931E8875)
+_INIT_B, _MULT_B = np.uint64(0x8B51F9DD), np.uint64(0x58F38DED)
+_MIX_MULT_L, _MIX_MULT_R = np.uint64(0xCA01F9DD), np.uint64(0x4973F715)
+POOL_SIZE = 4  # SeedSequence's default pool, of 32-bit words
+
+
+@_jit
+def _hashmix(value, hash_const):
+    """SeedSequence's ``hashmix`` in 32-bit arithmetic (held in uint64): returns the value and the next constant."""
+    value = value ^ hash_const
+    hash_const = (hash_const * _MULT_A) & _MASK32
+    value = (value * hash_const) & _MASK32
+    return value ^ (value >> _SIXTEEN), hash_const
+
+
+@_jit
+def _mix(x, y):
+    result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _MASK32
+    return result ^ (result >> _SIXTEEN)
+
+
+@_jit
+def pcg_seed_sequence(entropy, state):
+    """`state` of ``PCG64(SeedSequence(...))`` from the sequence's assembled entropy (uint64 array of 32-bit
+    words, :func:`entropy_words`): numpy's ``mix_entropy`` into a pool of 4, ``generate_state(4, uint64)``
+    (8 32-bit words, little-endian pairs), then :func:`pcg_seed`."""
+    pool = np.empty(POOL_SIZE, np.uint64)
+    hash_const = _INIT_A
+    for i in range(POOL_SIZE):
+        pool[i], hash_const = _hashmix(entropy[i] if i < entropy.size else _ZERO, hash_const)
+    for i_src in range(POOL_SIZE):
+        for i_dst in range(POOL_SIZE):
+            if i_src != i_dst:
+                hashed, hash_const = _hashmix(pool[i_src], hash_const)
+                pool[i_dst] = _mix(pool[i_dst], hashed)
+    for i_src in range(POOL_SIZE, entropy.size):
+        for i_dst in range(POOL_SIZE):
+            hashed, hash_const = _hashmix(entropy[i_src], hash_const)
+            pool[i_dst] = _mix(pool[i_dst], hashed)
+    words = np.empty(4, np.uint64)
+    hash_const = _INIT_B
+    for i in range(8):
+        value = pool[i % POOL_SIZE] ^ hash_const
+        hash_const = (hash_const * _MULT_B) & _MASK32
+        value = (value * hash_const) & _MASK32
+        value ^= value >> _SIXTEEN
+        if i % 2:
+            words[i // 2] |= value << np.uint64(32)
+        else:
+            words[i // 2] = value
+    pcg_seed(words, state)
+
+
+def entropy_words(entropy: int, spawn_key: tuple[int, ...]) -> np.ndarray:
+    """``SeedSequence(entropy, spawn_key=spawn_key)``'s assembled entropy as uint64 (32-bit words): each
+    non-negative int in 32-bit words, lowest first (0 is one word), the entropy padded with zeros to
+    :data:`POOL_SIZE` words when there is a spawn key (numpy's ``get_assembled_entropy``)."""
+    def words(n: int) -> list[int]:
+        if n < 0:
+            raise ValueError("expected non-negative integer")
+        out = [n & 0xFFFFFFFF]
+        n >>= 32
+        while n:
+            out.append(n & 0xFFFFFFFF)
+            n >>= 32
+        return out
+
+    run = words(int(entropy))
+    spawn = [w for key in spawn_key for w in words(int(key))]
+    if spawn and len(run) < POOL_SIZE:
+        run += [0] * (POOL_SIZE - len(run))
+    return np.array(run + spawn, dtype=np.uint64)
+
+
 def is_pcg64(bit_generator) -> bool:
     """Whether `bit_generator` is numpy's PCG64 itself (not a subclass or another generator)."""
     return type(bit_generator) is np.random.PCG64

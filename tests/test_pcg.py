@@ -122,3 +122,25 @@ def test_lhs_shuffled_is_scipys_latin_hypercube(n, scratch):
     out = np.empty(n)
     pcg.lhs_shuffled(state, n, np.empty(n, np.uint16 if n <= 65_536 else np.int32), np.empty(scratch, np.uint64), out)
     np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("entropy", [0, 1, 7, 2**32 - 1, 2**32, 2**64 + 5, 2**127 + 3, 12345678901234567890123])
+@pytest.mark.parametrize("spawn_key", [(), (0,), (5,), (0, 0, 0), (3, 2**64 - 1, 0), (2**40, 17, 2**33, 1)])
+def test_seed_sequence_replay_is_numpys(entropy, spawn_key):
+    """pcg_seed_sequence(entropy_words(...)) is the state of PCG64(SeedSequence(entropy, spawn_key=...))."""
+    state = np.empty(4, np.uint64)
+    pcg.pcg_seed_sequence(pcg.entropy_words(entropy, spawn_key), state)
+    expected = pcg.state_of(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=spawn_key)))
+    assert np.array_equal(state, expected)
+
+
+def test_seed_sequence_replay_of_mc_streams_and_their_first_child():
+    """The spawn keys mc.sampling uses: (block, name key) for a stream, plus 0 for the LHS engine's child."""
+    from mc.sampling import _name_key
+
+    for seed, block, name in [(0, 0, "price"), (13, 4, "volume"), (2**45, 99, "x")]:
+        parent = stream(seed, block, name).bit_generator.seed_seq
+        for key, seq in [((block, _name_key(name)), parent), ((block, _name_key(name), 0), parent.spawn(1)[0])]:
+            state = np.empty(4, np.uint64)
+            pcg.pcg_seed_sequence(pcg.entropy_words(seed, key), state)
+            assert np.array_equal(state, pcg.state_of(np.random.PCG64(seq)))
