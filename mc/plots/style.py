@@ -1,15 +1,19 @@
 """What every figure shares: the Agg backend, Chinese units when a font can draw them, atomic PNGs.
 
 No CJK font ships with a plain Debian or CI machine, so a unit such as 亿元 is
-spelled in base units ("1e8 CNY") unless an installed font has the glyphs;
-a figure never shows empty boxes. Any installed Noto / Source Han CJK family
-is found (system-wide, or a font file inside a pip-installed package).
+spelled in base units ("1e8 CNY") unless an installed font has the glyphs. A
+model's own Chinese names (收入) cannot be spelled otherwise: without a font they
+show as boxes, and one note on stderr says which glyphs and how to get a font
+(instead of matplotlib's warning per glyph and per draw). Any installed Noto /
+Source Han CJK family is found (system-wide, or a font file inside a pip-installed package).
 """
 from __future__ import annotations
 
 import io
 import re
 import sys
+import warnings
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,10 +85,37 @@ def cjk_font() -> str | None:
     return _pick_cjk(added) or (added[0] if added else None)
 
 
+@contextmanager
 def font_context():
-    """A matplotlib rc context that falls back to the CJK font for Chinese glyphs, when one is installed."""
+    """A matplotlib rc context that falls back to the CJK font for Chinese glyphs, when one is installed;
+    glyphs no font has are gathered into one note (:func:`missing_glyphs_noted`)."""
     font = cjk_font()
-    return plt.rc_context({"font.family": ["DejaVu Sans", font]} if font else {})
+    with plt.rc_context({"font.family": ["DejaVu Sans", font]} if font else {}), missing_glyphs_noted():
+        yield
+
+
+_GLYPH_WARNING = re.compile(r"^Glyph (\d+) .*missing from font")
+_glyphs_noted: set[str] = set()  # glyphs already named in a note, once per process
+
+
+@contextmanager
+def missing_glyphs_noted():
+    """Run a block of figure drawing; matplotlib's "Glyph ... missing from font" warnings (one per glyph and
+    draw) become one line on stderr naming the glyphs; any other warning passes on unchanged."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    glyphs = []
+    for w in caught:
+        match = _GLYPH_WARNING.match(str(w.message))
+        if match is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif chr(int(match.group(1))) not in _glyphs_noted:
+            glyphs.append(chr(int(match.group(1))))
+    if glyphs:
+        _glyphs_noted.update(glyphs)
+        print(f"mc: note: no installed font draws {''.join(dict.fromkeys(glyphs))}, so figures show boxes "
+              "for them; install a CJK font (Debian: fonts-noto-cjk) to see Chinese names", file=sys.stderr)
 
 
 def unit_label(unit: str, cjk: bool | None = None) -> str:
@@ -120,7 +151,8 @@ def save_png(fig, path: str | Path, *, force: bool = False, dpi: int = 110) -> P
     check_writable(path, force=force)  # before rendering: a refused path costs nothing
     buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format="png", dpi=dpi)
+        with missing_glyphs_noted():
+            fig.savefig(buffer, format="png", dpi=dpi)
     finally:
         plt.close(fig)
     return write_bytes_atomic(buffer.getvalue(), path, force=force)
