@@ -30,7 +30,8 @@ import time
 import numpy as np
 
 from mc.distributions import Distribution
-from mc.fastppf import BetaPPF, lognormal_sample, normal_ppf
+from mc.distributions import lognormal_sample
+from mc.fastppf import BetaPPF, normal_ppf
 from mc.sampling import latin_hypercube, stream
 from mc.stats import PERCENTILES, QuantileSketch
 

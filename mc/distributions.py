@@ -71,15 +71,42 @@ def _sample_beta(rng: np.random.Generator, alpha: float, beta: float, n: int) ->
     return fastppf.beta_ppf(float(alpha), float(beta)).sample(rng, n)
 
 
+def lognormal_sample(rng: np.random.Generator, mu: float, sigma: float, size: int) -> np.ndarray:
+    """``rng.lognormal(mu, sigma, size)``, bit for bit (the same normals, exp compiled for long arrays)."""
+    kernels = fastppf.compiled(size)
+    if kernels is None:
+        return rng.lognormal(mu, sigma, size)
+    z = _standard_normal(kernels, rng, size)
+    kernels.exp_affine(z, float(mu), float(sigma), z)  # in place: each value is read, then written
+    return z
+
+
+def normal_sample(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.ndarray:
+    """``rng.normal(mean, sd, size)``, bit for bit (numpy's C computes ``mean + sd * z``), the normals
+    compiled (:mod:`mc.ziggurat`) for long arrays."""
+    kernels = fastppf.compiled(size, count=False)  # (numpy's normal never counted: it has no numpy-path kernel)
+    if kernels is None or not fastppf.pcg_words():
+        return rng.normal(mean, sd, size)
+    z = _standard_normal(kernels, rng, size)
+    z *= float(sd)  # sd * z and then + mean, as numpy's loc + scale * z (both operations commute exactly)
+    z += float(mean)
+    return z
+
+
+def _standard_normal(kernels, rng: np.random.Generator, size: int) -> np.ndarray:
+    """``rng.standard_normal(size)``: mc.ziggurat's replay on mc.pcg's words (3x faster; ``MC_PCG=0``: numpy's)."""
+    return kernels.standard_normal(rng, size) if fastppf.pcg_words() else rng.standard_normal(size)
+
+
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("fixed", ("value",), lambda p: None, lambda p: Fixed(p["value"]),
            lambda rng, p, n: np.full(n, float(p["value"]))),
     Family("normal", ("mean", "sd"), lambda p: _positive(p, "sd"),
            lambda p: _stats().norm(p["mean"], p["sd"]),
-           lambda rng, p, n: fastppf.normal_sample(rng, p["mean"], p["sd"], n), solve_normal),
+           lambda rng, p, n: normal_sample(rng, p["mean"], p["sd"], n), solve_normal),
     Family("lognormal", ("median", "sigma"), lambda p: _positive(p, "median", "sigma"),
            lambda p: _stats().lognorm(p["sigma"], scale=p["median"]),
-           lambda rng, p, n: fastppf.lognormal_sample(rng, math.log(p["median"]), p["sigma"], n), solve_lognormal),
+           lambda rng, p, n: lognormal_sample(rng, math.log(p["median"]), p["sigma"], n), solve_lognormal),
     Family("beta", ("alpha", "beta"), lambda p: _positive(p, "alpha", "beta"),
            lambda p: _stats().beta(p["alpha"], p["beta"]),
            lambda rng, p, n: _sample_beta(rng, p["alpha"], p["beta"], n),

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from functools import lru_cache
 from typing import Mapping
 
@@ -44,6 +43,7 @@ from mc import kernel_loading
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
 COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) are used
+SCRATCH_SIZE = 2048  # uniforms a compiled table call draws at a time (16 KiB: stays in L1)
 # Values computed the numpy way (in auto mode) before the kernels start loading on a background thread. Every
 # array through compiled() counts: a draw of the base priors is 28 values under mc (8 inputs, the outputs'
 # statistics...), so this is about 5.7 M draws. Re-measured 2026-12-02 (load average 1.2-2.4, CPU time, one
@@ -205,7 +205,7 @@ class _TablePPF:
         with bits.lock:
             state = kernels.pcg_state_of(bits)
             start = state.copy()
-            n_nan = kernels.beta_table_random(state, *self._kernel_arguments(low, span), _scratch(), x)
+            n_nan = kernels.beta_table_random(state, *self._kernel_arguments(low, span), np.empty(SCRATCH_SIZE), x)
             kernels.pcg_set_state(bits, state)
         if n_nan:  # the same uniforms again (rare: about 1e-12 a point)
             u = np.empty(size)
@@ -362,18 +362,6 @@ def _save_quietly(path, array: np.ndarray) -> None:
         return
 
 
-SCRATCH_SIZE = 2048  # uniforms a compiled table call draws at a time (16 KiB: stays in L1)
-_scratches = threading.local()
-
-
-def _scratch() -> np.ndarray:
-    """This thread's scratch for :data:`SCRATCH_SIZE` uniforms (worker threads each have their own)."""
-    scratch = getattr(_scratches, "array", None)
-    if scratch is None:
-        scratch = _scratches.array = np.empty(SCRATCH_SIZE)
-    return scratch
-
-
 def pcg_words() -> bool:
     """Whether the compiled path draws its uniforms from :mod:`mc.pcg` (the default; the same numbers).
     ``MC_PCG=0`` keeps numpy's own words there, to measure the difference (benchmarks/bench_throughput.py)."""
@@ -412,33 +400,6 @@ def _beta(p: Mapping, u: np.ndarray) -> np.ndarray:
 
 def _pert(p: Mapping, u: np.ndarray) -> np.ndarray:
     return beta_ppf(*pert_shapes(p)).scaled(u, p["low"], p["high"] - p["low"])
-
-
-def lognormal_sample(rng: np.random.Generator, mu: float, sigma: float, size: int) -> np.ndarray:
-    """``rng.lognormal(mu, sigma, size)``, bit for bit (the same normals, exp compiled for long arrays)."""
-    kernels = compiled(size)
-    if kernels is None:
-        return rng.lognormal(mu, sigma, size)
-    z = _standard_normal(kernels, rng, size)
-    kernels.exp_affine(z, float(mu), float(sigma), z)  # in place: each value is read, then written
-    return z
-
-
-def normal_sample(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.ndarray:
-    """``rng.normal(mean, sd, size)``, bit for bit (numpy's C computes ``mean + sd * z``), the normals
-    compiled (:mod:`mc.ziggurat`) for long arrays."""
-    kernels = compiled(size, count=False)  # (numpy's normal never counted: it has no numpy-path kernel)
-    if kernels is None or not pcg_words():
-        return rng.normal(mean, sd, size)
-    z = _standard_normal(kernels, rng, size)
-    z *= float(sd)  # sd * z and then + mean, as numpy's loc + scale * z (both operations commute exactly)
-    z += float(mean)
-    return z
-
-
-def _standard_normal(kernels, rng: np.random.Generator, size: int) -> np.ndarray:
-    """``rng.standard_normal(size)``: mc.ziggurat's replay on mc.pcg's words (3x faster; ``MC_PCG=0``: numpy's)."""
-    return kernels.standard_normal(rng, size) if pcg_words() else rng.standard_normal(size)
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:

@@ -105,7 +105,7 @@ def test_compiled_choice_is_bit_identical(monkeypatch):
 
 
 def test_compiled_lognormal_sampling_is_rng_lognormal(monkeypatch):
-    from mc.fastppf import lognormal_sample
+    from mc.distributions import lognormal_sample
 
     plain, fast = _both_paths(monkeypatch, lambda: lognormal_sample(np.random.default_rng(3), 0.4, 0.3, 70_000))
     np.testing.assert_array_equal(plain, np.random.default_rng(3).lognormal(0.4, 0.3, 70_000))
@@ -212,7 +212,7 @@ def test_lognormal_ppf_is_the_scaled_exp_of_the_normal_table(monkeypatch, median
 def test_normal_and_lognormal_sampling_are_numpys_on_both_paths(monkeypatch, size):
     """The normal family's sampler is rng.normal, the lognormal's rng.lognormal, bit for bit and state after
     (compiled: mc.ziggurat's normals on mc.pcg's words)."""
-    from mc.fastppf import lognormal_sample, normal_sample
+    from mc.distributions import lognormal_sample, normal_sample
 
     for sample, numpy_sample in ((normal_sample, "normal"), (lognormal_sample, "lognormal")):
         expected_rng = np.random.default_rng(17)
