@@ -215,7 +215,7 @@ def parse_assumption(name: str, table: Any, origin: str, quantities: Mapping[str
     if not isinstance(table, Mapping):
         raise InputError(origin, name, "must be a table with a family and its parameters")
     family = table.get("family")
-    if family not in FAMILIES:
+    if not isinstance(family, str) or family not in FAMILIES:
         raise InputError(origin, name, f"unknown family {family!r}; choose one of {', '.join(FAMILIES)}")
     quantity = quantities[name]
     unit = _text(table, "unit", name, origin)

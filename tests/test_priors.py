@@ -16,6 +16,7 @@ EXPECTED = {
     "empty": ("", "file is empty"),
     "not_utf8": ("", "cannot read"),
     "unknown_family": ("paid_share", "unknown family 'weibull'"),
+    "family_list": ("paid_share", "unknown family ['beta']"),  # a list is not a family name (was a TypeError)
     "unknown_assumption": ("gpu_colour", "unknown assumption"),
     "missing_parameter": ("price_cny_per_m_tokens", "missing parameter 'sigma'"),
     "extra_parameter": ("price_cny_per_m_tokens", "unexpected parameter 'mean'"),

@@ -51,7 +51,7 @@ class PriorSpec:
         if not isinstance(table, Mapping):
             raise InputError(source, name, "must be a table with dist, its parameters, reason and source")
         dist = table.get("dist")
-        if dist not in _DIST_PARAMS:
+        if not isinstance(dist, str) or dist not in _DIST_PARAMS:
             raise InputError(source, f"{name}.dist", f"{dist!r} is not one of {', '.join(map(repr, _DIST_PARAMS))}")
         expected = set(_DIST_PARAMS[dist]) | set(TEXT_KEYS) | {"dist"} | ({"relative_to"} if dist == "normal" else set())
         unknown = sorted(set(table) - expected)

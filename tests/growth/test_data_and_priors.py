@@ -125,6 +125,7 @@ def test_rounding_moments_of_a_25_percent_range():
 
 @pytest.mark.parametrize("name, field, words", [
     ("priors_bad_dist.toml", "exponential.growth_rate_per_year.dist", "'cauchy' is not one of"),
+    ("priors_dist_list.toml", "exponential.growth_rate_per_year.dist", "['normal'] is not one of"),
     ("priors_negative_sigma.toml", "logistic.log10_ceiling_tokens_per_day.sigma", "must be positive"),
     ("priors_syntax.toml", "", "not valid TOML"),
     ("priors_missing_section.toml", "decaying", "missing section"),
