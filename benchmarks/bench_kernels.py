@@ -2,7 +2,11 @@
 
 Prints per-kernel ns per value and the ratio numpy / compiled, plus the first-call
 cost (compile or cache load) of the kernels. (A choice among at most 4 values
-takes the same comparisons on both paths: ratio 1.) Run: ``python -m benchmarks.bench_kernels``.
+takes the same comparisons on both paths: ratio 1.) The column "numpy words" is the
+compiled path with ``MC_PCG=0``: uniforms, normals and LHS words from numpy's own
+generator instead of mc.pcg's (the compiled path before mc.pcg; the same numbers).
+Freed memory is kept for reuse first (mc.process.tune_malloc, as every ``mc`` command does).
+Run: ``python -m benchmarks.bench_kernels``.
 
 ``--compile``: the first-run cost after install, measured in fresh interpreters with
 an empty ``NUMBA_CACHE_DIR``: importing numba and mc.kernels, then the first call
@@ -32,7 +36,9 @@ import numpy as np
 from mc.distributions import Distribution
 from mc.distributions import lognormal_sample
 from mc.fastppf import BetaPPF, normal_ppf
-from mc.sampling import latin_hypercube, stream
+from mc.distributions import normal_sample
+from mc.fastppf import random
+from mc.sampling import Block, _lhs_block, latin_hypercube, stream
 from mc.stats import PERCENTILES, QuantileSketch
 
 SIZE = 65_536  # one stream block
@@ -58,7 +64,12 @@ def cases():
     x = np.random.default_rng(2).lognormal(0, 1, SIZE) - 1
     sketch = QuantileSketch(np.sort(x[::16]), 2_000_000, np.array(PERCENTILES) / 100)
     hist = np.zeros(sketch.nbins + 1, np.int64)
+    rng = np.random.default_rng(5)  # one generator throughout: no stream set-up in the per-value figures
     return {
+        "uniforms": lambda: random(rng, SIZE),
+        "beta sample": lambda: beta.sample(rng, SIZE),
+        "PERT sample": lambda: beta.sample(rng, SIZE, 110_000, 140_000),
+        "normal sample": lambda: normal_sample(rng, 0.5, 2.0, SIZE),
         "beta/PERT table": lambda: beta(u),
         "PERT (scaled)": lambda: beta.scaled(u, 110_000, 140_000),
         "normal table": lambda: normal_ppf()(u),
@@ -66,11 +77,15 @@ def cases():
         "choice (12)": lambda: many.ppf(u),
         "lognormal sample": lambda: lognormal_sample(stream(1, 0, "x"), 0.4, 0.3, SIZE),
         "LHS uniforms": lambda: latin_hypercube(stream(1, 0, "x"), SIZE),
+        "LHS block": lambda: _lhs_block(1, Block(0, 0, SIZE), "x"),
         "chunk statistics": lambda: sketch.chunk_summary(x, hist, want_index=True),
     }
 
 
 def main() -> list[dict]:
+    from mc.process import tune_malloc
+
+    tune_malloc()  # as every mc command does: fresh 512 KiB arrays reuse the heap instead of faulting pages in
     os.environ["MC_COMPILED"] = "1"
     start = time.perf_counter()
     from mc import kernels  # noqa: F401  (numba import)
@@ -84,14 +99,18 @@ def main() -> list[dict]:
     for name, fn in cases().items():
         os.environ["MC_COMPILED"] = "0"
         numpy_ns = _ns_per_value(fn)
-        os.environ["MC_COMPILED"] = "1"
+        os.environ["MC_COMPILED"], os.environ["MC_PCG"] = "1", "0"
+        words_ns = _ns_per_value(fn)
+        os.environ["MC_PCG"] = "1"
         compiled_ns = _ns_per_value(fn)
-        rows.append({"kernel": name, "numpy_ns": numpy_ns, "compiled_ns": compiled_ns,
+        rows.append({"kernel": name, "numpy_ns": numpy_ns, "numpy_words_ns": words_ns, "compiled_ns": compiled_ns,
                      "speed_up": numpy_ns / compiled_ns})
+    os.environ.pop("MC_PCG")
     print(f"import numba + mc.kernels: {import_s:.2f} s; first calls (compile or cache load): {first_call_s:.2f} s")
-    print(f"{'kernel':<18}{'numpy ns/value':>16}{'compiled ns/value':>19}{'ratio':>8}")
+    print(f"{'kernel':<18}{'numpy ns/value':>16}{'numpy words':>13}{'compiled ns/value':>19}{'ratio':>8}")
     for r in rows:
-        print(f"{r['kernel']:<18}{r['numpy_ns']:>16.1f}{r['compiled_ns']:>19.1f}{r['speed_up']:>8.2f}")
+        print(f"{r['kernel']:<18}{r['numpy_ns']:>16.1f}{r['numpy_words_ns']:>13.1f}{r['compiled_ns']:>19.1f}"
+              f"{r['speed_up']:>8.2f}")
     return rows
 
 
