@@ -122,6 +122,9 @@ class Model:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
         with np.errstate(all="ignore"):
             values = self._evaluator(arrays)
+        if not isinstance(values, Mapping):
+            raise InputError(self.origin, "", f"returned {type(values).__name__}, not a mapping of output names "
+                             "to arrays")
         return {n: _as_array(values, n, shape, self.origin) for n in self.outputs}
 
     def point(self, inputs: Mapping[str, float]) -> dict[str, float]:
@@ -132,7 +135,10 @@ class Model:
 def _as_array(values: Mapping[str, Any], name: str, shape: tuple, origin: str) -> np.ndarray:
     if name not in values:
         raise InputError(origin, name, "the model did not return this output")
-    value = np.asarray(values[name], dtype=float)
+    value = np.asarray(values[name])
+    if value.dtype.kind not in "biuf":  # complex would lose its imaginary part, text and objects fail later
+        raise InputError(origin, name, f"returned {value.dtype} values, not real numbers")
+    value = value.astype(float, copy=False)
     if value.shape == shape:
         return value
     try:

@@ -99,3 +99,17 @@ def test_priors_for_a_python_model_refuse_an_input_it_lacks():
     data = {**PRIORS, "assumptions": {**PRIORS["assumptions"], "tokens_per_day": {"family": "fixed", "value": 1}}}
     with pytest.raises(InputError, match="no such input"):
         priors_from_dict(data, model=python_model(bakery, INPUTS, OUTPUTS))
+
+
+@pytest.mark.parametrize("returned, words", [
+    (lambda x: None, "returned NoneType, not a mapping"),
+    (lambda x: x, "returned ndarray, not a mapping"),
+    (lambda x: {"y": x + 1j}, "returned complex128 values, not real numbers"),  # would drop the imaginary part
+    (lambda x: {"y": np.array(["a"] * np.size(x))}, "values, not real numbers"),
+    (lambda x: {"y": [None] * np.size(x)}, "returned object values, not real numbers"),
+])
+def test_a_function_returning_something_else_is_refused_by_name(returned, words):
+    model = python_model(returned, inputs={"x": "dimensionless"}, outputs={"y": "dimensionless"}, name="odd",
+                         check_units=False)
+    with pytest.raises(InputError, match=words):
+        model.evaluate({"x": np.linspace(0.1, 1, 7)})
