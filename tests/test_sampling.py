@@ -194,8 +194,10 @@ def test_compiled_latin_hypercube_is_scipys(monkeypatch, size):
 
 @pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
 @pytest.mark.parametrize("priors_file", ["base.toml", "correlated.toml"])
-def test_compiled_and_numpy_draws_are_bit_identical(monkeypatch, method, priors_file):
+@pytest.mark.parametrize("pcg", ["1", "0"])  # compiled words (mc.pcg), or numpy's on the compiled path
+def test_compiled_and_numpy_draws_are_bit_identical(monkeypatch, method, priors_file, pcg):
     priors = load_priors(PRIORS_DIR / priors_file)
+    monkeypatch.setenv("MC_PCG", pcg)
     monkeypatch.setenv("MC_COMPILED", "0")
     plain = draw(priors, N, seed=13, method=method)
     monkeypatch.setenv("MC_COMPILED", "1")
