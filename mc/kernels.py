@@ -7,8 +7,10 @@ tests/test_sampling.py and tests/core/test_kernels_*.py compare them element by 
 * no fused multiply-add and no reassociation (numba's default, ``fastmath`` off);
 * sums follow numpy's pairwise summation exactly (:func:`pairwise_sums`), so the
   moments of a chunk are ``Moments.of``'s bits;
-* the LHS permutation replays ``Generator.shuffle``'s bounded integers from the
-  raw output of the same bit generator (:func:`lhs_from_raw`).
+* random words are numpy's PCG64's, replayed by mc.pcg (imported here): uniforms
+  drawn inside the table kernel (:func:`beta_table_random`), the LHS permutation
+  (``mc.pcg.lhs_shuffled``; :func:`lhs_from_raw` does it from numpy's own raw words),
+  and mc.ziggurat's standard normals.
 
 The module imports numba, which costs a few tenths of a second, so callers import
 it lazily (mc.fastppf.compiled): only for arrays of at least :data:`COMPILED_MIN`

@@ -15,9 +15,12 @@ A state is a uint64 array ``[state_high, state_low, inc_high, inc_low]``
 writes it back to the bit generator (keeping its buffered 32-bit half), so the
 bit generator ends exactly where ``random_raw`` or ``Generator.random`` leave it.
 :class:`Words` takes words ahead and commits only those used (for consumers that
-use a varying number a value, such as a ziggurat). tests/test_pcg.py compares all
-of it with numpy. This module imports numba: import it only where the compiled
-kernels are wanted (mc.fastppf.compiled); mc.fastppf.random routes uniforms here.
+use a varying number a value, such as mc.ziggurat). :func:`pcg_seed_sequence`
+seeds a state as ``PCG64(SeedSequence(entropy, spawn_key=...))`` does, with no
+object, and :func:`lhs_shuffled` replays scipy's ``LatinHypercube`` from a state.
+tests/test_pcg.py compares all of it with numpy and scipy. This module imports
+numba: import it only where the compiled kernels are wanted (through mc.kernels,
+which mc.fastppf.compiled gives); mc.fastppf.random routes uniforms here.
 """
 from __future__ import annotations
 
