@@ -107,14 +107,16 @@ def test_is_pcg64():
     assert not pcg.is_pcg64(np.random.PCG64DXSM(1)) and not pcg.is_pcg64(np.random.MT19937(1))
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 5, 17, 255, 256, 257, 1000, 4096, 65_536, 65_537, 140_000])
-@pytest.mark.parametrize("scratch", [1, 3, 512])
+# short blocks with scratches of 1 and 3 words (refills everywhere), long ones with the default 512
+LHS_CASES = [(n, scratch) for n in [1, 2, 3, 5, 17, 255, 256, 257, 1000, 4096] for scratch in (1, 3, 512)] + \
+    [(n, 512) for n in (65_536, 65_537, 140_000)]
+
+
+@pytest.mark.parametrize("n,scratch", LHS_CASES)
 def test_lhs_shuffled_is_scipys_latin_hypercube(n, scratch):
     """The compiled LHS replays qmc.LatinHypercube from the engine's spawned PCG64, for uint16 and int32 perms."""
     from scipy.stats import qmc
 
-    if n > 5000 and scratch != 512:
-        pytest.skip("long blocks: the default scratch only (the refill is tested on the short ones)")
     rng = stream(3, 1, "lhs")
     expected = qmc.LatinHypercube(1, rng=stream(3, 1, "lhs")).random(n)[:, 0]
     state = np.empty(4, np.uint64)
