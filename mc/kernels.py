@@ -34,7 +34,7 @@ from numba.extending import intrinsic
 
 # mc.pcg's kernels and helpers, here so that warm_up and mc.kernel_loading's cache check see them
 from mc.pcg import Words, entropy_words, is_pcg64, lhs_shuffled, pcg_advance, pcg_fill, pcg_seed  # noqa: F401
-from mc.pcg import pcg_seed_sequence  # noqa: F401
+from mc.pcg import generator as pcg_generator, pcg_seed_sequence, seed_sequence_words  # noqa: F401
 from mc.pcg import random as pcg_random, random_raw as pcg_random_raw  # noqa: F401
 from mc.pcg import set_state as pcg_set_state, state_of as pcg_state_of  # noqa: F401
 from mc.ziggurat import normal_from_raw as ziggurat_normal_from_raw, standard_normal  # noqa: F401
@@ -371,6 +371,7 @@ def warm_up() -> None:
     pcg_advance(state, np.uint64(3))
     pcg_seed(np.arange(4, dtype=np.uint64), state)
     pcg_seed_sequence(entropy_words(1, (2, 3, 0)), state)
+    seed_sequence_words(entropy_words(1, (2, 3)), np.empty(4, np.uint64))
     choice(np.array([0.5, 1.0]), np.array([1.0, 2.0]), u, out)
     exp_affine(u, 0.1, 0.2, out)
     hist, index = np.zeros(9, np.int64), np.empty(n, np.uint16)

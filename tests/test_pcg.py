@@ -146,3 +146,32 @@ def test_seed_sequence_replay_of_mc_streams_and_their_first_child():
             state = np.empty(4, np.uint64)
             pcg.pcg_seed_sequence(pcg.entropy_words(seed, key), state)
             assert np.array_equal(state, pcg.state_of(np.random.PCG64(seq)))
+
+
+@pytest.mark.parametrize("entropy,spawn_key", [(0, (0, 1)), (13, (4, 2**64 - 1)), (2**70 + 1, ()), (5, (2**33,))])
+def test_replayed_seed_sequence_gives_numpys_generator_and_children(entropy, spawn_key):
+    """pcg.generator: the same PCG64 state as numpy's SeedSequence, the same children, the same other words."""
+    real = np.random.SeedSequence(entropy, spawn_key=spawn_key)
+    rng = pcg.generator(entropy, spawn_key)
+    assert rng.bit_generator.state == np.random.PCG64(real).state
+    assert np.array_equal(rng.random(5), np.random.Generator(np.random.PCG64(real)).random(5))
+    replayed = rng.bit_generator.seed_seq
+    assert np.array_equal(replayed.generate_state(3), real.generate_state(3))
+    assert np.array_equal(replayed.generate_state(8, np.uint64), real.generate_state(8, np.uint64))
+    for got, expected in zip(replayed.spawn(2) + replayed.spawn(1), real.spawn(3)):
+        assert (got.entropy, got.spawn_key) == (expected.entropy, expected.spawn_key)
+        assert np.array_equal(got.generate_state(4, np.uint64), expected.generate_state(4, np.uint64))
+
+
+def test_scipy_spawns_from_a_replayed_stream_as_from_numpys(monkeypatch):
+    """mc.sampling.stream seeds compiled when the kernels are on; scipy's LHS engine spawns the same child."""
+    from scipy.stats import qmc
+
+    monkeypatch.setenv("MC_COMPILED", "1")
+    fast = stream(9, 2, "x")
+    monkeypatch.setenv("MC_COMPILED", "0")
+    plain = stream(9, 2, "x")
+    assert isinstance(fast.bit_generator.seed_seq, pcg.ReplayedSeedSequence)
+    assert fast.bit_generator.state == plain.bit_generator.state
+    np.testing.assert_array_equal(qmc.LatinHypercube(1, rng=fast).random(300),
+                                  qmc.LatinHypercube(1, rng=plain).random(300))
