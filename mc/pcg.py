@@ -52,9 +52,7 @@ def _jump_constants(steps: int) -> tuple[int, int]:
     return mult, total
 
 
-_A_HI, _A_LO = _halves(MULTIPLIER)
-_AL_HI, _AL_LO = _halves(_jump_constants(LANES)[0])
-_GL_HI, _GL_LO = _halves(_jump_constants(LANES)[1])
+(_A_HI, _A_LO), (_AL_HI, _AL_LO), (_GL_HI, _GL_LO) = map(_halves, (MULTIPLIER, *_jump_constants(LANES)))
 _ZERO, _ONE = np.uint64(0), np.uint64(1)
 
 
@@ -335,12 +333,6 @@ class Words:
     ----------
     bit_generator : numpy.random.PCG64
         The generator the words come from.
-
-    Examples
-    --------
-    >>> words = Words(rng.bit_generator)
-    >>> w = words.take(2 * n)  # more than a consumer may need...
-    >>> words.commit(used)     # ...then the generator stands where random_raw(used) leaves it
     """
 
     def __init__(self, bit_generator: np.random.PCG64):
