@@ -363,8 +363,9 @@ def _save_quietly(path, array: np.ndarray) -> None:
 
 
 def pcg_words() -> bool:
-    """Whether the compiled path draws its uniforms from :mod:`mc.pcg` (the default; the same numbers).
-    ``MC_PCG=0`` keeps numpy's own words there, to measure the difference (benchmarks/bench_throughput.py)."""
+    """Whether the compiled path uses :mod:`mc.pcg` (the default; the same numbers): its words for uniforms,
+    normals and LHS, its seeding for streams. ``MC_PCG=0`` keeps numpy's own there (the compiled path before
+    mc.pcg), to measure the difference (benchmarks/bench_throughput.py --pcg-ab)."""
     return os.environ.get("MC_PCG") != "0"
 
 
