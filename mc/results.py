@@ -138,8 +138,11 @@ def evaluate_block(priors: Priors, seed: int, block, method: str = "mc") -> dict
     inputs = draw_block(priors, seed, block, method)
     fixed = {n: float(a.distribution.params["value"]) for n, a in priors.assumptions.items() if a.is_fixed}
     outputs = priors.model.evaluate({**inputs, **fixed})  # fixed inputs as numbers: fewer array operations
-    # a finite sum means every value is finite (one fast pass); otherwise find and name the culprit
-    if not all(np.isfinite(np.add.reduce(v, axis=None)) for v in outputs.values()):
+    # a finite sum means every value is finite (one fast pass); otherwise find and name the culprit (a sum
+    # of huge finite values may overflow: no warning, and nonfinite_error then finds nothing)
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = all(np.isfinite(np.add.reduce(v, axis=None)) for v in outputs.values())
+    if not finite:
         error = nonfinite_error(priors.model, inputs, outputs, priors.origin)
         if error is not None:
             raise error

@@ -113,3 +113,15 @@ def test_a_function_returning_something_else_is_refused_by_name(returned, words)
                          check_units=False)
     with pytest.raises(InputError, match=words):
         model.evaluate({"x": np.linspace(0.1, 1, 7)})
+
+
+def test_finite_outputs_whose_sum_overflows_run_without_a_warning():
+    import warnings
+
+    model = python_model(lambda x: {"y": x * 1e308}, inputs={"x": "dimensionless"}, outputs={"y": "dimensionless"},
+                         name="huge", check_units=False)
+    priors = priors_from_dict({"assumptions": {"x": {"family": "uniform", "low": 0.5, "high": 1}}}, model=model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fast finiteness check sums the block: 65,536 values near 1e308
+        results = simulate(priors, 5000, seed=2)
+    assert np.isfinite(results["y"].values).all() and results["y"].values.max() <= 1e308
