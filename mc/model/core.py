@@ -161,7 +161,7 @@ def nonfinite_error(model: Model, inputs: Mapping[str, np.ndarray], outputs: Map
             continue
         i = int(np.argmax(bad)) if np.ndim(values) else 0
         at = {n: float(np.asarray(inputs[n]).reshape(-1)[i] if np.size(inputs[n]) > 1 else inputs[n])
-              for n in model.inputs_of(name) if n in inputs}
+              for n in model.inputs if n in model.inputs_of(name) and n in inputs}  # declared order: same text every run
         culprit = max(at, key=lambda n: abs(math.log10(abs(at[n]))) if at[n] not in (0.0,) and math.isfinite(at[n])
                       else math.inf, default="")
         listed = ", ".join(f"{n}={v:g}" for n, v in at.items())

@@ -125,3 +125,16 @@ def test_finite_outputs_whose_sum_overflows_run_without_a_warning():
         warnings.simplefilter("error")  # the fast finiteness check sums the block: 65,536 values near 1e308
         results = simulate(priors, 5000, seed=2)
     assert np.isfinite(results["y"].values).all() and results["y"].values.max() <= 1e308
+
+
+def test_a_nonfinite_output_lists_its_inputs_in_declared_order():
+    from mc.model.core import nonfinite_error
+
+    names = [f"x{k}" for k in (7, 3, 11, 0, 5, 9, 1, 10, 4, 8, 2, 6)]  # 12! orders: a set's would not match
+    model = python_model(lambda **x: {"y": np.prod(list(x.values()), axis=0) * np.inf},
+                         inputs={n: "dimensionless" for n in names}, outputs={"y": "dimensionless"}, name="order",
+                         check_units=False)
+    inputs = {n: np.full(3, 2.0) for n in names}
+    error = nonfinite_error(model, inputs, model.evaluate(inputs), "here")
+    listed = str(error).split("its inputs there: ")[1]
+    assert [item.split("=")[0] for item in listed.split(", ")] == names
