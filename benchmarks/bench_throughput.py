@@ -196,7 +196,8 @@ def main(argv=None) -> int:
         for base in ("floor", "numpy"):
             emit("ratio", f"{name}/{base}", rates[name] / rates[base])
     for name in (k for k in rates if k.endswith("_compiled_pcg")):
-        emit("ratio", f"{name.removesuffix('_pcg')}/numpy_words", rates[name] / rates[name.replace("_pcg", "_numpy_words")])
+        twin = name.replace("_pcg", "_numpy_words")
+        emit("ratio", f"{name.removesuffix('_pcg')}/numpy_words", rates[name] / rates[twin])
     for base in ("squigglepy", "openturns", "monaco"):
         if base in rates:
             emit("ratio", f"mc_mc_fused_w1/{base}", rates["mc_mc_fused_w1"] / rates[base])

@@ -33,8 +33,8 @@ from numba import types
 from numba.extending import intrinsic
 
 # mc.pcg's kernels and helpers, here so that warm_up and mc.kernel_loading's cache check see them
-from mc.pcg import Words, entropy_words, is_pcg64, lhs_shuffled, pcg_advance, pcg_fill, pcg_seed  # noqa: F401
-from mc.pcg import generator as pcg_generator, pcg_seed_sequence, seed_sequence_words  # noqa: F401
+from mc.pcg import Words, entropy_words, is_pcg64, lhs_shuffled, pcg_fill, seed_sequence_words  # noqa: F401
+from mc.pcg import generator as pcg_generator  # noqa: F401
 from mc.pcg import random as pcg_random, random_raw as pcg_random_raw  # noqa: F401
 from mc.pcg import set_state as pcg_set_state, state_of as pcg_state_of  # noqa: F401
 from mc.ziggurat import normal_from_raw as ziggurat_normal_from_raw, standard_normal  # noqa: F401
@@ -352,8 +352,8 @@ def warm_up() -> None:
 
     The types are those of mc.fastppf (beta and normal tables, plain and scaled, in ``x`` and in logs, with
     and without expm1, with their uniforms drawn inside; the lognormal exp), mc.pcg (words and doubles,
-    advance, seeding), mc.ziggurat (its own warm-up), mc.discrete (choice), mc.sampling (the LHS replays,
-    uint16 and int32 permutations) and mc.stats (chunk statistics, the selection with and without stored
+    seeding words), mc.ziggurat (its own warm-up), mc.discrete (choice), mc.sampling (the LHS replays,
+    uint16 permutations: a stream block's) and mc.stats (chunk statistics, the selection with and without stored
     bins): C-contiguous 1-d float64 values, Python ints and bools for the table layout, int64 counts, uint16
     bins, bool bins wanted.
     """
@@ -368,10 +368,8 @@ def warm_up() -> None:
         beta_table_random(state, table, 52, 1 << 62, 1, logs, use_expm1, 0.0, scale, np.empty(4), out)
     pcg_fill(state, out)
     pcg_fill(state, np.empty(n, np.uint64))
-    pcg_advance(state, np.uint64(3))
-    pcg_seed(np.arange(4, dtype=np.uint64), state)
-    pcg_seed_sequence(entropy_words(1, (2, 3, 0)), state)
-    seed_sequence_words(entropy_words(1, (2, 3)), np.empty(4, np.uint64))
+    words = np.empty(4, np.uint64)
+    seed_sequence_words(entropy_words(1, (2, 3)), words)
     choice(np.array([0.5, 1.0]), np.array([1.0, 2.0]), u, out)
     exp_affine(u, 0.1, 0.2, out)
     hist, index = np.zeros(9, np.int64), np.empty(n, np.uint16)
@@ -382,5 +380,4 @@ def warm_up() -> None:
     lhs_from_raw(np.arange(1, 4 * n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15), n,
                  np.empty(n, np.int32), out)
     ziggurat_warm_up()
-    for perm in (np.empty(n, np.uint16), np.empty(n, np.int32)):
-        lhs_shuffled(state, n, perm, np.empty(8, np.uint64), out)
+    lhs_shuffled(words, state, n, np.empty(n, np.uint16), np.empty(8, np.uint64), out)  # (int32: above a block)

@@ -17,7 +17,7 @@ bit generator ends exactly where ``random_raw`` or ``Generator.random`` leave it
 :class:`Words` takes words ahead and commits only those used (for consumers that
 use a varying number a value, such as mc.ziggurat). :func:`pcg_seed_sequence`
 seeds a state as ``PCG64(SeedSequence(entropy, spawn_key=...))`` does, with no
-object, and :func:`lhs_shuffled` replays scipy's ``LatinHypercube`` from a state.
+object, and :func:`lhs_shuffled` replays scipy's ``LatinHypercube`` from seed words.
 tests/test_pcg.py compares all of it with numpy and scipy. This module imports
 numba: import it only where the compiled kernels are wanted (through mc.kernels,
 which mc.fastppf.compiled gives); mc.fastppf.random routes uniforms here.
@@ -359,8 +359,9 @@ class Words:
 
 
 @_jit
-def lhs_shuffled(state, n, perm, scratch, out):
-    """scipy's ``qmc.LatinHypercube(1).random(n)[:, 0]`` from its engine's PCG64 `state`, bit for bit.
+def lhs_shuffled(seed_words, state, n, perm, scratch, out):
+    """scipy's ``qmc.LatinHypercube(1).random(n)[:, 0]``, bit for bit, from its engine's PCG64, seeded in
+    `state` (4 uint64 of scratch) from `seed_words` (its seed sequence's ``generate_state(4, np.uint64)``).
 
     The engine draws ``n`` jitters (``Generator.random``), then shuffles
     ``1..n`` with ``Generator.shuffle``: Fisher-Yates from the top, each index in
@@ -370,6 +371,7 @@ def lhs_shuffled(state, n, perm, scratch, out):
     are drawn than the shuffle uses (rounded up to `scratch`). `perm` (uint16 up to
     65,536 values, else int32) holds ``value - 1``; results are ``(value - jitter) / n``.
     """
+    pcg_seed(seed_words, state)
     pcg_fill(state, out)  # the jitters, kept in out until the last pass
     for k in range(n):
         perm[k] = k

@@ -132,23 +132,21 @@ def _lhs_block(seed: int, block: Block, name: str) -> np.ndarray:
     if kernels is None or not pcg_words():
         return latin_hypercube(stream(seed, block.index, name), block.size)
     # the generator scipy's engine would spawn: the first child of the stream's seed sequence, seeded compiled
-    state = np.empty(4, np.uint64)
-    kernels.pcg_seed_sequence(kernels.entropy_words(seed, (block.index, _name_key(name), 0)), state)
-    return _lhs_from_state(kernels, state, block.size)
+    words = np.empty(4, np.uint64)
+    kernels.seed_sequence_words(kernels.entropy_words(seed, (block.index, _name_key(name), 0)), words)
+    return _lhs_from_words(kernels, words, block.size)
 
 
 def _latin_hypercube_compiled(kernels, seed_seq: np.random.SeedSequence, size: int) -> np.ndarray:
     if not pcg_words():
         return _latin_hypercube_numpy_words(kernels, np.random.PCG64(seed_seq), size)
-    state = np.empty(4, np.uint64)
-    kernels.pcg_seed(seed_seq.generate_state(4, np.uint64), state)  # as np.random.PCG64(seed_seq) seeds itself
-    return _lhs_from_state(kernels, state, size)
+    return _lhs_from_words(kernels, seed_seq.generate_state(4, np.uint64), size)  # what PCG64(seed_seq) reads
 
 
-def _lhs_from_state(kernels, state: np.ndarray, size: int) -> np.ndarray:
+def _lhs_from_words(kernels, seed_words: np.ndarray, size: int) -> np.ndarray:
     out = np.empty(size)
-    perm = np.empty(size, np.uint16 if size <= 1 << 16 else np.int32)
-    kernels.lhs_shuffled(state, size, perm, np.empty(LHS_SCRATCH, np.uint64), out)
+    perm = np.empty(size, np.uint16 if size <= 1 << 16 else np.int32)  # (stream blocks are uint16)
+    kernels.lhs_shuffled(seed_words, np.empty(4, np.uint64), size, perm, np.empty(LHS_SCRATCH, np.uint64), out)
     return out
 
 

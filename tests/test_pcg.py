@@ -119,10 +119,10 @@ def test_lhs_shuffled_is_scipys_latin_hypercube(n, scratch):
 
     rng = stream(3, 1, "lhs")
     expected = qmc.LatinHypercube(1, rng=stream(3, 1, "lhs")).random(n)[:, 0]
-    state = np.empty(4, np.uint64)
-    pcg.pcg_seed(rng.bit_generator.seed_seq.spawn(1)[0].generate_state(4, np.uint64), state)
+    words = rng.bit_generator.seed_seq.spawn(1)[0].generate_state(4, np.uint64)
     out = np.empty(n)
-    pcg.lhs_shuffled(state, n, np.empty(n, np.uint16 if n <= 65_536 else np.int32), np.empty(scratch, np.uint64), out)
+    pcg.lhs_shuffled(words, np.empty(4, np.uint64), n, np.empty(n, np.uint16 if n <= 65_536 else np.int32),
+                     np.empty(scratch, np.uint64), out)
     np.testing.assert_array_equal(out, expected)
 
 
