@@ -67,8 +67,8 @@ def cases():
     rng = np.random.default_rng(5)  # one generator throughout: no stream set-up in the per-value figures
     return {
         "uniforms": lambda: random(rng, SIZE),
-        "beta sample": lambda: beta.sample(rng, SIZE),
-        "PERT sample": lambda: beta.sample(rng, SIZE, 110_000, 140_000),
+        "beta sample": lambda: beta(random(rng, SIZE)),
+        "PERT sample": lambda: beta.scaled(random(rng, SIZE), 110_000, 140_000),
         "normal sample": lambda: normal_sample(rng, 0.5, 2.0, SIZE),
         "beta/PERT table": lambda: beta(u),
         "PERT (scaled)": lambda: beta.scaled(u, 110_000, 140_000),

@@ -43,7 +43,6 @@ from mc import kernel_loading
 NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
 OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
 COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) are used
-SCRATCH_SIZE = 2048  # uniforms a compiled table call draws at a time (16 KiB: stays in L1)
 # Values computed the numpy way (in auto mode) before the kernels start loading on a background thread. Every
 # array through compiled() counts: a draw of the base priors is 28 values under mc (8 inputs, the outputs'
 # statistics...), so this is about 5.7 M draws. Re-measured 2026-12-02 (load average 1.2-2.4, CPU time, one
@@ -186,44 +185,15 @@ class _TablePPF:
             x = self._numpy(u)
             return (x if span is None else low + span * x).reshape(shape)
         x = np.empty(u.size)
-        n_nan = kernels.beta_table(*self._kernel_arguments(low, span), np.ascontiguousarray(u), x)
-        if n_nan:
-            self._fix_nan(u, x, low, span)
-        return x.reshape(shape)
-
-    def sample(self, rng: np.random.Generator, size: int, low: float | None = None,
-               span: float | None = None) -> np.ndarray:
-        """``self.scaled(rng.random(size), low, span)``, bit for bit, leaving `rng` in the same state.
-
-        Compiled, the uniforms come from :mod:`mc.pcg` a few thousand at a time
-        inside the table kernel (:func:`mc.kernels.beta_table_random`), never stored.
-        """
-        kernels = compiled(size, count=False)
-        if kernels is None or not pcg_words() or not kernels.is_pcg64(rng.bit_generator):
-            return self.scaled(rng.random(size), low, span)
-        x, bits = np.empty(size), rng.bit_generator
-        with bits.lock:
-            state = kernels.pcg_state_of(bits)
-            start = state.copy()
-            n_nan = kernels.beta_table_random(state, *self._kernel_arguments(low, span), np.empty(SCRATCH_SIZE), x)
-            kernels.pcg_set_state(bits, state)
-        if n_nan:  # the same uniforms again (rare: about 1e-12 a point)
-            u = np.empty(size)
-            kernels.pcg_fill(start, u)
-            self._fix_nan(u, x, low, span)
-        return x
-
-    def _kernel_arguments(self, low, span) -> tuple:
-        """The table arguments of mc.kernels.beta_table, before the uniforms."""
         loc, scale = (0.0, math.nan) if span is None else (float(low), float(span))
-        return self._rows, self.SHIFT, self.BASE, self.SPAN, self._logs, self._use_expm1, loc, scale
-
-    def _fix_nan(self, u: np.ndarray, x: np.ndarray, low, span) -> None:
-        """The untabulated points of a compiled result `x` (NaN there), from scipy, then scaled as the others."""
-        bad = np.isnan(x)
-        x[bad] = self._scipy_where_nan(u[bad], np.full(int(bad.sum()), np.nan))
-        if span is not None:
-            x[bad] = low + span * x[bad]
+        n_nan = kernels.beta_table(self._rows, self.SHIFT, self.BASE, self.SPAN, self._logs, self._use_expm1,
+                                   loc, scale, np.ascontiguousarray(u), x)
+        if n_nan:  # the untabulated points, from scipy, then scaled as the others
+            bad = np.isnan(x)
+            x[bad] = self._scipy_where_nan(u[bad], np.full(int(bad.sum()), np.nan))
+            if span is not None:
+                x[bad] = low + span * x[bad]
+        return x.reshape(shape)
 
     def _numpy(self, u: np.ndarray) -> np.ndarray:
         right = u >= 0.5

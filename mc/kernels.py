@@ -8,7 +8,7 @@ tests/test_sampling.py and tests/core/test_kernels_*.py compare them element by 
 * sums follow numpy's pairwise summation exactly (:func:`pairwise_sums`), so the
   moments of a chunk are ``Moments.of``'s bits;
 * random words are numpy's PCG64's, replayed by mc.pcg (imported here): uniforms
-  drawn inside the table kernel (:func:`beta_table_random`), the LHS permutation
+  (``mc.pcg.pcg_fill``), the LHS permutation
   (``mc.pcg.lhs_shuffled``; :func:`lhs_from_raw` does it from numpy's own raw words),
   and mc.ziggurat's standard normals.
 
@@ -101,19 +101,6 @@ def beta_table(table, shift, base, span, logs, use_expm1, loc, span_scale, u, ou
                 g = 1.0 - x if right else x
             n_nan += g != g
             out[i] = g if span_scale != span_scale else loc + span_scale * g
-    return n_nan
-
-
-@_jit
-def beta_table_random(state, table, shift, base, span, logs, use_expm1, loc, span_scale, scratch, out):
-    """:func:`beta_table` of the next ``out.size`` doubles of PCG64 `state` (``Generator.random``'s, from
-    mc.pcg.pcg_fill, which advances `state`), drawn ``scratch.size`` at a time into `scratch`, never stored."""
-    n_nan = 0
-    for start in range(0, out.size, scratch.size):
-        stop = min(start + scratch.size, out.size)
-        u = scratch[:stop - start]
-        pcg_fill(state, u)
-        n_nan += beta_table(table, shift, base, span, logs, use_expm1, loc, span_scale, u, out[start:stop])
     return n_nan
 
 
@@ -351,7 +338,7 @@ def warm_up() -> None:
     is compiled (or loaded from numba's cache) now and no later call compiles.
 
     The types are those of mc.fastppf (beta and normal tables, plain and scaled, in ``x`` and in logs, with
-    and without expm1, with their uniforms drawn inside; the lognormal exp), mc.pcg (words and doubles,
+    and without expm1; the lognormal exp), mc.pcg (words and doubles,
     seeding words), mc.ziggurat (its own warm-up), mc.discrete (choice), mc.sampling (the LHS replays,
     uint16 permutations: a stream block's) and mc.stats (chunk statistics, the selection with and without stored
     bins): C-contiguous 1-d float64 values, Python ints and bools for the table layout, int64 counts, uint16
@@ -365,7 +352,6 @@ def warm_up() -> None:
     for logs, use_expm1, scale in ((False, False, math.nan), (False, False, 2.0), (True, False, math.nan),
                                    (True, True, math.nan), (True, False, 2.0)):
         beta_table(table, 52, 1 << 62, 1, logs, use_expm1, 0.0, scale, u, out)  # every point off the table
-        beta_table_random(state, table, 52, 1 << 62, 1, logs, use_expm1, 0.0, scale, np.empty(4), out)
     pcg_fill(state, out)
     pcg_fill(state, np.empty(n, np.uint64))
     words = np.empty(4, np.uint64)

@@ -155,8 +155,10 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
                                                  (0.01, 2.0, None, None),  # 1 in 5 points falls back to scipy
                                                  (0.01, 2.0, 3.0, 4.0)])
 @pytest.mark.parametrize("size", [4096, 5003, 70_001])
-def test_sampling_a_table_is_the_table_of_rng_random(monkeypatch, alpha, beta, low, span, size):
-    """BetaPPF.sample (uniforms drawn inside the compiled kernel) gives scaled(rng.random) and leaves the same state."""
+def test_a_table_of_compiled_uniforms_is_the_table_of_rng_random(monkeypatch, alpha, beta, low, span, size):
+    """What the beta and PERT samplers do: the table of fastppf.random, on both paths, leaving the same state."""
+    from mc.fastppf import random
+
     table = BetaPPF(alpha, beta)
     expected_rng = np.random.default_rng(41)
     with warnings.catch_warnings():
@@ -164,7 +166,7 @@ def test_sampling_a_table_is_the_table_of_rng_random(monkeypatch, alpha, beta, l
         expected = table.scaled(expected_rng.random(size), low, span)
         rngs = iter([np.random.default_rng(41), np.random.default_rng(41)])
         used = []
-        plain, fast = _both_paths(monkeypatch, lambda: table.sample(used.append(next(rngs)) or used[-1], size,
+        plain, fast = _both_paths(monkeypatch, lambda: table.scaled(random(used.append(next(rngs)) or used[-1], size),
                                                                     low, span))
     np.testing.assert_array_equal(plain, expected)
     np.testing.assert_array_equal(fast, expected)
