@@ -33,8 +33,9 @@ from numba import types
 from numba.extending import intrinsic
 
 # mc.pcg's kernels and helpers, here so that warm_up and mc.kernel_loading's cache check see them
-from mc.pcg import Words, entropy_words, is_pcg64, lhs_shuffled, pcg_fill, seed_sequence_words  # noqa: F401
-from mc.pcg import generator as pcg_generator  # noqa: F401
+from mc.pcg import Words, is_pcg64, lhs_shuffled, pcg_fill  # noqa: F401
+from mc.seedseq import entropy_words, seed_sequence_words  # noqa: F401
+from mc.seedseq import generator as pcg_generator  # noqa: F401
 from mc.pcg import random as pcg_random, random_raw as pcg_random_raw  # noqa: F401
 from mc.pcg import set_state as pcg_set_state, state_of as pcg_state_of  # noqa: F401
 from mc.ziggurat import normal_from_raw as ziggurat_normal_from_raw, standard_normal  # noqa: F401

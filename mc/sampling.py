@@ -72,7 +72,7 @@ def _name_key(name: str) -> int:
 
 def stream(seed: int, block: int, name: str) -> np.random.Generator:
     """The generator of one assumption in one stream block (seeded compiled when the kernels serve a block:
-    the same state and children, 5x sooner, mc.pcg.generator)."""
+    the same state and children, 5x sooner, mc.seedseq.generator)."""
     kernels = compiled(STREAM_BLOCK, count=False)
     if kernels is not None and pcg_words() and isinstance(seed, int) and seed >= 0:
         return kernels.pcg_generator(seed, (block, _name_key(name)))

@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("numba")
 
-from mc import pcg  # noqa: E402
+from mc import pcg, seedseq  # noqa: E402
 from mc.sampling import stream  # noqa: E402
 
 # 0, 1, around every lane boundary, a stream block and one more
@@ -131,7 +131,7 @@ def test_lhs_shuffled_is_scipys_latin_hypercube(n, scratch):
 def test_seed_sequence_replay_is_numpys(entropy, spawn_key):
     """pcg_seed_sequence(entropy_words(...)) is the state of PCG64(SeedSequence(entropy, spawn_key=...))."""
     state = np.empty(4, np.uint64)
-    pcg.pcg_seed_sequence(pcg.entropy_words(entropy, spawn_key), state)
+    seedseq.pcg_seed_sequence(seedseq.entropy_words(entropy, spawn_key), state)
     expected = pcg.state_of(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=spawn_key)))
     assert np.array_equal(state, expected)
 
@@ -144,15 +144,15 @@ def test_seed_sequence_replay_of_mc_streams_and_their_first_child():
         parent = stream(seed, block, name).bit_generator.seed_seq
         for key, seq in [((block, _name_key(name)), parent), ((block, _name_key(name), 0), parent.spawn(1)[0])]:
             state = np.empty(4, np.uint64)
-            pcg.pcg_seed_sequence(pcg.entropy_words(seed, key), state)
+            seedseq.pcg_seed_sequence(seedseq.entropy_words(seed, key), state)
             assert np.array_equal(state, pcg.state_of(np.random.PCG64(seq)))
 
 
 @pytest.mark.parametrize("entropy,spawn_key", [(0, (0, 1)), (13, (4, 2**64 - 1)), (2**70 + 1, ()), (5, (2**33,))])
 def test_replayed_seed_sequence_gives_numpys_generator_and_children(entropy, spawn_key):
-    """pcg.generator: the same PCG64 state as numpy's SeedSequence, the same children, the same other words."""
+    """seedseq.generator: the same PCG64 state as numpy's SeedSequence, the same children, the same other words."""
     real = np.random.SeedSequence(entropy, spawn_key=spawn_key)
-    rng = pcg.generator(entropy, spawn_key)
+    rng = seedseq.generator(entropy, spawn_key)
     assert rng.bit_generator.state == np.random.PCG64(real).state
     assert np.array_equal(rng.random(5), np.random.Generator(np.random.PCG64(real)).random(5))
     replayed = rng.bit_generator.seed_seq
@@ -171,7 +171,7 @@ def test_scipy_spawns_from_a_replayed_stream_as_from_numpys(monkeypatch):
     fast = stream(9, 2, "x")
     monkeypatch.setenv("MC_COMPILED", "0")
     plain = stream(9, 2, "x")
-    assert isinstance(fast.bit_generator.seed_seq, pcg.ReplayedSeedSequence)
+    assert isinstance(fast.bit_generator.seed_seq, seedseq.ReplayedSeedSequence)
     assert fast.bit_generator.state == plain.bit_generator.state
     np.testing.assert_array_equal(qmc.LatinHypercube(1, rng=fast).random(300),
                                   qmc.LatinHypercube(1, rng=plain).random(300))
