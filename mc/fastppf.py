@@ -39,9 +39,8 @@ from typing import Mapping
 import numpy as np
 
 from mc import kernel_loading
+from mc.ppftables import NODES_PER_OCTAVE, OCTAVES, beta_table, octave_nodes, quintic
 
-NODES_PER_OCTAVE = 32  # steps per binary octave of min(u, 1-u): relative step 1/32
-OCTAVES = 40  # tabulated down to u = 2**-41 ~ 4.5e-13; rarer points go to scipy
 COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) are used
 # Values computed the numpy way (in auto mode) before the kernels start loading on a background thread. Every
 # array through compiled() counts: a draw of the base priors is 28 values under mc (8 inputs, the outputs'
@@ -99,53 +98,10 @@ def _triangular(p: Mapping, u: np.ndarray) -> np.ndarray:
     return np.where(u < c, left, right)
 
 
-def _tail_coefficients(a: float, b: float, logs: bool) -> np.ndarray:
-    """Quintic coefficients of ``g(w) = log ppf_{a,b}(w)`` (or of ``ppf_{a,b}(w)`` itself) on every step.
-
-    Returns an array of shape ``(OCTAVES + 1) * NODES_PER_OCTAVE`` by 6, row
-    ``k * NODES_PER_OCTAVE + j`` for step ``j`` of octave ``k``, in powers of the
-    step's local coordinate ``theta`` in [0, 1).  Steps whose nodes are not finite
-    (underflow, or unused ends of octave 0) are NaN and fall back to scipy.
-    """
-    from scipy import special  # lazy: tables come from the cache on later runs (see _beta_table)
-
-    w, step = _octave_nodes()
-    with np.errstate(all="ignore"):
-        x = special.betaincinv(a, b, w)
-        g = np.log(x)
-        # in logs throughout, so that tails far below 1e-300 neither underflow nor overflow:
-        # g' = (dx/dw) / x = 1 / (x f(x)),  g'' = -g'^2 (x f'(x) / f(x) + 1)
-        dg = np.exp(-(a * g + (b - 1) * np.log1p(-x) - special.betaln(a, b)))
-        ddg = -dg**2 * (a - (b - 1) * x / (1 - x))
-        if not logs:  # the values themselves: x' = x g', x'' = x (g'' + g'^2)
-            g, dg, ddg = x, x * dg, x * (ddg + dg**2)
-        return _quintic(g, dg * step, ddg * step**2)  # derivatives in theta = (w - node) / step
-
-
-def _octave_nodes() -> tuple[np.ndarray, np.ndarray]:
-    """The table's nodes ``w`` (octave by row, both ends of every step) and each octave's step width."""
-    m = NODES_PER_OCTAVE
-    width = 2.0 ** -(np.arange(OCTAVES + 1)[:, None] + 1)  # octave k spans [width, 2 width)
-    return width * (1 + np.arange(m + 1)[None, :] / m), width / m
-
-
-def _quintic(g: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
-    """Coefficients (rows of 6, powers of theta) of the quintic matching values and two derivatives at both ends."""
-    with np.errstate(all="ignore"):
-        g0, g1 = g[:, :-1], g[:, 1:]
-        v0, v1, a0, a1 = d1[:, :-1], d1[:, 1:], d2[:, :-1], d2[:, 1:]
-        c2 = a0 / 2
-        big_a, big_b, big_c = g1 - (g0 + v0 + c2), v1 - (v0 + 2 * c2), a1 - 2 * c2
-        coef = np.stack([g0, v0, c2, 10 * big_a - 4 * big_b + big_c / 2, -15 * big_a + 7 * big_b - big_c,
-                         6 * big_a - 3 * big_b + big_c / 2], axis=-1).reshape(-1, 6)
-    coef[~np.all(np.isfinite(coef), axis=1)] = np.nan
-    return coef
-
-
 class _TablePPF:
     """An inverse CDF tabulated on the octaves of ``min(u, 1 - u)``: its table, evaluated in numpy or compiled.
 
-    Subclasses set ``_logs`` and ``_coef``, ``_use_expm1`` (see :func:`_build_beta_table`)
+    Subclasses set ``_logs`` and ``_coef``, ``_use_expm1`` (see :func:`mc.ppftables.build_beta_table`)
     before calling :meth:`_set_table`, and give :meth:`_fallback` for the points the table leaves NaN.
     """
 
@@ -242,7 +198,7 @@ class BetaPPF(_TablePPF):
         # in x itself, and the right half can hold x = 1 - y directly: no exp and no select per point.
         # Otherwise interpolate logs, which turn steep powers into near-straight lines.
         self._logs = min(self.alpha, self.beta) < 1
-        self._set_table(*_beta_table(self.alpha, self.beta, self._logs))
+        self._set_table(*beta_table(self.alpha, self.beta, self._logs))
 
     def _fallback(self, u: np.ndarray) -> np.ndarray:
         """scipy.stats' boost inverse: right where special.betaincinv underflows."""
@@ -262,74 +218,16 @@ class NormalPPF(_TablePPF):
     def __init__(self):
         from scipy import special
 
-        w, step = _octave_nodes()
+        w, step = octave_nodes()
         with np.errstate(all="ignore"):
             x = special.ndtri(w)
             dx = np.sqrt(2 * np.pi) * np.exp(x * x / 2)  # 1 / density
-            left = _quintic(x, dx * step, x * dx * dx * step**2)  # x'' = x x'^2
+            left = quintic(x, dx * step, x * dx * dx * step**2)  # x'' = x x'^2
         right = 0.0 - left  # x(1 - w) = -x(w); 0.0 - keeps the median's zero positive
         self._set_table(np.ascontiguousarray(np.concatenate([left, right, np.full((1, 6), np.nan)]).T), False)
 
     def _fallback(self, u: np.ndarray) -> np.ndarray:
         return _ndtri(u)
-
-
-def _build_beta_table(alpha: float, beta: float, logs: bool) -> tuple[np.ndarray, bool]:
-    """BetaPPF's flat coefficient table (6 rows: left half, right half, a NaN column) and its expm1 flag."""
-    from scipy import special
-
-    left = _tail_coefficients(alpha, beta, logs)
-    right = _tail_coefficients(beta, alpha, logs)
-    if not logs:
-        right = -right
-        right[:, 0] += 1.0  # coefficients of x = 1 - y
-    coef = np.ascontiguousarray(np.concatenate([left, right, np.full((1, 6), np.nan)]).T)
-    # x = 1 - exp(g) on the right half loses relative precision only if x itself is tiny there
-    return coef, bool(float(special.betaincinv(alpha, beta, 0.5)) < 1e-3)
-
-
-TABLE_FORMAT = 1  # bump when the table's layout or its arithmetic changes: old cache entries are then ignored
-
-
-def _beta_table(alpha: float, beta: float, logs: bool) -> tuple[np.ndarray, bool]:
-    """:func:`_build_beta_table` once per (alpha, beta, numpy, scipy), then from the cache (``tables/``).
-
-    The table is stored as float64 ``.npy`` bytes, so a cached load is the same
-    table bit for bit, and a run whose tables are cached never imports
-    scipy.special (about half a second). A missing, unreadable or malformed
-    entry is rebuilt; a cache that cannot be written is skipped.
-    """
-    import scipy
-
-    from mc.cache import default_cache_dir, digest
-
-    key = digest("beta_table", TABLE_FORMAT, alpha, beta, OCTAVES, NODES_PER_OCTAVE, np.__version__,
-                 scipy.__version__)
-    path = default_cache_dir() / "tables" / f"{key[:40]}.npy"
-    shape = (6, 2 * (OCTAVES + 1) * NODES_PER_OCTAVE + 1)
-    try:
-        stored = np.load(path, allow_pickle=False)
-        if stored.dtype == np.float64 and stored.shape == (shape[0] + 1, shape[1]):
-            return np.ascontiguousarray(stored[:6]), bool(stored[6, 0] == 1.0)
-    except (OSError, ValueError):
-        pass
-    coef, use_expm1 = _build_beta_table(alpha, beta, logs)
-    _save_quietly(path, np.vstack([coef, np.full((1, shape[1]), float(use_expm1))]))
-    return coef, use_expm1
-
-
-def _save_quietly(path, array: np.ndarray) -> None:
-    """Write `array` as .npy atomically (temporary file, then rename); skip silently if that fails."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        return
 
 
 def pcg_words() -> bool:

@@ -114,10 +114,10 @@ def test_compiled_lognormal_sampling_is_rng_lognormal(monkeypatch):
 
 def test_cached_beta_table_is_the_built_one_bit_for_bit(tmp_path, monkeypatch):
     """The table comes from mc.cache on later runs (no scipy.special import) and is the same table exactly."""
-    from mc import fastppf
+    from mc import ppftables
 
     monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))
-    built, flag = fastppf._build_beta_table(0.5, 0.5, True)
+    built, flag = ppftables.build_beta_table(0.5, 0.5, True)
     first = BetaPPF(0.5, 0.5)  # builds and stores
     stored = list((tmp_path / "tables").glob("*.npy"))
     assert len(stored) == 1
@@ -129,7 +129,7 @@ def test_cached_beta_table_is_the_built_one_bit_for_bit(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("damage", [b"not a numpy file", None])
 def test_a_damaged_cached_table_is_rebuilt(tmp_path, monkeypatch, damage):
-    from mc import fastppf
+    from mc import ppftables
 
     monkeypatch.setenv("MC_CACHE_DIR", str(tmp_path))
     BetaPPF(3.0, 2.0)
@@ -138,7 +138,7 @@ def test_a_damaged_cached_table_is_rebuilt(tmp_path, monkeypatch, damage):
         np.save(path, np.zeros((2, 2)))
     else:
         path.write_bytes(damage)
-    built, _ = fastppf._build_beta_table(3.0, 2.0, False)
+    built, _ = ppftables.build_beta_table(3.0, 2.0, False)
     assert BetaPPF(3.0, 2.0)._coef.tobytes() == built.tobytes()
 
 
