@@ -165,6 +165,10 @@ def sobol_analysis(model: Callable[[np.ndarray], np.ndarray], names: Sequence[st
         warnings.simplefilter("ignore", UserWarning)
         points = sobol_sample.sample(problem, n_base, calc_second_order=False, scramble=True, seed=seed)
     y = np.asarray(model(np.clip(points, _U_EPS, 1 - _U_EPS)), float)
+    if np.ptp(y) == 0:  # a constant output has no variance to apportion: every index 0 (SALib 1.5 gives NaN,
+        zeros = np.zeros(len(names))  # 1.6 zeros after a divide-by-zero warning)
+        return SobolResult(pd.DataFrame({"input": list(names), "S1": zeros, "S1_conf": zeros, "ST": zeros,
+                                         "ST_conf": zeros}), n_base, conf_level)
     result = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=conf_level,
                                    num_resamples=num_resamples, seed=seed)
     table = pd.DataFrame({"input": list(names), "S1": result["S1"], "S1_conf": result["S1_conf"],

@@ -68,3 +68,13 @@ def test_cli_stress_of_another_model_without_scenarios_asks_for_its_own(tmp_path
     ran = cli("stress", "--draws", "2000", "--json", priors, str(tmp_path / "s.toml"))
     assert ran.returncode == 0, ran.stderr
     assert {r["scenario"] for r in json.loads(ran.stdout)["rows"]} == {"base", "high_x1"}
+
+
+def test_sobol_indices_of_a_constant_output_are_zero_without_warnings(tmp_path):
+    import warnings
+
+    priors = load_priors(_files(tmp_path, {"x1": FIXED, "x2": UNIFORM}))  # z = 2 x1 does not vary
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SALib divides by the output's zero sd
+        t = sobol_indices(priors, "z", n_base=256, seed=1).table
+    assert list(t["input"]) == ["x2"] and (t[["S1", "S1_conf", "ST", "ST_conf"]].to_numpy() == 0).all()
