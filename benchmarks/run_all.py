@@ -9,7 +9,7 @@ import argparse
 import platform
 from datetime import datetime, timezone
 
-from benchmarks import bench_growth, bench_memory, bench_model, bench_startup, bench_throughput
+from benchmarks import bench_growth, bench_lhs, bench_memory, bench_model, bench_startup, bench_throughput
 
 
 def main(argv=None) -> int:
@@ -24,6 +24,8 @@ def main(argv=None) -> int:
           f"{platform.python_version()}", flush=True)
     print("## throughput", flush=True)
     bench_throughput.main(["--draws", args.draws, *quick])
+    print("## lhs against mc to equal precision", flush=True)
+    bench_lhs.main(quick)
     print("## model file", flush=True)
     bench_model.main(quick)
     print("## memory", flush=True)
