@@ -54,6 +54,8 @@ COMPILED_MIN = 4096  # values per call from which compiled kernels (mc.kernels) 
 # cannot come down: started after T values, a load pays back after 0.86 s / 4.0 ns = 215 M more values in
 # memory (480 M streamed), and T near that cost (ski rental) bounds the loss of any run length to about twice
 # the load. 160 M keeps runs of a few million draws free of numba (`mc run --draws 1e6` never imports it).
+# Re-measured with mc.pcg and mc.ziggurat (0.3.1, load 1.6-2.2): fused w1 228 -> 135 ns a draw (3.3 ns a counted
+# value), a warm load stalls 0.37-0.57 s, an empty cache 0.37-0.64 s: break-even at 110-170 M values, so 160 M stays.
 COMPILE_AFTER = 160_000_000
 _computed = 0  # values seen so far by compiled() in auto mode, before the kernels start loading
 
