@@ -95,17 +95,17 @@ def _valuation_setup(args: argparse.Namespace):
     from mc.overrides import apply_to_first
     from mc.priors import load_priors
     from mc.projection import load_projection_priors, year_range
+    from mc.projection.model import check_base_model
     from mc.scenarios import load_scenarios
     from mc.valuation import load_valuation_priors
     from mc.valuation.analysis import ValuationSetup
 
     years = year_range(args.start, args.stop)
-    from mc.projection.model import check_base_model
-
     loaded_valuation = load_valuation_priors(args.valuation)
-    check_base_model(load_priors(args.priors))
+    base = load_priors(args.priors)
+    check_base_model(base)  # before --set, whose unknown names the projection's refusal explains better
     priors, projection_priors, valuation_inputs = apply_to_first(
-        [load_priors(args.priors), load_projection_priors(args.projection), loaded_valuation.priors], args.overrides)
+        [base, load_projection_priors(args.projection), loaded_valuation.priors], args.overrides)
     valuation_priors = dataclasses.replace(loaded_valuation, priors=valuation_inputs)
     setup = ValuationSetup(priors, projection_priors, valuation_priors, years, seed=args.seed, method=args.method,
                            convention=args.convention, terminal=args.terminal)
