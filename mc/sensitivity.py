@@ -157,6 +157,8 @@ def sobol_analysis(model: Callable[[np.ndarray], np.ndarray], names: Sequence[st
     num_resamples : int
         Bootstrap resamples.
     """
+    if not names:  # no uncertain input: nothing varies, so there is nothing to apportion
+        return _zero_indices(names, n_base, conf_level)
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
@@ -165,15 +167,24 @@ def sobol_analysis(model: Callable[[np.ndarray], np.ndarray], names: Sequence[st
         warnings.simplefilter("ignore", UserWarning)
         points = sobol_sample.sample(problem, n_base, calc_second_order=False, scramble=True, seed=seed)
     y = np.asarray(model(np.clip(points, _U_EPS, 1 - _U_EPS)), float)
-    if np.ptp(y) == 0:  # a constant output has no variance to apportion: every index 0 (SALib 1.5 gives NaN,
-        zeros = np.zeros(len(names))  # 1.6 zeros after a divide-by-zero warning)
-        return SobolResult(pd.DataFrame({"input": list(names), "S1": zeros, "S1_conf": zeros, "ST": zeros,
-                                         "ST_conf": zeros}), n_base, conf_level)
+    if np.ptp(y) == 0:  # no variance to apportion (SALib 1.5 gives NaN, 1.6 zeros after a divide warning)
+        return _zero_indices(names, n_base, conf_level)
     result = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=conf_level,
                                    num_resamples=num_resamples, seed=seed)
-    table = pd.DataFrame({"input": list(names), "S1": result["S1"], "S1_conf": result["S1_conf"],
-                          "ST": result["ST"], "ST_conf": result["ST_conf"]})
-    return SobolResult(table, n_base, conf_level)
+    return SobolResult(_indices_table(names, result), n_base, conf_level)
+
+
+_INDICES = ("S1", "S1_conf", "ST", "ST_conf")
+
+
+def _indices_table(names: Sequence[str], indices: Mapping) -> pd.DataFrame:
+    """Columns ``input`` and :data:`_INDICES`, one row per name."""
+    return pd.DataFrame({"input": list(names), **{k: indices[k] for k in _INDICES}})
+
+
+def _zero_indices(names: Sequence[str], n_base: int, conf_level: float) -> SobolResult:
+    """Every index 0 with no uncertainty: the output does not vary (or no input does)."""
+    return SobolResult(_indices_table(names, dict.fromkeys(_INDICES, np.zeros(len(names)))), n_base, conf_level)
 
 
 def priors_model(priors: Priors, output: str) -> tuple[Callable[[np.ndarray], np.ndarray], tuple[str, ...]]:
@@ -206,9 +217,6 @@ def sobol_indices(priors: Priors, output: str | None = None, *, n_base: int = 40
     with heavy tails (the margin, a ratio) needs a larger `n_base` for tight intervals.
     """
     model, names = priors_model(priors, output or priors.model.key_output)
-    if not names:  # every input fixed: nothing varies, so there is nothing to apportion
-        empty = pd.DataFrame(columns=["input", "S1", "S1_conf", "ST", "ST_conf"])
-        return SobolResult(empty, n_base, conf_level)
     return sobol_analysis(model, names, n_base=n_base, seed=seed, conf_level=conf_level)
 
 
