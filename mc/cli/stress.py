@@ -88,7 +88,7 @@ def _table_percentiles(args: argparse.Namespace, function, command: str):
     return {}
 
 
-def _scenarios_for(args: argparse.Namespace, model):
+def _scenarios_for(args: argparse.Namespace, priors_path, model):
     """The scenarios named, or all shipped ones; those are written for the report's model, so a model they do
     not fit is told to name its own scenario files (not only which input the first shipped file lacks)."""
     from mc.errors import InputError
@@ -99,7 +99,7 @@ def _scenarios_for(args: argparse.Namespace, model):
     except InputError as error:
         if args.scenarios:
             raise
-        raise InputError(args.priors or "priors", "scenarios", f"the shipped scenarios (priors/scenarios) do not fit model "
+        raise InputError(priors_path, "scenarios", f"the shipped scenarios (priors/scenarios) do not fit model "
                          f"{model.name} ({error.field}: {error.problem}); name scenario files after the priors: "
                          "mc stress PRIORS SCENARIO.toml ...") from None
 
@@ -111,8 +111,9 @@ def handle_stress(args: argparse.Namespace) -> int:
     _split_stress_names(args)
     check_output_option(args)
     check_cluster_option(args)
-    model = load_priors(args.priors or default_priors_path()).model
-    scenarios = _scenarios_for(args, model)  # every file validated before any work
+    priors_path = args.priors or default_priors_path()
+    model = load_priors(priors_path).model
+    scenarios = _scenarios_for(args, priors_path, model)  # every file validated before any work
     check_memory(args, lambda m: 2 * len(m.outputs))  # the base run beside each scenario's
     check_runs_draws_out(args, 1 + len(scenarios), model)
     extra = _table_percentiles(args, stress, "stress")
