@@ -84,8 +84,8 @@ def lognormal_sample(rng: np.random.Generator, mu: float, sigma: float, size: in
 def normal_sample(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.ndarray:
     """``rng.normal(mean, sd, size)``, bit for bit (numpy's C computes ``mean + sd * z``), the normals
     compiled (:mod:`mc.ziggurat`) for long arrays."""
-    kernels = fastppf.compiled(size, count=False)  # (numpy's normal never counted: it has no numpy-path kernel)
-    if kernels is None or not fastppf.pcg_words():
+    kernels = fastppf.pcg_kernels(size)  # (numpy's normal never counted: it has no numpy-path kernel)
+    if kernels is None:
         return rng.normal(mean, sd, size)
     z = _standard_normal(kernels, rng, size)
     z *= float(sd)  # sd * z and then + mean, as numpy's loc + scale * z (both operations commute exactly)

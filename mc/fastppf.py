@@ -239,11 +239,18 @@ def pcg_words() -> bool:
     return os.environ.get("MC_PCG") != "0"
 
 
+def pcg_kernels(size: int):
+    """mc.kernels if they serve `size` values with mc.pcg's words (:func:`compiled` without counting, and not
+    ``MC_PCG=0``), else None: for callers whose values a counting call also sees, or that numpy never counted."""
+    kernels = compiled(size, count=False)
+    return kernels if kernels is not None and pcg_words() else None
+
+
 def random(rng: np.random.Generator, size: int) -> np.ndarray:
     """``rng.random(size)`` (1-d), bit for bit and with the same state after: compiled (:mod:`mc.pcg`)
-    for a PCG64 when the kernels serve `size` values (:func:`compiled`), else numpy itself."""
-    kernels = compiled(size, count=False)
-    if kernels is None or not pcg_words() or not kernels.is_pcg64(rng.bit_generator):
+    for a PCG64 when the kernels serve `size` values (:func:`pcg_kernels`), else numpy itself."""
+    kernels = pcg_kernels(size)
+    if kernels is None or not kernels.is_pcg64(rng.bit_generator):
         return rng.random(size)
     return kernels.pcg_random(rng, size)
 

@@ -29,7 +29,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from mc.fastppf import compiled, pcg_words, random
+from mc.fastppf import compiled, pcg_kernels, pcg_words, random
 from mc.priors import Priors
 
 STREAM_BLOCK = 65_536  # draws per random-stream block; changing it changes every number
@@ -73,8 +73,8 @@ def _name_key(name: str) -> int:
 def stream(seed: int, block: int, name: str) -> np.random.Generator:
     """The generator of one assumption in one stream block (seeded compiled when the kernels serve a block:
     the same state and children, 5x sooner, mc.seedseq.generator)."""
-    kernels = compiled(STREAM_BLOCK, count=False)
-    if kernels is not None and pcg_words() and isinstance(seed, int) and seed >= 0:
+    kernels = pcg_kernels(STREAM_BLOCK)
+    if kernels is not None and isinstance(seed, int) and seed >= 0:
         return kernels.pcg_generator(seed, (block, _name_key(name)))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, _name_key(name)))))
 
@@ -128,8 +128,8 @@ def latin_hypercube(rng: np.random.Generator, size: int) -> np.ndarray:
 
 def _lhs_block(seed: int, block: Block, name: str) -> np.ndarray:
     """``latin_hypercube(stream(seed, block.index, name), block.size)``, without building that stream when compiled."""
-    kernels = compiled(block.size, count=False)  # (latin_hypercube counts the values, if it runs)
-    if kernels is None or not pcg_words():
+    kernels = pcg_kernels(block.size)  # (latin_hypercube counts the values, if it runs)
+    if kernels is None:
         return latin_hypercube(stream(seed, block.index, name), block.size)
     # the generator scipy's engine would spawn: the first child of the stream's seed sequence, seeded compiled
     words = np.empty(4, np.uint64)
